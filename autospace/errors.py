@@ -1,0 +1,27 @@
+"""Exceptions raised by autospace. Every message names the offending field and value."""
+
+from __future__ import annotations
+
+
+class AutospaceError(Exception):
+    """Base class of all autospace errors."""
+
+
+class GenomeError(AutospaceError, ValueError):
+    """An invalid genome, space definition or genome file."""
+
+
+class ConfigError(AutospaceError, ValueError):
+    """An invalid configuration key or value."""
+
+
+class EvaluatorError(AutospaceError):
+    """An evaluator could not score what it was given."""
+
+
+class DataError(AutospaceError, ValueError):
+    """A dataset path or file is missing or malformed."""
+
+
+class CheckpointError(AutospaceError):
+    """A checkpoint or run directory is missing or corrupt."""

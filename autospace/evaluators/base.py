@@ -1,0 +1,86 @@
+"""The evaluator interface: the one swap point between the evolution engine and a scorer.
+
+An evaluator scores a batch of `Candidate` s (a layer index, a genome and the genome's current
+fitness, which the supernet uses to initialise its architecture parameters). It declares
+
+* ``exact``: True when a score is the truth about the genome (a table, an analytic formula);
+  the engine then uses it as is. False when scores are learned and noisy (the supernet); the
+  engine then blends them into the fitness with the momentum update of Eq. 5.
+* ``independent``: True when a candidate's score does not depend on the others in the batch,
+  so the engine may score them one by one in parallel (``toolbox.map``). The supernet scores
+  all sampled cells jointly and is not independent.
+
+Evaluators count their own cost in `EvaluatorCost` (queries and seconds).
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar, NamedTuple
+
+from autospace.genome import Genome
+
+MapFn = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
+
+
+class Candidate(NamedTuple):
+    """One thing to score: a genome at a searchable layer, with its current fitness if any."""
+
+    layer: int
+    genome: Genome
+    fitness: float | None = None
+
+
+@dataclass
+class EvaluatorCost:
+    """Cost an evaluator has spent: number of candidates scored and wall-clock seconds."""
+
+    queries: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+class Evaluator(ABC):
+    """Scores batches of candidates. Subclasses implement `evaluate` (or `score_one`)."""
+
+    exact: ClassVar[bool] = True
+    independent: ClassVar[bool] = True
+
+    def __init__(self) -> None:
+        self.cost = EvaluatorCost()
+
+    def score(self, batch: Sequence[Candidate], map_fn: MapFn = map) -> list[float]:
+        """Scores of ``batch`` in order; counts the queries and seconds spent."""
+        batch = [c if isinstance(c, Candidate) else Candidate(*c) for c in batch]
+        start = time.perf_counter()
+        if self.independent:
+            scores = [float(s) for s in map_fn(self.score_one, batch)]
+        else:
+            scores = [float(s) for s in self.evaluate(batch)]
+        self.cost.seconds += time.perf_counter() - start
+        self.cost.queries += len(batch)
+        return scores
+
+    def evaluate(self, batch: Sequence[Candidate]) -> list[float]:
+        """Joint scores of a batch (override for evaluators that are not independent)."""
+        return [self.score_one(c) for c in batch]
+
+    def score_one(self, candidate: Candidate) -> float:
+        """Score of one candidate (override for independent evaluators)."""
+        raise TypeError(f"{type(self).__name__} scores batches jointly; call score() or evaluate()")
+
+    def state_dict(self) -> dict[str, Any]:
+        """State to checkpoint with the engine (cost counters; learned evaluators add weights)."""
+        return {"cost": self.cost.to_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.cost = EvaluatorCost(**state.get("cost", {}))
+
+    @abstractmethod
+    def describe(self) -> dict[str, Any]:
+        """Plain-data description of the evaluator and its settings (written to run logs)."""
