@@ -158,7 +158,7 @@ def test_pairwise_hamming_matches_scalar(name: str) -> None:
     rng = np.random.default_rng(5)
     a = [space.sample(rng) for _ in range(40)]
     b = [space.sample(rng) for _ in range(25)]
-    d = pairwise_hamming(space.encode(a), space.encode(b), chunk=7)
+    d = pairwise_hamming(space.encode(a), space.encode(b))
     assert d.shape == (40, 25)
     assert d.tolist() == [[hamming(x, y) for y in b] for x in a]
     pop = space.encode(a)

@@ -15,19 +15,19 @@ def hamming(a: Genome, b: Genome) -> int:
     return sum(x != y for x, y in zip(a.ops, b.ops)) + (a.ratio != b.ratio)
 
 
-def pairwise_hamming(encoded_a: np.ndarray, encoded_b: np.ndarray, *, chunk: int = 1024) -> np.ndarray:
+def pairwise_hamming(encoded_a: np.ndarray, encoded_b: np.ndarray) -> np.ndarray:
     """Matrix ``D[i, j] = hamming(a_i, b_j)`` from rows of `CellSpace.encode`.
 
-    Computed in row chunks so memory stays at ``chunk * len(b) * width`` bytes.
+    Accumulated one encoding column at a time, so memory stays at one ``len(a) x len(b)``
+    matrix and numpy never materialises the ``len(a) x len(b) x width`` comparison.
     """
     a = np.atleast_2d(np.asarray(encoded_a))
     b = np.atleast_2d(np.asarray(encoded_b))
     if a.shape[1] != b.shape[1]:
         raise GenomeError(f"pairwise_hamming: encoding widths differ ({a.shape[1]} vs {b.shape[1]})")
-    out = np.empty((a.shape[0], b.shape[0]), dtype=np.int32)
-    for start in range(0, a.shape[0], chunk):
-        block = a[start : start + chunk]
-        out[start : start + chunk] = (block[:, None, :] != b[None, :, :]).sum(axis=2)
+    out = np.zeros((a.shape[0], b.shape[0]), dtype=np.int32)
+    for col in range(a.shape[1]):
+        out += a[:, col, None] != b[None, :, col]
     return out
 
 
