@@ -45,7 +45,21 @@ IRB = CellSpace(
 )
 """The paper's manual baseline: inverted residual blocks k in {3,5,7} x e in {3,6}, plus zero."""
 
-_REGISTRY: dict[str, CellSpace] = {s.name: s for s in (AUTOSPACE, NB201, IRB)}
+MBCONV = CellSpace(
+    name="mbconv",
+    num_nodes=4,
+    edges=((1, 2),),
+    ops=("dwconv3x3", "dwconv5x5", "dwconv7x7", "zero"),
+    ratios=(1, 3, 6),
+    source=1,
+    sink=2,
+    io_nodes=True,
+    zero_op="zero",
+    single_zero_cell=True,
+)
+"""`IRB` plus expansion ratio 1: MobileNetV2's first block and ProxylessNAS's fixed first block."""
+
+_REGISTRY: dict[str, CellSpace] = {s.name: s for s in (AUTOSPACE, NB201, IRB, MBCONV)}
 
 
 def get_space(name: str) -> CellSpace:
