@@ -1,0 +1,112 @@
+"""`build_cell`: a genome as a PyTorch module.
+
+AutoSpace-family cells (spaces with IO nodes: ``autospace``, ``irb``, user spaces built the
+same way): input node = 1x1 conv ``c_in -> e*c_in`` + BN + ReLU6 (skipped when ``e == 1``);
+the inner DAG at width ``e*c_in`` (each node sums its incoming edges); output node = 1x1 conv
+to ``c_out`` + BN, linear; plus the input when ``stride == 1 and c_in == c_out``. An ``irb``
+cell is therefore exactly MobileNetV2's inverted residual block.
+
+NAS-Bench-201-family cells (spaces without IO nodes): the DAG alone, as NB201's ``InferCell``:
+edges leaving the source map ``c_in -> c_out`` at the cell's stride, the others
+``c_out -> c_out``; the cell outputs the sink.
+
+Stride, identity and zero (see `autospace.nn.plan`): the stride acts on the edges leaving the
+source node. ``identity`` on a strided edge keeps every second pixel (the stride-2 1x1
+identity conv: no parameters, no MAdds); NB201's ``skip_connect`` follows NB201
+(``FactorizedReduce`` when the stride or width changes). Zero edges and dead nodes are not
+built. A cell that computes zero (``genome.is_zero``) keeps only what does not depend on its
+DAG: the skip (``nn.Identity``) when it has a residual, otherwise a zero tensor of the output
+shape — no parameters, no MAdds either way.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from autospace.errors import ConfigError, GenomeError
+from autospace.genome import Genome
+from autospace.nn.ops import check_stride, conv_bn, get_op, out_size
+from autospace.nn.plan import edge_widths, has_residual, inner_width, live_edges
+
+
+class Cell(nn.Module):
+    """A built cell: optional expand, the live edges of the DAG, optional project and residual.
+
+    ``edges`` holds one module per live edge under the key ``"u_v"``; a node's value is the sum
+    of its incoming edges' outputs.
+    """
+
+    def __init__(
+        self,
+        source: int,
+        sink: int,
+        edges: dict[tuple[int, int], nn.Module],
+        expand: nn.Module | None = None,
+        project: nn.Module | None = None,
+        residual: bool = False,
+    ) -> None:
+        super().__init__()
+        self.source, self.sink, self.residual = source, sink, residual
+        self.expand = expand
+        self.edges = nn.ModuleDict({f"{u}_{v}": module for (u, v), module in edges.items()})
+        self.project = project
+        incoming: dict[int, list[tuple[int, str]]] = {}
+        for u, v in edges:
+            incoming.setdefault(v, []).append((u, f"{u}_{v}"))
+        self._schedule = sorted(incoming.items())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        values = {self.source: self.expand(x) if self.expand is not None else x}
+        for node, inputs in self._schedule:
+            terms = [self.edges[key](values[u]) for u, key in inputs]
+            values[node] = sum(terms[1:], terms[0])
+        out = values[self.sink]
+        if self.project is not None:
+            out = self.project(out)
+        return out + x if self.residual else out
+
+
+class ZeroCell(nn.Module):
+    """A cell that computes zero: zeros of shape ``(N, c_out, ceil(h/stride), ceil(w/stride))``."""
+
+    def __init__(self, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.c_out, self.stride = c_out, stride
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, _, h, w = x.shape
+        return x.new_zeros((n, self.c_out, out_size(h, self.stride), out_size(w, self.stride)))
+
+    def extra_repr(self) -> str:
+        return f"c_out={self.c_out}, stride={self.stride}"
+
+
+def check_widths(c_in: int, c_out: int, stride: int) -> None:
+    """Positive integer widths and a stride of 1 or 2."""
+    for name, value in (("c_in", c_in), ("c_out", c_out)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(f"{name} must be a positive integer, got {name}={value!r}")
+    check_stride(stride)
+
+
+def build_cell(genome: Genome, c_in: int, c_out: int, stride: int = 1) -> nn.Module:
+    """The module of ``genome`` mapping ``(N, c_in, h, w) -> (N, c_out, ceil(h/s), ceil(w/s))``."""
+    if not isinstance(genome, Genome):
+        raise GenomeError(f"build_cell needs a Genome, got genome={genome!r}")
+    check_widths(c_in, c_out, stride)
+    residual = has_residual(genome, c_in, c_out, stride)
+    live = live_edges(genome)
+    if not live:
+        return nn.Identity() if residual else ZeroCell(c_out, stride)
+    space = genome.space
+    from_source, inner = edge_widths(space, genome.ratio, c_in, c_out)
+    edges = {
+        (u, v): get_op(op).build(*from_source, stride) if u == space.source else get_op(op).build(*inner, 1)
+        for u, v, op in live
+    }
+    if not space.io_nodes:
+        return Cell(space.source, space.sink, edges)
+    m = inner_width(genome.ratio, c_in)
+    expand = conv_bn(c_in, m, 1) if m != c_in else None
+    return Cell(space.source, space.sink, edges, expand, conv_bn(m, c_out, 1, relu6=False), residual)

@@ -1,0 +1,210 @@
+"""Analytic cost model: MAdds and parameters from a genome, without building modules.
+
+Counting convention, the one `torch.utils.flop_counter.FlopCounterMode` uses divided by two:
+MAdds are the multiply-adds of convolutions and linear layers for ONE image (a conv contributes
+``h_out * w_out * c_out * (c_in / groups) * k * k``; a linear layer ``in * out``); bias adds,
+BatchNorm, activations, pooling, element-wise sums, slicing and padding count zero.
+Parameters are ``sum(p.numel() for p in module.parameters())`` of the built module: conv and
+linear weights and biases and BatchNorm's affine weight and bias (running statistics are
+buffers, not parameters). Both numbers equal what the built module measures (`measure_cost`),
+exactly; the tests check it over random genomes of every space.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from autospace.errors import ConfigError, GenomeError
+from autospace.genome import CellSpace, Genome
+from autospace.nn.cell import check_widths
+from autospace.nn.ops import Cost, conv_cost, get_op, out_size
+from autospace.nn.plan import edge_widths, inner_width, live_edge_indices, live_indices
+from autospace.nn.skeleton import LayerSpec, Skeleton, check_genomes, check_num_classes, get_skeleton
+
+
+def _pair(hw: int | tuple[int, int]) -> tuple[int, int]:
+    h, w = (hw, hw) if isinstance(hw, int) else tuple(hw)
+    for value in (h, w):
+        if not isinstance(value, int) or value < 1:
+            raise ConfigError(f"hw must be a positive int or (h, w) pair of them, got hw={hw!r}")
+    return h, w
+
+
+def cell_cost(genome: Genome, c_in: int, c_out: int, hw: int | tuple[int, int], stride: int = 1) -> Cost:
+    """``(madds, params)`` of ``build_cell(genome, c_in, c_out, stride)`` on an ``hw`` input
+    (an int for a square grid, or ``(h, w)``)."""
+    if not isinstance(genome, Genome):
+        raise GenomeError(f"cell_cost needs a Genome, got genome={genome!r}")
+    check_widths(c_in, c_out, stride)
+    h, w = _pair(hw)
+    live = live_edge_indices(genome)
+    if not live:
+        return 0, 0
+    space, ops = genome.space, genome.ops
+    h_out, w_out = out_size(h, stride), out_size(w, stride)
+    (a_in, a_out), (b_in, b_out) = edge_widths(space, genome.ratio, c_in, c_out)
+    madds, params = _io_cost(space, genome.ratio, c_in, c_out, (h, w), stride)
+    for i, u, _ in live:
+        if u == space.source:
+            m, n = get_op(ops[i]).cost(a_in, a_out, h, w, stride)
+        else:
+            m, n = get_op(ops[i]).cost(b_in, b_out, h_out, w_out, 1)
+        madds += m
+        params += n
+    return madds, params
+
+
+def _io_cost(space: CellSpace, ratio: int | None, c_in: int, c_out: int, hw: tuple[int, int], stride: int) -> Cost:
+    """``(madds, params)`` of the fixed expand and project convs of a live AutoSpace-family
+    cell; ``(0, 0)`` for spaces without IO nodes."""
+    if not space.io_nodes:
+        return 0, 0
+    h, w = hw
+    m = inner_width(ratio, c_in)
+    madds, params = conv_cost(m, c_out, out_size(h, stride), out_size(w, stride), 1)  # project
+    if m != c_in:  # expand
+        expand = conv_cost(c_in, m, h, w, 1)
+        madds, params = madds + expand[0], params + expand[1]
+    return madds, params
+
+
+def cell_costs(
+    space: CellSpace,
+    genomes: Sequence[Genome] | np.ndarray,
+    c_in: int,
+    c_out: int,
+    hw: int | tuple[int, int],
+    stride: int = 1,
+) -> np.ndarray:
+    """`cell_cost` of many genomes of ``space`` at once, vectorised with numpy: an ``(n, 2)``
+    int64 array of ``(madds, params)``. ``genomes`` are `Genome` objects or rows of
+    ``space.encode``.
+
+    Each op's cost is looked up in a table per (ratio, edge kind, op), and summed over the live
+    edges found per zero pattern, so the result equals `cell_cost` row by row.
+    """
+    check_widths(c_in, c_out, stride)
+    h, w = _pair(hw)
+    encoded = _check_encoded(space, genomes if isinstance(genomes, np.ndarray) else space.encode(genomes))
+    ops = encoded[:, : space.num_edges]
+    ratio_index = encoded[:, space.num_edges] if space.has_ratio else np.zeros(len(encoded), dtype=np.intp)
+    live = _live_mask(space, ops)
+    table, errors = _op_cost_table(space, c_in, c_out, (h, w), stride)
+    from_source = np.array([u == space.source for u, _ in space.edges], dtype=np.intp)
+    rows = ratio_index[:, None]
+    looked_up = table[rows, from_source[None, :], ops]  # (n, edges, 2)
+    failed = errors[rows, from_source[None, :], ops] & live
+    if failed.any():
+        row = int(np.argwhere(failed)[0, 0])
+        cell_cost(space.decode(encoded[row])[0], c_in, c_out, (h, w), stride)  # raises the op's error
+    io = np.array([_io_cost(space, r, c_in, c_out, (h, w), stride) for r in space.ratios or (None,)], dtype=np.int64)
+    return (looked_up * live[:, :, None]).sum(axis=1) + io[ratio_index] * live.any(axis=1)[:, None]
+
+
+def _check_encoded(space: CellSpace, encoded: np.ndarray) -> np.ndarray:
+    encoded = np.atleast_2d(np.asarray(encoded, dtype=np.intp))
+    if encoded.ndim != 2 or encoded.shape[1] != space.encoding_width:
+        raise GenomeError(
+            f"space {space.name!r}: encoded genomes must have {space.encoding_width} columns, got shape {encoded.shape}"
+        )
+    highs = [len(space.ops)] * space.num_edges + ([len(space.ratios)] if space.has_ratio else [])
+    if len(encoded) and ((encoded < 0).any() or (encoded >= np.array(highs)).any()):
+        raise GenomeError(f"space {space.name!r}: encoded genomes hold indices outside the op/ratio alphabet")
+    return encoded
+
+
+def _live_mask(space: CellSpace, ops: np.ndarray) -> np.ndarray:
+    """``(n, edges)`` bool: which edges of each encoded genome are built."""
+    zero = space.ops.index(space.zero_op) if space.zero_op is not None else -1
+    nonzero = ops != zero
+    bits = np.array([1 << i for i in range(space.num_edges)], dtype=np.int64 if space.num_edges < 63 else object)
+    patterns, first, inverse = np.unique(nonzero @ bits, return_index=True, return_inverse=True)
+    mask = np.zeros((len(patterns), space.num_edges), dtype=bool)
+    for row, index in enumerate(first):
+        for i, _, _ in live_indices(space, tuple(nonzero[index].tolist())):
+            mask[row, i] = True
+    return mask[inverse]
+
+
+def _op_cost_table(
+    space: CellSpace, c_in: int, c_out: int, hw: tuple[int, int], stride: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cost of each op by ``[ratio index, leaves the source, op index]`` (last axis madds,
+    params), and where the op cannot take those widths (or has no builder)."""
+    h, w = hw
+    grids = ((out_size(h, stride), out_size(w, stride), 1), (h, w, stride))  # inner edge, source edge
+    ratios = space.ratios or (None,)
+    table = np.zeros((len(ratios), 2, len(space.ops), 2), dtype=np.int64)
+    errors = np.zeros(table.shape[:3], dtype=bool)
+    for r, ratio in enumerate(ratios):
+        widths = edge_widths(space, ratio, c_in, c_out)[::-1]  # inner edge, source edge
+        for kind, ((a, b), (gh, gw, s)) in enumerate(zip(widths, grids)):
+            for k, op in enumerate(space.ops):
+                if op == space.zero_op:
+                    continue
+                try:
+                    table[r, kind, k] = get_op(op).cost(a, b, gh, gw, s)
+                except GenomeError:
+                    errors[r, kind, k] = True
+    return table, errors
+
+
+def _add(a: Cost, b: Cost) -> Cost:
+    return a[0] + b[0], a[1] + b[1]
+
+
+def layer_cost(layer: LayerSpec, genome: Genome) -> Cost:
+    """``(madds, params)`` of ``genome`` in one searchable layer of a skeleton (``skeleton.layers[i]``)."""
+    return cell_cost(genome, layer.c_in, layer.c_out, layer.hw, layer.stride)
+
+
+def layer_costs(skeleton: Skeleton | str, genomes_per_layer: Sequence[Genome]) -> list[Cost]:
+    """``(madds, params)`` of each searchable layer of the network."""
+    skeleton = get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
+    check_genomes(skeleton, genomes_per_layer)
+    return [layer_cost(layer, g) for layer, g in zip(skeleton.layers, genomes_per_layer)]
+
+
+def fixed_cost(skeleton: Skeleton | str, num_classes: int) -> Cost:
+    """``(madds, params)`` of the parts no genome changes: stem (with its fixed cells) and head."""
+    skeleton = get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
+    check_num_classes(num_classes)
+    stem, head = skeleton.stem, skeleton.head
+    size = skeleton.input_size
+    total = conv_cost(skeleton.in_channels, stem.channels, size, size, stem.stride, stem.kernel)
+    c, size = stem.channels, out_size(size, stem.stride)
+    for genome, c_out in stem.cells:
+        total = _add(total, cell_cost(genome, c, c_out, size, 1))
+        c = c_out
+    last = skeleton.layers[-1]
+    c, size = last.c_out, last.hw_out
+    if head.channels is not None:
+        total = _add(total, conv_cost(c, head.channels, size, size, 1))
+        c = head.channels
+    return _add(total, (c * num_classes, c * num_classes + num_classes))  # linear: weight and bias
+
+
+def network_cost(skeleton: Skeleton | str, genomes_per_layer: Sequence[Genome], num_classes: int) -> Cost:
+    """``(madds, params)`` of ``build_network(skeleton, genomes_per_layer, num_classes)``."""
+    total = fixed_cost(skeleton, num_classes)
+    for cost in layer_costs(skeleton, genomes_per_layer):
+        total = _add(total, cost)
+    return total
+
+
+def measure_cost(module: nn.Module, input_shape: Sequence[int]) -> Cost:
+    """``(madds, params)`` measured on a built module: FlopCounterMode FLOPs / 2 of one forward
+    pass of a single zero image of shape ``input_shape`` (C, H, W), in eval mode."""
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            module(torch.zeros((1, *input_shape)))
+    finally:
+        module.train(was_training)
+    return counter.get_total_flops() // 2, sum(p.numel() for p in module.parameters())

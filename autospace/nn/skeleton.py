@@ -1,0 +1,305 @@
+"""Skeletons (macro networks): stem, stages of searchable layers, head; and the named ones.
+
+A skeleton fixes everything but the cells: the stem (a 3x3 conv + BN + ReLU6, then optional
+fixed cells), the stages (``channels``, ``repeats``, ``stride`` of the first layer; each layer
+takes one cell) and the head (optional 1x1 conv + BN + ReLU6, global average pool, dropout,
+linear). `Skeleton.layers` lists the searchable layers with their widths, stride and grid.
+
+Named skeletons (`get_skeleton`): ``mobilenet_v2`` (torchvision's stage table, 224x224, 17
+layers), ``proxyless`` (ProxylessNAS mobile setting: the e=1 k3 MBConv to 16 channels is fixed
+in the stem, then 21 layers, 224x224), ``cifar`` (32x32, 11 layers) and ``tiny`` (1-channel
+8x8 digits by default, 4 layers; set ``input_size=28`` for MNIST).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from autospace.errors import ConfigError
+from autospace.genome import Genome, get_space
+from autospace.nn.cell import build_cell
+from autospace.nn.ops import check_stride, conv_bn, out_size
+
+MBCONV = get_space("mbconv")
+
+
+def _positive_int(owner: str, field: str, value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{owner}: {field} must be a positive integer, got {field}={value!r}")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """``repeats`` searchable layers of width ``channels``; the first has stride ``stride``."""
+
+    channels: int
+    repeats: int
+    stride: int
+
+    def __post_init__(self) -> None:
+        _positive_int("stage", "channels", self.channels)
+        _positive_int("stage", "repeats", self.repeats)
+        check_stride(self.stride)
+
+
+@dataclass(frozen=True)
+class Stem:
+    """``kernel x kernel`` conv to ``channels`` at ``stride`` + BN + ReLU6, then the fixed
+    ``cells``, each ``(genome, c_out)`` at stride 1."""
+
+    channels: int
+    stride: int = 2
+    kernel: int = 3
+    cells: tuple[tuple[Genome, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        _positive_int("stem", "channels", self.channels)
+        check_stride(self.stride)
+        _positive_int("stem", "kernel", self.kernel)
+        if self.kernel % 2 == 0:
+            raise ConfigError(f"stem: kernel must be odd, got kernel={self.kernel}")
+        object.__setattr__(self, "cells", tuple(tuple(c) for c in self.cells))
+        for genome, c_out in self.cells:
+            if not isinstance(genome, Genome):
+                raise ConfigError(f"stem: cells must hold (Genome, c_out) pairs, got genome={genome!r}")
+            _positive_int("stem", "cells c_out", c_out)
+
+    @property
+    def out_channels(self) -> int:
+        return self.cells[-1][1] if self.cells else self.channels
+
+
+@dataclass(frozen=True)
+class Head:
+    """Optional 1x1 conv to ``channels`` + BN + ReLU6, global average pool, dropout, linear."""
+
+    channels: int | None = 1280
+    dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.channels is not None:
+            _positive_int("head", "channels", self.channels)
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"head: dropout must be in [0, 1), got dropout={self.dropout!r}")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One searchable layer: ``c_in -> c_out`` at ``stride`` on an ``hw x hw`` input."""
+
+    index: int
+    c_in: int
+    c_out: int
+    stride: int
+    hw: int
+
+    @property
+    def hw_out(self) -> int:
+        return out_size(self.hw, self.stride)
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """A macro network with one searchable layer per stage repeat."""
+
+    name: str
+    stem: Stem
+    stages: tuple[Stage, ...]
+    head: Head
+    input_size: int = 224
+    in_channels: int = 3
+
+    def __post_init__(self) -> None:
+        owner = f"skeleton {self.name!r}"
+        for field, cls in (("stem", Stem), ("head", Head)):
+            if not isinstance(getattr(self, field), cls):
+                raise ConfigError(f"{owner}: {field} must be a {cls.__name__}, got {field}={getattr(self, field)!r}")
+        stages = tuple(s if isinstance(s, Stage) else _stage(owner, s) for s in self.stages)
+        if not stages:
+            raise ConfigError(f"{owner}: stages must not be empty, got stages={self.stages!r}")
+        object.__setattr__(self, "stages", stages)
+        _positive_int(owner, "input_size", self.input_size)
+        _positive_int(owner, "in_channels", self.in_channels)
+
+    @property
+    def layers(self) -> list[LayerSpec]:
+        """The searchable layers, in order."""
+        specs = []
+        c, hw = self.stem.out_channels, out_size(self.input_size, self.stem.stride)
+        for stage in self.stages:
+            for i in range(stage.repeats):
+                stride = stage.stride if i == 0 else 1
+                specs.append(LayerSpec(len(specs), c, stage.channels, stride, hw))
+                c, hw = stage.channels, out_size(hw, stride)
+        return specs
+
+    @property
+    def num_layers(self) -> int:
+        return sum(s.repeats for s in self.stages)
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """``(in_channels, input_size, input_size)`` of one image."""
+        return self.in_channels, self.input_size, self.input_size
+
+    def build(self, layer_modules: Sequence[nn.Module], num_classes: int) -> Network:
+        """Stem + the given modules (layer ``i`` must map ``(N, c_in, h, w)`` to
+        ``(N, c_out, h/stride, w/stride)`` of ``layers[i]``) + head."""
+        check_num_classes(num_classes)
+        if len(layer_modules) != self.num_layers:
+            raise ConfigError(
+                f"skeleton {self.name!r} has {self.num_layers} searchable layers; "
+                f"got {len(layer_modules)} layer_modules"
+            )
+        stem = nn.Sequential(
+            conv_bn(self.in_channels, self.stem.channels, self.stem.kernel, self.stem.stride),
+            *self._stem_cells(),
+        )
+        return Network(stem, layer_modules, self._head(num_classes))
+
+    def _stem_cells(self) -> list[nn.Module]:
+        cells, c = [], self.stem.channels
+        for genome, c_out in self.stem.cells:
+            cells.append(build_cell(genome, c, c_out, 1))
+            c = c_out
+        return cells
+
+    def _head(self, num_classes: int) -> nn.Sequential:
+        c = self.stages[-1].channels
+        mix: list[nn.Module] = []
+        if self.head.channels is not None:
+            mix, c = [conv_bn(c, self.head.channels, 1)], self.head.channels
+        return nn.Sequential(
+            *mix, nn.AdaptiveAvgPool2d(1), nn.Flatten(1), nn.Dropout(self.head.dropout), nn.Linear(c, num_classes)
+        )
+
+
+def _stage(owner: str, value: Any) -> Stage:
+    try:
+        channels, repeats, stride = value
+    except (TypeError, ValueError):
+        raise ConfigError(f"{owner}: a stage must be (channels, repeats, stride), got stage={value!r}") from None
+    return Stage(channels, repeats, stride)
+
+
+class Network(nn.Module):
+    """``head(layers(stem(x)))``: the assembled macro network."""
+
+    def __init__(self, stem: nn.Module, layers: Sequence[nn.Module], head: nn.Module) -> None:
+        super().__init__()
+        self.stem = stem
+        self.layers = nn.ModuleList(layers)
+        self.head = head
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)
+        for layer in self.layers:
+            x = layer(x)
+        return self.head(x)
+
+
+def check_num_classes(num_classes: int) -> None:
+    if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 1:
+        raise ConfigError(f"num_classes must be a positive integer, got num_classes={num_classes!r}")
+
+
+def check_genomes(skeleton: Skeleton, genomes_per_layer: Sequence[Genome]) -> None:
+    """One `Genome` per searchable layer."""
+    if isinstance(genomes_per_layer, Genome) or len(genomes_per_layer) != skeleton.num_layers:
+        count = 1 if isinstance(genomes_per_layer, Genome) else len(genomes_per_layer)
+        raise ConfigError(
+            f"skeleton {skeleton.name!r} has {skeleton.num_layers} searchable layers; "
+            f"genomes_per_layer has {count} genomes"
+        )
+    for i, genome in enumerate(genomes_per_layer):
+        if not isinstance(genome, Genome):
+            raise ConfigError(f"genomes_per_layer[{i}] must be a Genome, got {genome!r}")
+
+
+def build_network(skeleton: Skeleton | str, genomes_per_layer: Sequence[Genome], num_classes: int) -> Network:
+    """The network of ``skeleton`` (a `Skeleton` or a registered name) with one cell per layer."""
+    skeleton = get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
+    check_genomes(skeleton, genomes_per_layer)
+    check_num_classes(num_classes)
+    cells = [build_cell(g, s.c_in, s.c_out, s.stride) for s, g in zip(skeleton.layers, genomes_per_layer)]
+    return skeleton.build(cells, num_classes)
+
+
+# ----------------------------------------------------------------------------- registry
+_MBCONV_E1_K3 = Genome(MBCONV, ["dwconv3x3"], 1)
+
+_SKELETONS: dict[str, Skeleton] = {}
+
+
+def register_skeleton(skeleton: Skeleton, *, overwrite: bool = False) -> Skeleton:
+    """Make ``skeleton`` available to `get_skeleton` by its name."""
+    if skeleton.name in _SKELETONS and _SKELETONS[skeleton.name] != skeleton and not overwrite:
+        raise ConfigError(f"a different skeleton named {skeleton.name!r} is already registered (pass overwrite=True)")
+    _SKELETONS[skeleton.name] = skeleton
+    return skeleton
+
+
+def get_skeleton(name: str, **overrides: Any) -> Skeleton:
+    """The skeleton registered under ``name``, with fields replaced by ``overrides``
+    (e.g. ``get_skeleton("tiny", input_size=28)``)."""
+    if not isinstance(name, str) or name not in _SKELETONS:
+        raise ConfigError(f"unknown skeleton {name!r}; registered skeletons: {sorted(_SKELETONS)}")
+    skeleton = _SKELETONS[name]
+    fields = {f.name for f in dataclasses.fields(Skeleton)} - {"name"}
+    for key in overrides:
+        if key not in fields:
+            raise ConfigError(f"skeleton {name!r}: unknown field {key!r}; fields are {sorted(fields)}")
+    return dataclasses.replace(skeleton, **overrides) if overrides else skeleton
+
+
+def list_skeletons() -> list[str]:
+    """Names of the registered skeletons."""
+    return sorted(_SKELETONS)
+
+
+for _skeleton in (
+    Skeleton(
+        "mobilenet_v2",
+        Stem(32, stride=2),
+        ((16, 1, 1), (24, 2, 2), (32, 3, 2), (64, 4, 2), (96, 3, 1), (160, 3, 2), (320, 1, 1)),
+        Head(1280, dropout=0.2),
+    ),
+    Skeleton(
+        "proxyless",
+        Stem(32, stride=2, cells=((_MBCONV_E1_K3, 16),)),
+        ((24, 4, 2), (40, 4, 2), (80, 4, 2), (96, 4, 1), (192, 4, 2), (320, 1, 1)),
+        Head(1280, dropout=0.1),
+    ),
+    Skeleton(
+        "cifar",
+        Stem(32, stride=1),
+        ((16, 1, 1), (24, 2, 1), (32, 3, 2), (64, 3, 2), (96, 2, 1)),
+        Head(512, dropout=0.1),
+        input_size=32,
+    ),
+    Skeleton(
+        "tiny",
+        Stem(8, stride=1),
+        ((8, 1, 1), (16, 1, 2), (16, 1, 1), (24, 1, 2)),
+        Head(64),
+        input_size=8,
+        in_channels=1,
+    ),
+):
+    register_skeleton(_skeleton)
+
+
+def mobilenet_v2_genomes(kernel: int = 3) -> list[Genome]:
+    """The 17 cells that make the ``mobilenet_v2`` skeleton torchvision's MobileNetV2 (kernel 3):
+    an ``mbconv`` e=1 cell first, then ``irb`` e=6 cells."""
+    if kernel not in (3, 5, 7):
+        raise ConfigError(f"kernel must be 3, 5 or 7, got kernel={kernel!r}")
+    op = f"dwconv{kernel}x{kernel}"
+    irb = get_space("irb")
+    return [Genome(MBCONV, [op], 1)] + [Genome(irb, [op], 6) for _ in range(16)]
