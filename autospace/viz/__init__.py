@@ -1,0 +1,56 @@
+"""Figures of a run: cells, learned motifs (Fig. 4), cell statistics, evolution curves,
+convergence (Fig. 3), ranking fidelity (Table 6), and the run report.
+
+Every figure function takes plain data (a genome, a learned space, a history) and returns a
+matplotlib `Figure`; nothing here touches pyplot, so any backend (or none) works.
+"""
+
+from autospace.viz.cells import add_cell, describe_cell, draw_cell, live_nodes, prune
+from autospace.viz.evolution import (
+    convergence,
+    diversity_curves,
+    fitness_curves,
+    reference_distance,
+    switch_off_round,
+)
+from autospace.viz.fidelity import check_ranking_fidelity, ranking_fidelity
+from autospace.viz.io import Run, VizError, as_learned_space, load_history, load_learned_space, load_run
+from autospace.viz.learned import Motif, motif_counts, motifs, topk_grid
+from autospace.viz.report import build_report, save_report, write_report
+from autospace.viz.stats import cost_per_layer, op_frequency, op_heatmap, ratio_counts, ratio_per_layer
+from autospace.viz.style import OP_COLORS, op_color
+
+__all__ = [
+    "OP_COLORS",
+    "Motif",
+    "Run",
+    "VizError",
+    "add_cell",
+    "as_learned_space",
+    "build_report",
+    "check_ranking_fidelity",
+    "convergence",
+    "cost_per_layer",
+    "describe_cell",
+    "diversity_curves",
+    "draw_cell",
+    "fitness_curves",
+    "live_nodes",
+    "load_history",
+    "load_learned_space",
+    "load_run",
+    "motif_counts",
+    "motifs",
+    "op_color",
+    "op_frequency",
+    "op_heatmap",
+    "prune",
+    "ranking_fidelity",
+    "ratio_counts",
+    "ratio_per_layer",
+    "reference_distance",
+    "save_report",
+    "switch_off_round",
+    "topk_grid",
+    "write_report",
+]

@@ -1,0 +1,49 @@
+"""`autospace plot`: figures and ``report.html`` for run directories, and Fig. 3 for several."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from autospace.viz.io import VizError, load_run
+from autospace.viz.report import COMPARISON, build_report, check_formats, compare_runs, save_figure, write_report
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "plot",
+        help="figures and report.html of run directories",
+        description="Write every applicable figure and report.html of each RUN_DIR (into RUN_DIR/figures, or "
+        "OUT/<run name> with --out and several runs). With two or more runs, also the convergence comparison "
+        f"(Fig. 3) {COMPARISON}.<format> into --out, by default the first run's figures directory.",
+    )
+    p.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run directory written by `autospace evolve`")
+    p.add_argument("--format", default="png", help="comma-separated figure formats: png, svg, pdf (default: png)")
+    p.add_argument("--out", type=Path, help="output directory (see above)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    formats = check_formats(f.strip() for f in args.format.split(","))
+    runs = [load_run(path) for path in args.runs]
+    if args.out is None:
+        outs = [r.path / "figures" for r in runs]
+    elif len(runs) == 1:
+        outs = [args.out]
+    else:
+        names = [r.name for r in runs]
+        if len(set(names)) < len(names):
+            raise VizError(f"--out with several runs writes OUT/<run name>, but run names repeat: {names}")
+        outs = [args.out / name for name in names]
+    # make every figure before writing any file, so bad data leaves nothing half-written
+    reports = [build_report(r) for r in runs]
+    comparison = compare_runs(runs) if len(runs) > 1 else None
+    for report, out in zip(reports, outs):
+        for note in report.notes:
+            print(f"autospace plot: note: {report.run.path}: {note}", file=sys.stderr)
+        print(write_report(report, out, formats))
+    if comparison is not None:
+        for path in save_figure(comparison, (args.out or outs[0]) / COMPARISON, formats):
+            print(path)
+    return 0

@@ -1,0 +1,268 @@
+"""Every applicable figure of a run, saved, and one ``report.html`` that shows them with the
+run's key numbers. A figure whose input file is missing is skipped with a one-line note."""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+from matplotlib.figure import Figure
+
+from autospace.viz.evolution import (
+    convergence,
+    diversity_curves,
+    fitness_curves,
+    has_reference,
+    layer_series,
+    reference_distance,
+    switch_off_round,
+)
+from autospace.viz.fidelity import ranking_fidelity
+from autospace.viz.io import HISTORY, LEARNED_SPACE, RANKING_FIDELITY, Run, VizError, load_run
+from autospace.viz.learned import motifs, topk_grid
+from autospace.viz.stats import cost_per_layer, cost_unavailable, op_heatmap, ratio_per_layer
+from autospace.viz.style import SAVE_DPI
+
+FORMATS = ("png", "svg", "pdf")
+REPORT = "report.html"
+COMPARISON = "convergence_comparison"
+_METADATA = {"png": {}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
+
+Planned = tuple[str, str, Callable[[], Figure]]
+
+
+def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
+    """The formats, validated against `FORMATS`; at least one."""
+    formats = tuple(formats)
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise VizError(f"format {fmt!r} is not supported; choose from {', '.join(FORMATS)}")
+    if not formats:
+        raise VizError(f"no figure format given; choose from {', '.join(FORMATS)}")
+    return formats
+
+
+def plan_figures(run: Run) -> tuple[list[Planned], list[str]]:
+    """(name, caption, make) for every figure the run's files allow, and a note per skipped one."""
+    planned: list[Planned] = []
+    notes: list[str] = []
+
+    def missing(names: Sequence[str], file: str) -> None:
+        notes.extend(f"{name}: skipped, {run.path / file} is missing" for name in names)
+
+    learned = run.learned
+    if learned is None:
+        missing(["motifs", "topk_grid", "op_frequency", "ratio_per_layer", "cost_per_layer"], LEARNED_SPACE)
+    else:
+        planned.append(("motifs", "Most frequent learned cells (Fig. 4)", lambda: motifs(learned)))
+        planned.append(("topk_grid", "Top-K cells per layer", lambda: topk_grid(learned)))
+        planned.append(("op_frequency", "Op frequency per layer", lambda: op_heatmap(learned)))
+        if learned.space.has_ratio:
+            planned.append(("ratio_per_layer", "Expansion ratio per layer", lambda: ratio_per_layer(learned)))
+        else:
+            notes.append(f"ratio_per_layer: skipped, space {learned.space.name!r} has no expansion ratio")
+        reason = cost_unavailable(learned)
+        if reason:
+            notes.append(f"cost_per_layer: skipped, {reason}")
+        else:
+            planned.append(("cost_per_layer", "MAdds and params per layer", lambda: cost_per_layer(learned)))
+    history = run.history
+    if history is None:
+        missing(["fitness", "diversity", "reference_distance"], HISTORY)
+    elif not history:
+        notes.extend(
+            f"{name}: skipped, {run.path / HISTORY} has no finished round"
+            for name in ("fitness", "diversity", "reference_distance")
+        )
+    else:
+        planned.append(("fitness", "Fitness over rounds", lambda: fitness_curves(history)))
+        planned.append(("diversity", "Population diversity", lambda: diversity_curves(history)))
+        if has_reference(history):
+            tau = _evolve_settings(run).get("tau")
+            planned.append(
+                ("reference_distance", "Distance to the reference cell", lambda: reference_distance(history, tau))
+            )
+        else:
+            notes.append("reference_distance: skipped, the run has no reference cell (ref_distance is null)")
+    if run.ranking_fidelity is None:
+        missing(["ranking_fidelity"], RANKING_FIDELITY)
+    else:
+        data = run.ranking_fidelity
+        planned.append(("ranking_fidelity", "Ranking fidelity (Table 6)", lambda: ranking_fidelity(data)))
+    return planned, notes
+
+
+def save_figure(fig: Figure, stem: Path, formats: Sequence[str]) -> list[Path]:
+    """Save ``fig`` as ``stem.<fmt>`` for every format, each file written atomically."""
+    paths = []
+    for fmt in formats:
+        path = stem.with_suffix(f".{fmt}")
+        with matplotlib.rc_context({"svg.hashsalt": "autospace"}):
+            _atomic(path, lambda f, fmt=fmt: fig.savefig(f, format=fmt, dpi=SAVE_DPI, metadata=_METADATA[fmt]))
+        paths.append(path)
+    return paths
+
+
+def _atomic(path: Path, write: Callable[[Any], None]) -> None:
+    """Write through ``write(file)`` into a temporary file next to ``path``, then rename it.
+    (Opened normally, not with `tempfile.mkstemp`, so the file gets the umask's permissions.)"""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        f = tmp.open("wb")
+    except OSError as exc:
+        raise VizError(f"cannot write {str(path)!r}: {exc.strerror}") from None
+    try:
+        with f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _evolve_settings(run: Run) -> dict[str, Any]:
+    """The ``[evolve]`` table of the run's ``config.toml`` (empty without one)."""
+    settings = (run.config or {}).get("evolve")
+    return settings if isinstance(settings, dict) else {}
+
+
+def key_numbers(run: Run) -> list[tuple[str, str]]:
+    """(label, value) rows for the report table: what the run was and what it reached."""
+    rows: list[tuple[str, str]] = [("run", str(run.path))]
+    learned, history, config = run.learned, run.history or [], _evolve_settings(run)
+    meta = learned.meta if learned else {}
+    last = history[-1] if history else {}
+    space = learned.space.name if learned else config.get("space")
+    strategy = last.get("strategy") or meta.get("strategy") or config.get("strategy")
+    for label, value in (
+        ("space", space),
+        ("strategy", strategy),
+        ("skeleton", learned and learned.skeleton),
+        ("top-K", learned and learned.top_k),
+        ("seed", meta.get("seed", config.get("seed"))),
+    ):
+        if value is not None:
+            rows.append((label, str(value)))
+    if history:
+        rows.append(("rounds finished", str(len(history))))
+        switch = switch_off_round(history)
+        if switch is not None:
+            rows.append(("reference constraint off from round", str(switch)))
+        for field, label in (
+            ("queries", "queries"),
+            ("distinct_queries", "distinct queries"),
+            ("eval_seconds", "evaluator seconds"),
+            ("seconds", "wall-clock seconds"),
+        ):
+            if field in last:
+                rows.append((label, f"{last[field]:g}"))
+        best = layer_series(history, "best")[-1]
+    elif learned:
+        best = [entries[0].fitness for entries in learned.layers]
+    else:
+        best = []
+    if len(best):
+        rows.append(("best fitness per layer", ", ".join(f"L{i}: {v:.4g}" for i, v in enumerate(best))))
+    return rows
+
+
+def _html(run: Run, shown: list[tuple[str, str, list[Path]]], notes: list[str], out: Path) -> str:
+    esc = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html><head><meta charset="utf-8">',
+        f"<title>autospace run {esc(run.name)}</title>",
+        "<style>body{font-family:sans-serif;max-width:1400px;margin:2em auto;color:#222}"
+        "table{border-collapse:collapse}td{border-bottom:1px solid #ddd;padding:3px 12px 3px 0;"
+        "vertical-align:top}img{max-width:100%}</style></head><body>",
+        f"<h1>autospace run <code>{esc(run.name)}</code></h1>",
+        "<table>",
+        *(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in key_numbers(run)),
+        "</table>",
+    ]
+    for name, caption, paths in shown:
+        parts.append(f'<h2 id="{esc(name)}">{esc(caption)}</h2>')
+        image = next((p for p in paths if p.suffix in (".png", ".svg")), None)
+        if image is not None:
+            parts.append(f'<img src="{esc(os.path.relpath(image, out))}" alt="{esc(caption)}">')
+        links = " ".join(f'<a href="{esc(os.path.relpath(p, out))}">{esc(p.suffix[1:])}</a>' for p in paths)
+        parts.append(f"<p>{links}</p>")
+    if notes:
+        parts += ["<h2>Skipped figures</h2>", "<ul>", *(f"<li>{esc(n)}</li>" for n in notes), "</ul>"]
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+@dataclass
+class Report:
+    """The figures of one run, made in memory, and the notes on the ones skipped."""
+
+    run: Run
+    figures: list[tuple[str, str, Figure]]
+    notes: list[str]
+
+
+def build_report(run: Run | str | Path) -> Report:
+    """Make every applicable figure of ``run`` (a run directory or a loaded `Run`) in memory,
+    so bad data fails before anything is written."""
+    run = run if isinstance(run, Run) else load_run(run)
+    planned, notes = plan_figures(run)
+    return Report(run, [(name, caption, make()) for name, caption, make in planned], notes)
+
+
+def write_report(report: Report, out: str | Path | None = None, formats: Iterable[str] = ("png",)) -> Path:
+    """Save a built report's figures and ``report.html`` into ``out`` (default
+    ``RUN_DIR/figures``); return the path of ``report.html``."""
+    formats = check_formats(formats)
+    out = Path(out) if out is not None else report.run.path / "figures"
+    shown = [(name, caption, save_figure(fig, out / name, formats)) for name, caption, fig in report.figures]
+    path = out / REPORT
+    _atomic(path, lambda f: f.write(_html(report.run, shown, report.notes, out).encode()))
+    return path
+
+
+def save_report(
+    run: Run | str | Path,
+    out: str | Path | None = None,
+    formats: Iterable[str] = ("png",),
+    *,
+    on_skip: Callable[[str], None] | None = None,
+) -> Path:
+    """Write every applicable figure of ``run`` (a run directory or a loaded `Run`) and
+    ``report.html`` into ``out`` (default ``RUN_DIR/figures``); return the report's path.
+
+    Each skipped figure's note goes to ``on_skip`` (if given) and into the report.
+    """
+    formats = check_formats(formats)
+    report = build_report(run)
+    if on_skip is not None:
+        for note in report.notes:
+            on_skip(note)
+    return write_report(report, out, formats)
+
+
+def comparison_labels(runs: Sequence[Run]) -> list[str]:
+    """A legend label per run: its directory name (its path when names repeat), and whether
+    the reference constraint was on."""
+    names = [run.name for run in runs]
+    if len(set(names)) < len(names):
+        names = [str(run.path) for run in runs]
+    labels = []
+    for name, run in zip(names, runs):
+        used = any(record.get("constraint_active") for record in run.history or [])
+        labels.append(f"{name} ({'with' if used else 'without'} reference constraint)")
+    return labels
+
+
+def compare_runs(runs: Sequence[Run]) -> Figure:
+    """Fig. 3 (`convergence`) for two or more loaded runs, labelled by `comparison_labels`."""
+    for run in runs:
+        if not run.history:
+            raise VizError(f"convergence comparison: run {str(run.path)!r} has no finished round in {HISTORY}")
+    return convergence(dict(zip(comparison_labels(runs), (run.history or [] for run in runs))))
