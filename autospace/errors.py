@@ -25,3 +25,7 @@ class DataError(AutospaceError, ValueError):
 
 class CheckpointError(AutospaceError):
     """A checkpoint or run directory is missing or corrupt."""
+
+
+class EvolveError(AutospaceError):
+    """The evolution engine cannot go on (e.g. a constraint no cell satisfies) or was misused."""

@@ -1,0 +1,106 @@
+"""`TabularEvaluator`: look genomes up in a table of trained architectures (NAS-Bench-201 CSV)."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+from typing import Any
+
+from autospace.errors import DataError, EvaluatorError, GenomeError
+from autospace.evaluators.base import Candidate, Evaluator
+from autospace.genome import CellSpace, Genome, get_space
+
+
+class TabularEvaluator(Evaluator):
+    """Exact scores from a table: ``search_metric`` guides the search, ``report_metric`` is reported.
+
+    The table maps genomes to ``(search, report)`` metric values; build it with `from_csv`.
+    """
+
+    exact = True
+    independent = True
+
+    def __init__(
+        self,
+        table: dict[Genome, tuple[float, float]],
+        *,
+        search_metric: str = "val12",
+        report_metric: str = "test200",
+        space: CellSpace | str = "nb201",
+        source: str = "<table>",
+    ) -> None:
+        super().__init__()
+        self.table = table
+        self.search_metric = search_metric
+        self.report_metric = report_metric
+        self.space = space if isinstance(space, CellSpace) else get_space(space)
+        self.source = source
+
+    @classmethod
+    def from_csv(
+        cls,
+        path: str | os.PathLike[str],
+        search_metric: str = "val12",
+        report_metric: str = "test200",
+        space: CellSpace | str = "nb201",
+    ) -> TabularEvaluator:
+        """Read a CSV with an ``arch`` column of NB201 arch strings and the two metric columns."""
+        path = Path(path)
+        space_obj = space if isinstance(space, CellSpace) else get_space(space)
+        if not path.is_file():
+            raise DataError(f"tabular evaluator: path={str(path)!r} is not a file")
+        table: dict[Genome, tuple[float, float]] = {}
+        try:
+            with path.open(newline="") as fh:
+                reader = csv.DictReader(fh)
+                columns = reader.fieldnames or []
+                for column in ("arch", search_metric, report_metric):
+                    if column not in columns:
+                        raise DataError(
+                            f"tabular evaluator: {str(path)!r} has no column {column!r}; columns: {columns}"
+                        )
+                for line, row in enumerate(reader, start=2):
+                    arch = row["arch"]
+                    try:
+                        genome = Genome.from_nb201(arch, space_obj)
+                        values = (float(row[search_metric]), float(row[report_metric]))
+                    except (GenomeError, TypeError, ValueError) as exc:
+                        raise DataError(f"tabular evaluator: {str(path)!r} line {line} is malformed: {exc}") from None
+                    table[genome] = values
+        except UnicodeDecodeError as exc:
+            raise DataError(f"tabular evaluator: {str(path)!r} is not a text CSV file: {exc}") from None
+        except csv.Error as exc:
+            raise DataError(f"tabular evaluator: {str(path)!r} is not a valid CSV file: {exc}") from None
+        if not table:
+            raise DataError(f"tabular evaluator: {str(path)!r} has no rows")
+        return cls(table, search_metric=search_metric, report_metric=report_metric, space=space_obj, source=str(path))
+
+    def _row(self, genome: Genome) -> tuple[float, float]:
+        if genome.space.name != self.space.name:
+            raise EvaluatorError(
+                f"tabular evaluator: genome of space {genome.space.name!r}, table is {self.space.name!r}"
+            )
+        try:
+            return self.table[genome]
+        except KeyError:
+            arch = genome.to_nb201()
+            raise EvaluatorError(f"tabular evaluator: arch {arch!r} is not in the table {self.source!r}") from None
+
+    def score_one(self, candidate: Candidate) -> float:
+        """The search metric of the candidate's genome."""
+        return self._row(candidate.genome)[0]
+
+    def report(self, genome: Genome) -> float:
+        """The report metric of ``genome`` (not counted as a query)."""
+        return self._row(genome)[1]
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": "tabular",
+            "path": self.source,
+            "search_metric": self.search_metric,
+            "report_metric": self.report_metric,
+            "space": self.space.name,
+            "rows": len(self.table),
+        }

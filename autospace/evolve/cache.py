@@ -1,0 +1,32 @@
+"""Process-wide caches of pure functions of a genome.
+
+The engine builds many `Genome` objects for cells it has seen before (sampling, mutation);
+these caches let them skip the canonicalisation, the neighbour enumeration and the encoding.
+Bounded LRU caches, shared by every engine of the process (results depend on the genome only).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from autospace.genome import Genome, canonical_key
+
+cell_key = functools.lru_cache(maxsize=1 << 16)(canonical_key)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def intern(genome: Genome) -> Genome:
+    """The first-seen `Genome` object equal to ``genome`` (so its memoised key is shared)."""
+    return genome
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def cell_neighbors(genome: Genome) -> list[Genome]:
+    """`CellSpace.neighbors` of ``genome``, interned (do not modify the returned list)."""
+    return [intern(g) for g in genome.space.neighbors(genome)]
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def cell_row(genome: Genome) -> tuple[int, ...]:
+    """The `CellSpace.encode` row of ``genome``."""
+    return tuple(int(x) for x in genome.space.encode([genome])[0])

@@ -1,0 +1,124 @@
+"""Checkpoints of a run: the engine state (JSON) and the evaluator state (JSON, or ``torch.save``
+when it holds tensors, loaded back with ``weights_only=True``).
+
+Layout in a run directory: ``checkpoint/`` (the last finished round) and ``checkpoint.prev/``
+(the one before). A new checkpoint is written to ``checkpoint.tmp/`` first; then ``checkpoint/``
+becomes ``checkpoint.prev/`` and ``checkpoint.tmp/`` becomes ``checkpoint/`` (renames), so a
+killed run always leaves at least one complete checkpoint. A corrupt ``checkpoint/`` is an
+error that names the file and leaves ``checkpoint.prev/`` untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from autospace.errors import CheckpointError
+from autospace.evolve.atomic import write_bytes, write_text
+
+CHECKPOINT = "checkpoint"
+PREVIOUS = "checkpoint.prev"
+TEMPORARY = "checkpoint.tmp"
+ENGINE_FILE = "engine.json"
+EVALUATOR_FILE = "evaluator.pt"
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class Checkpoint:
+    """What a checkpoint holds: the engine's and the evaluator's ``state_dict``."""
+
+    engine: dict[str, Any]
+    evaluator: dict[str, Any]
+
+
+def _has_tensors(obj: Any) -> bool:
+    torch = sys.modules.get("torch")  # an evaluator with tensors has imported torch already
+    if torch is None:
+        return False
+    if isinstance(obj, torch.Tensor):
+        return True
+    if isinstance(obj, dict):
+        return any(_has_tensors(v) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return any(_has_tensors(v) for v in obj)
+    return False
+
+
+def save_checkpoint(run_dir: str | os.PathLike[str], checkpoint: Checkpoint) -> None:
+    """Write ``checkpoint`` into ``run_dir`` and keep the previous one as ``checkpoint.prev/``."""
+    run_dir = Path(run_dir)
+    tmp = run_dir / TEMPORARY
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    tensors = _has_tensors(checkpoint.evaluator)
+    if tensors:
+        import io
+
+        import torch
+
+        buffer = io.BytesIO()
+        torch.save(checkpoint.evaluator, buffer)
+        write_bytes(tmp / EVALUATOR_FILE, buffer.getvalue())
+    payload = {
+        "schema_version": SCHEMA_VERSION,
+        "engine": checkpoint.engine,
+        "evaluator": None if tensors else checkpoint.evaluator,
+        "evaluator_file": EVALUATOR_FILE if tensors else None,
+    }
+    write_text(tmp / ENGINE_FILE, json.dumps(payload))
+    current, previous = run_dir / CHECKPOINT, run_dir / PREVIOUS
+    if current.exists():
+        shutil.rmtree(previous, ignore_errors=True)
+        os.replace(current, previous)
+    os.replace(tmp, current)
+
+
+def has_checkpoint(run_dir: str | os.PathLike[str]) -> bool:
+    run_dir = Path(run_dir)
+    return (run_dir / CHECKPOINT).is_dir() or (run_dir / PREVIOUS).is_dir()
+
+
+def load_checkpoint(run_dir: str | os.PathLike[str]) -> Checkpoint:
+    """The last complete checkpoint of ``run_dir`` (``checkpoint.prev/`` if the run was killed
+    between the two renames of `save_checkpoint`)."""
+    run_dir = Path(run_dir)
+    folder = run_dir / CHECKPOINT
+    if not folder.is_dir():
+        folder = run_dir / PREVIOUS
+    if not folder.is_dir():
+        raise CheckpointError(f"{str(run_dir)!r} has no checkpoint/ directory; it is not a resumable run directory")
+    path = folder / ENGINE_FILE
+    keep = (
+        f"; the previous checkpoint is kept in {str(run_dir / PREVIOUS)!r}"
+        if folder.name == CHECKPOINT and (run_dir / PREVIOUS).is_dir()
+        else ""
+    )
+    try:
+        payload = json.loads(path.read_text())
+        if payload.get("schema_version") != SCHEMA_VERSION:
+            raise ValueError(f"schema_version={payload.get('schema_version')!r} (expected {SCHEMA_VERSION})")
+        engine = payload["engine"]
+        evaluator = payload["evaluator"]
+        if payload.get("evaluator_file"):
+            evaluator = _load_tensors(folder / payload["evaluator_file"])
+        if not isinstance(engine, dict) or not isinstance(evaluator, dict):
+            raise TypeError("engine and evaluator states must be objects")
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise CheckpointError(f"checkpoint {str(path)!r} is corrupt or unreadable: {exc}{keep}") from None
+    return Checkpoint(engine, evaluator)
+
+
+def _load_tensors(path: Path) -> Any:
+    import torch
+
+    try:
+        return torch.load(path, weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
+        raise ValueError(f"{path.name}: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None

@@ -1,0 +1,94 @@
+"""`autospace evolve`: run (or resume) an evolution from a TOML config into a run directory."""
+
+from __future__ import annotations
+
+import argparse
+import tomllib
+from pathlib import Path
+
+from tqdm import tqdm
+
+from autospace.errors import CheckpointError, ConfigError
+from autospace.evolve.atomic import write_text
+from autospace.evolve.checkpoint import has_checkpoint
+from autospace.evolve.runconfig import RunConfig, load_run_config
+from autospace.evolve.runner import LEARNED_FILE, evolve
+
+CONFIG_FILE = "config.toml"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("evolve", help="evolve layer-wise cell populations into a learned space")
+    p.add_argument("--config", type=Path, help="run config (TOML); relative paths in it are relative to its folder")
+    p.add_argument("--out", type=Path, help="run directory to create (or to resume with --resume)")
+    p.add_argument(
+        "--resume",
+        nargs="?",
+        const=True,
+        default=False,
+        metavar="RUN_DIR",
+        help="continue the run in RUN_DIR (default: --out) from its last checkpoint",
+    )
+    p.add_argument("--workers", type=int, help="processes scoring independent evaluators (overrides the config)")
+    p.add_argument("--seed", type=int, help="seed (overrides the config)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or per-round log lines")
+    p.set_defaults(func=run)
+
+
+def _resume_config(run_dir: Path, args: argparse.Namespace) -> RunConfig:
+    if not (run_dir / CONFIG_FILE).is_file():
+        raise CheckpointError(f"--resume {str(run_dir)!r}: not a run directory (no {CONFIG_FILE})")
+    saved = load_run_config(run_dir / CONFIG_FILE, {"workers": args.workers})
+    if args.seed is not None and args.seed != saved.evolve.seed:
+        raise ConfigError(f"--seed={args.seed} differs from the run's seed={saved.evolve.seed}")
+    if args.config is not None:
+        given = load_run_config(args.config, {"workers": args.workers, "seed": args.seed}).to_tables()
+        for table, values in saved.to_tables().items():
+            for key in set(values) | set(given.get(table, {})):
+                if key != "workers" and values.get(key) != given.get(table, {}).get(key):
+                    raise ConfigError(
+                        f"--config differs from the run's config at {table}.{key}; resume without --config"
+                    )
+    return saved
+
+
+def run(args: argparse.Namespace) -> int:
+    run_dir = Path(args.resume) if isinstance(args.resume, str) else args.out
+    if run_dir is None:
+        raise ConfigError("--out is required (the run directory)")
+    if args.resume:
+        config = _resume_config(run_dir, args)
+    else:
+        if args.config is None:
+            raise ConfigError("--config is required for a new run")
+        config = load_run_config(args.config, {"workers": args.workers, "seed": args.seed})
+    evaluator = config.build_evaluator()  # validates data files before anything is written
+    if not args.resume:
+        if run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
+            raise ConfigError(f"--out {str(run_dir)!r} exists and is not empty; use --resume or another directory")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        text = config.to_toml()
+        tomllib.loads(text)
+        write_text(run_dir / CONFIG_FILE, text)
+    cfg = config.evolve
+    settings = {k: v for k, v in cfg.to_dict().items() if k not in ("strategy", "seed")}
+    result = evolve(
+        config.space,
+        evaluator,
+        cfg.strategy,
+        reference=config.reference,
+        seed=cfg.seed,
+        out=run_dir,
+        workers=config.workers,
+        skeleton=config.skeleton,
+        resume=bool(args.resume) and has_checkpoint(run_dir),
+        progress=not args.quiet,
+        log=None if args.quiet else tqdm.write,
+        **settings,
+    )
+    best = ", ".join("-" if b is None else f"{b.fitness:.4g}" for b in result.best)
+    print(
+        f"done: {result.engine.round} rounds, {result.engine.distinct_queries} distinct queries, "
+        f"best per layer [{best}]; learned space: {run_dir / LEARNED_FILE}"
+    )
+    return 0

@@ -1,0 +1,419 @@
+"""`Engine`: layer-wise populations evolved with DEAP, driven by ask/tell.
+
+One engine serves every strategy (`autospace.evolve.strategies`). Each round the engine asks
+its strategy for candidates, the caller scores them (``evaluator.score(batch, engine.toolbox.map)``)
+and tells the scores back; the engine writes them into the fitness (momentum for learned
+scores, Eq. 5), lets the strategy evolve the populations and logs one history record.
+
+Randomness: every choice flows from ``config.seed``: a ``numpy.random.Generator`` (sampling,
+permutations) and a `random.Random` seeded from it (the cheap scalar draws of mutation, and
+DEAP's tournaments, see `Engine.select`); both are checkpointed. Python's global random state
+is never used.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+import numpy as np
+from deap import base, tools
+from deap.tools import selection
+
+from autospace.errors import ConfigError, EvolveError
+from autospace.evaluators.base import Candidate, EvaluatorCost
+from autospace.evolve.cache import cell_key, cell_neighbors, cell_row
+from autospace.evolve.config import EvolveConfig
+from autospace.evolve.diversity import mean_pairwise_distance
+from autospace.evolve.history import History
+from autospace.evolve.individual import Individual
+from autospace.evolve.learned import LearnedSpace, Ranked
+from autospace.evolve.momentum import momentum_update
+from autospace.evolve.reference import ReferenceConstraint
+from autospace.evolve.strategies import make_strategy
+from autospace.genome import CellSpace, Genome
+
+LayerCost = Callable[[int, Genome], float]
+STATE_VERSION = 1
+
+
+def _fitness_value(ind: Individual) -> float:
+    return ind.fitness.values[0]
+
+
+def _same_key(a: Individual, b: Individual) -> bool:
+    return a.genome.key == b.genome.key
+
+
+class Engine:
+    """Evolution over ``config.layers`` populations of cells of ``space``.
+
+    Args:
+        space: the cell space every layer draws from.
+        config: engine settings (`EvolveConfig`); defaults when None.
+        exact: whether the evaluator's scores are exact (used as is, never re-queried) or
+            learned (blended with momentum, re-scored).
+        reference: reference genome of the Eq. 2 constraint (None: no constraint).
+        layer_cost: ``layer_cost(layer, genome) -> MAdds`` for ``config.madds_cap``.
+
+    ``engine.toolbox`` (a DEAP ``base.Toolbox``) holds ``select`` (``tools.selTournament``),
+    ``mutate``, ``sample`` and ``map`` (the builtin; `evolve` registers a process pool there).
+    """
+
+    def __init__(
+        self,
+        space: CellSpace,
+        config: EvolveConfig | None = None,
+        *,
+        exact: bool = True,
+        reference: Genome | None = None,
+        layer_cost: LayerCost | None = None,
+    ) -> None:
+        self.space = space
+        self.config = config = config or EvolveConfig()
+        self.exact = exact
+        self.constraint = (
+            None if reference is None else ReferenceConstraint(reference, config.tau, config.constraint_fraction)
+        )
+        if self.constraint is not None:
+            self.constraint.check_space(space)
+        if config.madds_cap is not None and layer_cost is None:
+            raise ConfigError(f"madds_cap={config.madds_cap!r} needs a layer cost model (set skeleton / layer_cost)")
+        self.layer_cost = layer_cost
+        self._caps = [config.cap(layer) for layer in range(config.layers)]
+        self.rng = np.random.default_rng(config.seed)
+        self.py_random = random.Random(int(self.rng.integers(2**63)))
+        self._ref_row = None if reference is None else cell_row(reference)
+        self.toolbox = base.Toolbox()
+        self.toolbox.register("select", tools.selTournament, tournsize=config.tournament_size, fit_attr="fitness")
+        self.toolbox.register("mutate", self._mutate)
+        self.toolbox.register("sample", space.sample, rng=self.rng)
+        self.stats = tools.Statistics()  # compiled on the fitness values of a population
+        self.stats.register("max", max)
+        self.stats.register("mean", statistics.fmean)
+        self.strategy = make_strategy(config.strategy)
+        self.populations: list[list[Individual]] = [[] for _ in range(config.layers)]
+        self.halls = [tools.HallOfFame(config.top_k, similar=_same_key) for _ in range(config.layers)]
+        self.known: list[dict[str, tuple[Genome, float]]] = [{} for _ in range(config.layers)]
+        self.queried: set[tuple[int, Genome]] = set()
+        self.queries = 0
+        self.round = 0
+        self.history = History()
+        self.constraint_active = False
+        self.constraint_released = False
+        self._pending: list[tuple[int, Individual]] | None = None
+        self._elapsed = 0.0
+        self._started = time.perf_counter()
+
+    # ----------------------------------------------------------------------------- progress
+    @property
+    def distinct_queries(self) -> int:
+        return len(self.queried)
+
+    @property
+    def progress(self) -> float:
+        """Share of the run done: rounds, or distinct queries of the budget, whichever is further."""
+        done = self.round / self.config.rounds
+        if self.config.budget is not None:
+            done = max(done, self.distinct_queries / self.config.budget)
+        return done
+
+    @property
+    def offspring_per_round(self) -> int:
+        """Offspring per layer and round (``config.offspring``, see `EvolveConfig`)."""
+        if self.config.offspring is not None:
+            return self.config.offspring
+        return self.config.sample_size if self.exact else max(1, self.config.sample_size // 2)
+
+    @property
+    def done(self) -> bool:
+        """True when the rounds or the query budget are spent."""
+        return self.progress >= 1.0
+
+    # ----------------------------------------------------------------------------- operators
+    def select(self, individuals: Sequence[Individual], k: int) -> list[Individual]:
+        """``k`` tournament winners (``tools.selTournament``), reproducible from the engine's seed.
+
+        DEAP's selection draws from the ``random`` module it imported; for the call, that name
+        is bound to the engine's own `random.Random` (seeded from its Generator, checkpointed
+        with it), so the draw is reproducible and Python's global random state is neither used
+        nor changed. (Engines selecting at the same time in several threads would need a lock.)
+        """
+        selection.random = self.py_random  # type: ignore[attr-defined]
+        try:
+            return self.toolbox.select(list(individuals), k)
+        finally:
+            selection.random = random  # type: ignore[attr-defined]
+
+    def _mutate(self, genome: Genome) -> Genome:
+        """One uniformly drawn neighbour (as `CellSpace.mutate`, with the neighbour lists cached)."""
+        options = cell_neighbors(genome)
+        return options[self.py_random.randrange(len(options))]
+
+    def neighbors(self, genome: Genome) -> list[Genome]:
+        return cell_neighbors(genome)
+
+    def taken(self, layer: int) -> set[str]:
+        """Canonical keys a new cell of ``layer`` must avoid: the population's, and for exact
+        evaluators every key already queried (a second query would tell nothing new)."""
+        keys = {cell_key(ind.genome) for ind in self.populations[layer]}
+        if self.exact:
+            keys.update(self.known[layer])
+        return keys
+
+    def admissible(self, layer: int, genome: Genome) -> bool:
+        """Within the reference constraint (when active) and under the layer's MAdds cap."""
+        if self.constraint_active and not self.constraint.admits(genome):  # type: ignore[union-attr]
+            return False
+        cap = self._caps[layer]
+        return cap is None or self.layer_cost(layer, genome) <= cap  # type: ignore[misc]
+
+    def create(self, layer: int, propose: Callable[[], Genome], taken: set[str]) -> Genome | None:
+        """A new admissible cell from ``propose`` whose key is not in ``taken`` (then added to it).
+
+        Returns None when no new admissible cell turned up in ``max_tries`` proposals but some
+        were taken; raises `EvolveError` naming ``tau``/``madds_cap`` when every proposal was
+        new and none was admissible.
+        """
+        seen_taken = False
+        for _ in range(self.config.max_tries):
+            genome = propose()
+            key = cell_key(genome)
+            if key in taken:
+                seen_taken = True
+            elif self.admissible(layer, genome):
+                taken.add(key)
+                return genome
+        if seen_taken:
+            return None
+        self._fail(layer, f"after max_tries={self.config.max_tries} tries")
+
+    def _ref_distance(self, genome: Genome) -> int | None:
+        return None if self.constraint is None else self.constraint.distance(genome)
+
+    def _fail(self, layer: int, where: str) -> NoReturn:
+        limits = []
+        if self.constraint_active:
+            limits.append(f"reference constraint tau={self.config.tau}")
+        if self._caps[layer] is not None:
+            limits.append(f"madds_cap={self._caps[layer]}")
+        raise EvolveError(
+            f"layer {layer}: no cell satisfies {' and '.join(limits)} {where} (round {self.round}); "
+            "raise tau, use init='reference', or relax madds_cap"
+        )
+
+    def offspring(self, layer: int, parent: Genome, taken: set[str]) -> Genome | None:
+        """A mutated child of ``parent``: mutation (a uniformly drawn neighbour, as
+        `CellSpace.mutate`) is repeated, without drawing a neighbour twice, until the child is
+        admissible and new. If every admissible neighbour is taken, a `fresh` cell is drawn."""
+        options = cell_neighbors(parent)
+        for i in self.rng.permutation(len(options)):
+            child = options[int(i)]
+            key = child.key  # neighbour lists are cached and interned: keys are computed once
+            if key not in taken and self.admissible(layer, child):
+                taken.add(key)
+                return child
+        # under the Hamming constraint alone (tau >= 1), a parent inside the ball always has an
+        # admissible neighbour (one edit back towards the reference); else check them all
+        sure = self._caps[layer] is None and (
+            not self.constraint_active or (self.config.tau >= 1 and self.constraint.admits(parent))  # type: ignore[union-attr]
+        )
+        if not sure and not any(self.admissible(layer, child) for child in options):
+            self._fail(
+                layer,
+                f"by any of the {len(options)} mutations of a parent at distance "
+                f"{self._ref_distance(parent)} from the reference",
+            )
+        return self.fresh(layer, taken)
+
+    def fresh(self, layer: int, taken: set[str], *, initial: bool = False) -> Genome | None:
+        """A new random cell. Initial cells (``initial``) are drawn within ``tau`` of the reference
+        with ``init='reference'``, else uniformly (and rejected while outside an active
+        constraint); later cells are drawn within ``tau`` while the constraint is active.
+
+        When ``max_tries`` draws within ``tau`` find no new cell, the ball is taken as exhausted:
+        the constraint is released for the rest of the run and a uniform cell is drawn instead.
+        """
+        constraint = self.constraint
+        near = constraint is not None and (self.config.init == "reference" if initial else self.constraint_active)
+        if near:
+            genome = self.create(layer, lambda: constraint.sample_near(self.py_random), taken)
+            if genome is not None:
+                return genome
+            if self.constraint_active:
+                self.constraint_active, self.constraint_released = False, True
+        return self.create(layer, self.toolbox.sample, taken)
+
+    # ----------------------------------------------------------------------------- ask / tell
+    def ask(self) -> list[Candidate]:
+        """Candidates to score this round (at most the remaining query budget of new pairs)."""
+        if self._pending is not None:
+            raise EvolveError("ask() called twice without tell(); tell the scores of the last ask first")
+        if self.done:
+            raise EvolveError(f"the run is finished (round={self.round}, distinct_queries={self.distinct_queries})")
+        self.constraint_active = (
+            self.constraint is not None and not self.constraint_released and self.constraint.active(self.progress)
+        )
+        pending = self.strategy.ask(self)
+        room = None if self.config.budget is None else self.config.budget - self.distinct_queries
+        if room is not None and len(pending) > room:  # else every candidate fits
+            kept, new = [], set()
+            for layer, ind in pending:
+                pair = (layer, ind.genome)
+                if pair not in self.queried and pair not in new:
+                    if len(new) >= room:
+                        continue
+                    new.add(pair)
+                kept.append((layer, ind))
+            pending = kept
+        self._pending = pending
+        return [Candidate(layer, ind.genome, ind.value) for layer, ind in pending]
+
+    def tell(self, scores: Sequence[float], cost: EvaluatorCost | None = None) -> dict[str, Any]:
+        """Record the scores of the last `ask` and evolve; returns the round's history record."""
+        if self._pending is None:
+            raise EvolveError("tell() called without a pending ask()")
+        if len(scores) != len(self._pending):
+            raise EvolveError(f"tell() got {len(scores)} scores for {len(self._pending)} candidates")
+        pending, self._pending = self._pending, None
+        for (layer, ind), score in zip(pending, scores):
+            ind.fitness.values = (momentum_update(ind.value, float(score), self.config.momentum, self.exact),)
+            ind.evaluations += 1
+            self.queries += 1
+            self.queried.add((layer, ind.genome))
+            if self.exact:
+                self.known[layer].setdefault(cell_key(ind.genome), (ind.genome, float(score)))
+                hall = self.halls[layer]
+                if len(hall) < hall.maxsize or ind.fitness.values[0] > hall[-1].fitness.values[0]:
+                    hall.update([ind])
+        self.strategy.tell(self, pending)
+        record = self._record(cost)
+        self.history.append(record)
+        self.round += 1
+        return record
+
+    # ----------------------------------------------------------------------------- results
+    def top(self, layer: int, k: int | None = None) -> list[Ranked]:
+        """Best cells of ``layer``, best first, distinct by canonical key: the best ever scored
+        for exact evaluators (hall of fame), the current population for learned ones."""
+        k = self.config.top_k if k is None else k
+        if self.exact:
+            return [Ranked(ind.genome, ind.value) for ind in self.halls[layer]][:k]  # type: ignore[arg-type]
+        ranked = sorted((ind for ind in self.populations[layer] if ind.fitness.valid), key=_fitness_value, reverse=True)
+        out: list[Ranked] = []
+        seen: set[str] = set()
+        for ind in ranked:
+            if ind.genome.key not in seen and len(out) < k:
+                seen.add(ind.genome.key)
+                out.append(Ranked(ind.genome, ind.value))  # type: ignore[arg-type]
+        return out
+
+    @property
+    def best(self) -> list[Ranked | None]:
+        """The best cell of each layer (None for a layer nothing was scored in)."""
+        return [next(iter(self.top(layer, 1)), None) for layer in range(self.config.layers)]
+
+    def learned_space(self, skeleton: str | None = None) -> LearnedSpace:
+        """The top-K cells of each layer as a `LearnedSpace`."""
+        return LearnedSpace(
+            space=self.space,
+            layers=[self.top(layer) for layer in range(self.config.layers)],
+            top_k=self.config.top_k,
+            skeleton=skeleton,
+            reference=None if self.constraint is None else self.constraint.reference,
+            meta={"strategy": self.config.strategy, "rounds": self.round, "seed": self.config.seed},
+        )
+
+    def _record(self, cost: EvaluatorCost | None) -> dict[str, Any]:
+        best, mean, diversity, ref_distance, best_genomes = [], [], [], [], []
+        for pop in self.populations:
+            scored = [ind for ind in pop if ind.fitness.valid]
+            if scored:
+                values = [ind.fitness.values[0] for ind in scored]
+                stats = self.stats.compile(values)
+                best.append(float(stats["max"]))
+                mean.append(float(stats["mean"]))
+                best_genomes.append(scored[values.index(stats["max"])].genome.to_dict())
+            else:
+                best.append(None)
+                mean.append(None)
+                best_genomes.append(None)
+            rows = [cell_row(ind.genome) for ind in pop]
+            diversity.append(mean_pairwise_distance(rows))
+            if self._ref_row is not None:
+                ref = self._ref_row
+                ref_distance.append(
+                    sum(sum(a != b for a, b in zip(row, ref)) for row in rows) / len(rows) if rows else None
+                )
+        return {
+            "round": self.round,
+            "strategy": self.config.strategy,
+            "best": best,
+            "mean": mean,
+            "diversity": diversity,
+            "ref_distance": ref_distance if self.constraint is not None else None,
+            "constraint_active": self.constraint_active,
+            "queries": self.queries,
+            "distinct_queries": self.distinct_queries,
+            "eval_seconds": 0.0 if cost is None else cost.seconds,
+            "seconds": self._elapsed + time.perf_counter() - self._started,
+            "best_genomes": best_genomes,
+        }
+
+    # ----------------------------------------------------------------------------- state
+    def state_dict(self) -> dict[str, Any]:
+        """Plain-JSON state between rounds (for checkpoints)."""
+        if self._pending is not None:
+            raise EvolveError("state_dict() between ask() and tell(); checkpoint after tell()")
+        return {
+            "version": STATE_VERSION,
+            "config": self.config.to_dict(),
+            "round": self.round,
+            "rng": self.rng.bit_generator.state,
+            "py_random": self.py_random.getstate(),
+            "populations": [[ind.to_dict() for ind in pop] for pop in self.populations],
+            "halls": [[ind.to_dict() for ind in hall] for hall in self.halls],
+            "known": [[[g.to_dict(), s] for g, s in known.values()] for known in self.known],
+            "queried": [
+                [layer, g.to_dict()]
+                for layer, g in sorted(self.queried, key=lambda p: (p[0], p[1].ops, str(p[1].ratio)))
+            ],
+            "queries": self.queries,
+            "constraint_released": self.constraint_released,
+            "seconds": self._elapsed + time.perf_counter() - self._started,
+            "history": self.history.records,
+            "strategy": self.strategy.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a `state_dict` (the config must be the same)."""
+        if state.get("version") != STATE_VERSION:
+            raise EvolveError(
+                f"engine state version={state.get('version')!r} is not supported (expected {STATE_VERSION})"
+            )
+        if state["config"] != self.config.to_dict():
+            changed = sorted(k for k, v in self.config.to_dict().items() if state["config"].get(k) != v)
+            raise ConfigError(f"checkpoint was written with other settings: {changed}")
+        self.round = state["round"]
+        self.rng.bit_generator.state = state["rng"]
+        version, internal, gauss = state["py_random"]
+        self.py_random.setstate((version, tuple(internal), gauss))
+        self.populations = [[Individual.from_dict(d) for d in pop] for pop in state["populations"]]
+        for hall, items in zip(self.halls, state["halls"]):
+            hall.clear()
+            for item in reversed(items):  # worst first: HallOfFame.insert then keeps ties in order
+                hall.insert(Individual.from_dict(item))
+        self.known = [{} for _ in range(self.config.layers)]
+        for known, items in zip(self.known, state["known"]):
+            for genome_dict, score in items:
+                genome = Genome.from_dict(genome_dict)
+                known[genome.key] = (genome, score)
+        self.queried = {(layer, Genome.from_dict(g)) for layer, g in state["queried"]}
+        self.queries = state["queries"]
+        self.constraint_released = state["constraint_released"]
+        self._elapsed, self._started = state["seconds"], time.perf_counter()
+        self.history = History(state["history"])
+        self.strategy.load_state_dict(state["strategy"])

@@ -1,0 +1,71 @@
+"""`History`: the per-round records of a run (a DEAP ``tools.Logbook``), as JSON lines.
+
+The keys of a record are documented in docs/formats.md (``history.jsonl``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from deap import tools
+
+from autospace.errors import CheckpointError
+from autospace.evolve.atomic import write_text
+
+WALL_CLOCK_KEYS = ("seconds", "eval_seconds")
+
+
+class History:
+    """Round records in order; ``history[i]`` is round ``i``'s record."""
+
+    def __init__(self, records: Iterable[dict[str, Any]] = ()) -> None:
+        self.logbook = tools.Logbook()
+        for record in records:
+            self.append(record)
+
+    def append(self, record: dict[str, Any]) -> None:
+        self.logbook.record(**record)
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return list(self.logbook)
+
+    def __len__(self) -> int:
+        return len(self.logbook)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        return self.logbook[index]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.logbook)
+
+    def column(self, key: str) -> list[Any]:
+        """One key across rounds (``history.column("best")``)."""
+        return self.logbook.select(key)
+
+    def without_wall_clock(self) -> list[dict[str, Any]]:
+        """Records minus the wall-clock keys: what is identical between runs with the same seed."""
+        return [{k: v for k, v in r.items() if k not in WALL_CLOCK_KEYS} for r in self.logbook]
+
+    def to_jsonl(self) -> str:
+        return "".join(json.dumps(record) + "\n" for record in self.logbook)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write all records as JSON lines, atomically."""
+        write_text(path, self.to_jsonl())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> History:
+        path = Path(path)
+        records = []
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise CheckpointError(f"history {str(path)!r} line {number} is not JSON: {exc}") from None
+        return cls(records)

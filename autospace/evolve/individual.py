@@ -1,0 +1,58 @@
+"""`Individual`: a genome in a population, with a DEAP fitness and counters (no `creator` classes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deap import base
+
+from autospace.genome import Genome
+
+
+class Fitness(base.Fitness):
+    """Single-objective, maximised fitness."""
+
+    weights = (1.0,)
+
+    def __init__(self, values: tuple[float, ...] = ()) -> None:
+        # base.Fitness.__init__ re-validates the class-level weights on every instance; they
+        # are fixed here, and the engine builds one fitness per queried cell
+        if values:
+            self.values = values
+
+
+class Individual:
+    """A population member: ``genome``, ``fitness`` (invalid until scored), ``evaluations`` (times
+    scored) and ``born`` (the round it was created)."""
+
+    __slots__ = ("born", "evaluations", "fitness", "genome")
+
+    def __init__(self, genome: Genome, born: int = 0, fitness: float | None = None, evaluations: int = 0) -> None:
+        self.genome = genome
+        self.fitness = Fitness() if fitness is None else Fitness((float(fitness),))
+        self.evaluations = evaluations
+        self.born = born
+
+    @property
+    def value(self) -> float | None:
+        """The fitness value, or None before the first score."""
+        return self.fitness.values[0] if self.fitness.valid else None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Individual:
+        # genomes are immutable: share them (DEAP's HallOfFame deep-copies what it keeps)
+        return Individual(self.genome, self.born, self.value, self.evaluations)
+
+    def __repr__(self) -> str:
+        return f"Individual({self.genome!r}, fitness={self.value}, evaluations={self.evaluations}, born={self.born})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "genome": self.genome.to_dict(),
+            "fitness": self.value,
+            "evaluations": self.evaluations,
+            "born": self.born,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Individual:
+        return cls(Genome.from_dict(data["genome"]), data["born"], data["fitness"], data["evaluations"])

@@ -1,0 +1,201 @@
+"""Strategies: how an `Engine` chooses what to score and how it evolves its populations.
+
+* ``autospace`` — the paper's DEA loop: each layer keeps ``population`` cells (the initial ones
+  unscored); every round ``sample_size`` cells per layer are scored (unscored ones first; for
+  learned evaluators the rest of the sample are scored cells, re-scored with their fitness
+  passed along); once a population is fully scored it is truncated to the ``population``
+  fittest and evolves: tournament winners produce mutated offspring (`Engine.offspring_per_round`),
+  which join it unscored and are scored next round.
+* ``regularized`` — aging evolution (Real et al. 2019): tournament parent, mutated child,
+  the oldest cell dies.
+* ``random`` — new uniformly drawn cells; the population keeps the best seen.
+* ``local`` — best-improvement local search over `CellSpace.neighbors`, restarting from a
+  random cell when no neighbour improves.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any
+
+from autospace.evolve.cache import cell_key
+from autospace.evolve.individual import Individual
+
+if TYPE_CHECKING:
+    from autospace.evolve.engine import Engine
+
+Pending = list[tuple[int, Individual]]
+
+
+class Strategy(ABC):
+    """Chooses candidates (`ask`) and updates the engine's populations with their scores (`tell`)."""
+
+    name: str
+
+    @abstractmethod
+    def ask(self, engine: Engine) -> Pending:
+        """(layer, individual) pairs to score this round."""
+
+    @abstractmethod
+    def tell(self, engine: Engine, scored: Pending) -> None:
+        """Update populations after ``scored`` received their fitness."""
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Strategies without state beyond the engine's populations ignore ``state``."""
+
+
+def _keep_best(population: list[Individual], size: int) -> list[Individual]:
+    """The ``size`` fittest scored individuals (stable: earlier ones win ties)."""
+    scored = [ind for ind in population if ind.fitness.valid]
+    return sorted(scored, key=lambda ind: -ind.fitness.values[0])[:size]
+
+
+class AutoSpaceStrategy(Strategy):
+    name = "autospace"
+
+    def ask(self, engine: Engine) -> Pending:
+        cfg = engine.config
+        pending: Pending = []
+        for layer, pop in enumerate(engine.populations):
+            if not pop:
+                taken = engine.taken(layer)
+                for _ in range(cfg.population):
+                    genome = engine.fresh(layer, taken, initial=True)
+                    if genome is not None:
+                        pop.append(Individual(genome, engine.round))
+            sample = [ind for ind in pop if not ind.fitness.valid][: cfg.sample_size]
+            scored = [ind for ind in pop if ind.fitness.valid]
+            extra = min(cfg.sample_size - len(sample), len(scored))
+            if not engine.exact and extra > 0:
+                picks = engine.rng.choice(len(scored), size=extra, replace=False)
+                sample += [scored[int(i)] for i in sorted(picks)]
+            pending += [(layer, ind) for ind in sample]
+        return pending
+
+    def tell(self, engine: Engine, scored: Pending) -> None:
+        cfg = engine.config
+        for layer, pop in enumerate(engine.populations):
+            if not pop or any(not ind.fitness.valid for ind in pop):
+                continue
+            pop[:] = _keep_best(pop, cfg.population)  # truncate back to the population size
+            taken = engine.taken(layer)
+            for parent in engine.select(pop, engine.offspring_per_round):
+                child = engine.offspring(layer, parent.genome, taken)
+                if child is not None:
+                    pop.append(Individual(child, engine.round + 1))
+
+
+class RegularizedStrategy(Strategy):
+    name = "regularized"
+
+    def ask(self, engine: Engine) -> Pending:
+        cfg = engine.config
+        pending: Pending = []
+        for layer, pop in enumerate(engine.populations):
+            taken = engine.taken(layer)
+            if len(pop) < cfg.population:
+                count = min(cfg.sample_size, cfg.population - len(pop))
+                children = [engine.fresh(layer, taken, initial=True) for _ in range(count)]
+            else:
+                children = [engine.offspring(layer, p.genome, taken) for p in engine.select(pop, cfg.sample_size)]
+            pending += [(layer, Individual(g, engine.round)) for g in children if g is not None]
+        return pending
+
+    def tell(self, engine: Engine, scored: Pending) -> None:
+        for layer, ind in scored:
+            engine.populations[layer].append(ind)
+        for layer, pop in enumerate(engine.populations):
+            del pop[: max(0, len(pop) - engine.config.population)]  # the oldest die
+
+
+class RandomStrategy(Strategy):
+    name = "random"
+
+    def ask(self, engine: Engine) -> Pending:
+        pending: Pending = []
+        for layer in range(engine.config.layers):
+            taken = engine.taken(layer)
+            genomes = [engine.fresh(layer, taken) for _ in range(engine.config.sample_size)]
+            pending += [(layer, Individual(g, engine.round)) for g in genomes if g is not None]
+        return pending
+
+    def tell(self, engine: Engine, scored: Pending) -> None:
+        for layer, ind in scored:
+            engine.populations[layer].append(ind)
+        for layer, pop in enumerate(engine.populations):
+            engine.populations[layer] = _keep_best(pop, engine.config.population)
+
+
+class LocalStrategy(Strategy):
+    """Best-improvement local search; state: the current cell of each layer (None: restart)."""
+
+    name = "local"
+
+    def __init__(self) -> None:
+        self.current: list[Individual | None] = []
+
+    def ask(self, engine: Engine) -> Pending:
+        if not self.current:
+            self.current = [None] * engine.config.layers
+        pending: Pending = []
+        for layer, current in enumerate(self.current):
+            taken = engine.taken(layer)
+            if current is None:
+                genome = engine.fresh(layer, taken, initial=True)
+                if genome is not None:
+                    pending.append((layer, Individual(genome, engine.round)))
+                continue
+            taken.add(cell_key(current.genome))
+            for genome in engine.neighbors(current.genome):
+                key = cell_key(genome)
+                if key not in taken and engine.admissible(layer, genome):
+                    taken.add(key)
+                    pending.append((layer, Individual(genome, engine.round)))
+        return pending
+
+    def tell(self, engine: Engine, scored: Pending) -> None:
+        by_layer: dict[int, list[Individual]] = {}
+        for layer, ind in scored:
+            by_layer.setdefault(layer, []).append(ind)
+            engine.populations[layer].append(ind)
+        for layer, current in enumerate(self.current):
+            engine.populations[layer] = _keep_best(engine.populations[layer], engine.config.population)
+            if current is None:
+                self.current[layer] = next(iter(by_layer.get(layer, [])), None)
+                continue
+            candidates = by_layer.get(layer, []) + self._known_neighbors(engine, layer, current)
+            best = max(candidates, key=lambda ind: ind.fitness.values[0], default=None)
+            improves = best is not None and best.fitness.values[0] > current.fitness.values[0]
+            self.current[layer] = best if improves else None
+
+    @staticmethod
+    def _known_neighbors(engine: Engine, layer: int, current: Individual) -> list[Individual]:
+        """Neighbours whose key an exact evaluator already scored (not asked again)."""
+        if not engine.exact:
+            return []
+        known = engine.known[layer]
+        out = []
+        for genome in engine.neighbors(current.genome):
+            hit = known.get(cell_key(genome))
+            if hit is not None and cell_key(hit[0]) != cell_key(current.genome):
+                out.append(Individual(hit[0], engine.round, hit[1], 1))
+        return out
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"current": [None if ind is None else ind.to_dict() for ind in self.current]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.current = [None if d is None else Individual.from_dict(d) for d in state.get("current", [])]
+
+
+STRATEGY_CLASSES: dict[str, type[Strategy]] = {
+    cls.name: cls for cls in (AutoSpaceStrategy, RegularizedStrategy, RandomStrategy, LocalStrategy)
+}
+
+
+def make_strategy(name: str) -> Strategy:
+    """A fresh strategy object by name."""
+    return STRATEGY_CLASSES[name]()
