@@ -202,9 +202,18 @@ class CellSpace:
     def sample(self, rng: RngLike = None) -> Genome:
         """One genome drawn uniformly from the space."""
         rng = as_rng(rng)
+        n_ops, n_ratios = len(self.ops), max(1, len(self.ratios))
+        raw = n_ops**self.num_edges * n_ratios
         while True:
-            ops = tuple(self.ops[i] for i in rng.integers(len(self.ops), size=self.num_edges))
-            ratio = self.ratios[int(rng.integers(len(self.ratios)))] if self.has_ratio else None
+            # one draw over the whole product, decoded in mixed radix (one numpy call per genome)
+            index = int(rng.integers(raw))
+            index, ratio_index = divmod(index, n_ratios)
+            digits = []
+            for _ in range(self.num_edges):
+                index, digit = divmod(index, n_ops)
+                digits.append(self.ops[digit])
+            ops = tuple(digits)
+            ratio = self.ratios[ratio_index] if self.has_ratio else None
             if self.single_zero_cell and self.is_all_zero(ops) and ratio != self.ratios[0]:
                 continue  # rejection keeps the single zero cell at probability 1 / size
             return self._make(ops, ratio)
