@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autospace.errors import ConfigError
-from autospace.evaluators import AnalyticEvaluator
+from autospace.evaluators import AnalyticEvaluator, Evaluator
 from autospace.evolve import evolve
 from autospace.evolve.parallel import ProcessMap
 from autospace.genome import get_space
@@ -36,3 +36,18 @@ def test_process_map_keeps_order_and_maps_plain_functions():
         ProcessMap(AnalyticEvaluator("nb201"), 0)
     with ProcessMap(AnalyticEvaluator("nb201"), 2) as pmap:
         assert pmap(abs, range(-20, 0)) == list(range(20, 0, -1))
+
+
+def test_workers_with_a_joint_evaluator_warn() -> None:
+    class Joint(Evaluator):
+        exact = False
+        independent = False
+
+        def evaluate(self, batch):
+            return [float(len(c.genome.key)) for c in batch]
+
+        def describe(self):
+            return {"name": "joint"}
+
+    with pytest.warns(UserWarning, match="workers=2 ignored: Joint"):
+        evolve(get_space("nb201"), Joint(), population=4, sample_size=2, rounds=1, workers=2)

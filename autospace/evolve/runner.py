@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -101,6 +102,12 @@ def evolve(
     run_dir = None if out is None else Path(out)
     if run_dir is not None:
         _prepare(run_dir, engine, evaluator, resume)
+    if workers > 1 and not evaluator.independent:
+        warnings.warn(
+            f"workers={workers} ignored: {type(evaluator).__name__} scores its batch jointly "
+            "(use torchrun for data-parallel supernet training)",
+            stacklevel=2,
+        )
     pool = ProcessMap(evaluator, workers) if workers > 1 and evaluator.independent else nullcontext()
     with pool as map_fn, tqdm(total=config.rounds, initial=engine.round, disable=not progress, unit="round") as bar:
         if map_fn is not None:
