@@ -37,8 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
+            if exc.name is not None and (module_name + ".").startswith(exc.name + "."):
+                continue  # that stage is not installed
             raise
         module.register(sub)
     return parser
