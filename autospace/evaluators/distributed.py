@@ -1,0 +1,71 @@
+"""Thin helpers over ``torch.distributed`` for supernet training under ``torchrun`` (DDP)."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+import torch.distributed as dist
+from torch import nn
+
+
+def world() -> tuple[int, int]:
+    """``(rank, world_size)``; ``(0, 1)`` outside a process group."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def init_from_env(device: torch.device) -> bool:
+    """Join the process group described by torchrun's environment (gloo on CPU, nccl on CUDA).
+
+    Returns True when running distributed. Does nothing outside torchrun or when already joined.
+    """
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or not dist.is_available():
+        return False
+    if not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+    return True
+
+
+def local_device(device: torch.device) -> torch.device:
+    """On CUDA under torchrun, the GPU of this process's ``LOCAL_RANK``."""
+    if device.type == "cuda" and device.index is None and "LOCAL_RANK" in os.environ:
+        return torch.device("cuda", int(os.environ["LOCAL_RANK"]))
+    return device
+
+
+def all_reduce_mean(tensor: torch.Tensor) -> torch.Tensor:
+    """Average ``tensor`` over the ranks in place (no-op outside a process group)."""
+    _, size = world()
+    if size > 1:
+        dist.all_reduce(tensor)
+        tensor /= size
+    return tensor
+
+
+def all_finite(value: torch.Tensor) -> bool:
+    """True when ``value`` is finite on every rank."""
+    flag = torch.tensor([float(torch.isfinite(value).all())], device=value.device)
+    _, size = world()
+    if size > 1:
+        dist.all_reduce(flag, op=dist.ReduceOp.MIN)
+    return bool(flag.item() > 0)
+
+
+def wrap(model: nn.Module, device: torch.device) -> nn.Module:
+    """``model`` in DistributedDataParallel when running distributed (paths change per step, so
+    unused parameters are expected), else ``model`` itself."""
+    _, size = world()
+    if size <= 1:
+        return model
+    ids = [device.index] if device.type == "cuda" else None
+    return nn.parallel.DistributedDataParallel(model, device_ids=ids, find_unused_parameters=True)
+
+
+def broadcast_buffers(model: nn.Module) -> None:
+    """Copy rank 0's buffers (BatchNorm statistics) to every rank."""
+    _, size = world()
+    if size > 1:
+        for buf in model.buffers():
+            dist.broadcast(buf, src=0)

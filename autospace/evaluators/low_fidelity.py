@@ -1,0 +1,97 @@
+"""Low-fidelity evaluator: train each candidate's standalone network briefly on a subset of the
+training set with a fixed recipe; the score is its validation accuracy (deterministic per seed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch.utils.data import TensorDataset
+
+from autospace.data import DataSplit
+from autospace.errors import EvaluatorError
+from autospace.evaluators.base import Candidate, Evaluator
+from autospace.evaluators.registry import register_evaluator
+from autospace.evaluators.standalone import StandaloneBuilder, check_layers
+from autospace.evaluators.training import TrainRecipe, accuracy, resolve_device, train_standalone
+from autospace.genome import CellSpace, Genome
+from autospace.nn import Skeleton
+
+
+def _subset(dataset: TensorDataset | Any, size: int | None, seed: int) -> Any:
+    if size is None or size >= len(dataset):
+        return dataset
+    idx = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:size]
+    if isinstance(dataset, TensorDataset):
+        return TensorDataset(*(t[idx] for t in dataset.tensors))
+    return torch.utils.data.Subset(dataset, idx.tolist())
+
+
+class LowFidelityEvaluator(Evaluator):
+    """Validation accuracy after ``recipe`` (default: 2 epochs, SGD 0.05, cosine) on ``train_size``
+    training examples (default: all)."""
+
+    exact = True
+    independent = True
+
+    def __init__(
+        self,
+        skeleton: str | Skeleton = "tiny",
+        data: str | DataSplit = "digits",
+        data_root: str | None = None,
+        *,
+        recipe: TrainRecipe | None = None,
+        train_size: int | None = None,
+        val_size: int | None = None,
+        context: Genome | None = None,
+        device: str = "cpu",
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        if train_size is not None and train_size < 1:
+            raise EvaluatorError(f"train_size must be >= 1, got {train_size!r}")
+        self.recipe = recipe or TrainRecipe(epochs=2, batch_size=64, lr=0.05, seed=seed)
+        self.builder = StandaloneBuilder.create(skeleton, data, data_root, context, seed)
+        self.train = _subset(self.builder.data.train, train_size, seed)
+        self.val = _subset(self.builder.data.val, val_size, seed + 1)
+        self.device = resolve_device(device)
+
+    def score_one(self, candidate: Candidate) -> float:
+        net = self.builder.network(candidate)
+        train_standalone(net, self.train, self.recipe, self.device)
+        return accuracy(net, self.val, self.device)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": "low_fidelity",
+            "recipe": self.recipe.to_dict(),
+            "train_size": len(self.train),
+            "val_size": len(self.val),
+            "device": str(self.device),
+            **self.builder.describe(),
+        }
+
+
+def _factory(
+    *,
+    space: CellSpace,
+    layers: int,
+    skeleton: str = "tiny",
+    data: str = "digits",
+    data_root: str | None = None,
+    epochs: int = 2,
+    batch_size: int = 64,
+    lr: float = 0.05,
+    train_size: int | None = None,
+    device: str = "cpu",
+    seed: int = 0,
+) -> LowFidelityEvaluator:
+    recipe = TrainRecipe(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
+    ev = LowFidelityEvaluator(
+        skeleton, data, data_root, recipe=recipe, train_size=train_size, device=device, seed=seed
+    )
+    check_layers(ev.builder, layers, skeleton)
+    return ev
+
+
+register_evaluator("low_fidelity", _factory, path_keys=("data_root",))

@@ -1,0 +1,93 @@
+"""LCMNAS mixed fitness: ``lam * zero-cost + (1 - lam) * low-fidelity`` on rank-normalised scores.
+
+Ranks are taken within each layer's candidates of the batch (scipy ``rankdata``, ties averaged)
+and scaled to [0, 1], so a score says how a cell compares with the others scored with it: the evaluator needs the batch
+jointly (not independent) and its scores are relative (not exact: the engine averages them with
+the momentum update). Raw scores of both parts are cached per ``(layer, genome)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy.stats import rankdata
+
+from autospace.errors import EvaluatorError
+from autospace.evaluators.base import Candidate, Evaluator
+from autospace.evaluators.low_fidelity import LowFidelityEvaluator
+from autospace.evaluators.registry import register_evaluator
+from autospace.evaluators.standalone import check_layers
+from autospace.evaluators.training import TrainRecipe
+from autospace.evaluators.zero_cost import ZeroCostEvaluator
+from autospace.genome import CellSpace
+
+
+def rank_normalise(scores: Sequence[float]) -> np.ndarray:
+    """Ranks of ``scores`` scaled to [0, 1] (best = 1); all 0.5 for a single score."""
+    if len(scores) == 1:
+        return np.array([0.5])
+    return (rankdata(scores) - 1) / (len(scores) - 1)
+
+
+class MixedEvaluator(Evaluator):
+    """``lam * rank(zero_cost) + (1 - lam) * rank(low_fidelity)`` within each batch."""
+
+    exact = False
+    independent = False
+
+    def __init__(self, zero_cost: Evaluator, low_fidelity: Evaluator, lam: float = 0.75) -> None:
+        super().__init__()
+        if not 0.0 <= lam <= 1.0:
+            raise EvaluatorError(f"lam must be in [0, 1], got {lam!r}")
+        self.zero_cost, self.low_fidelity, self.lam = zero_cost, low_fidelity, lam
+        self._cache: dict[tuple[str, int, Any], float] = {}
+
+    def _raw(self, part: str, evaluator: Evaluator, batch: Sequence[Candidate]) -> list[float]:
+        todo = [c for c in batch if (part, c.layer, c.genome) not in self._cache]
+        for cand, score in zip(todo, evaluator.score(todo) if todo else []):
+            self._cache[(part, cand.layer, cand.genome)] = score
+        return [self._cache[(part, c.layer, c.genome)] for c in batch]
+
+    def evaluate(self, batch: Sequence[Candidate]) -> list[float]:
+        zc = np.array(self._raw("zc", self.zero_cost, batch))
+        lf = np.array(self._raw("lf", self.low_fidelity, batch)) if self.lam < 1.0 else np.zeros(len(batch))
+        layers = np.array([c.layer for c in batch])
+        scores = np.zeros(len(batch))
+        for layer in np.unique(layers):
+            mask = layers == layer
+            scores[mask] = self.lam * rank_normalise(zc[mask]) + (1.0 - self.lam) * rank_normalise(lf[mask])
+        return scores.tolist()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": "mixed",
+            "lam": self.lam,
+            "zero_cost": self.zero_cost.describe(),
+            "low_fidelity": self.low_fidelity.describe(),
+        }
+
+
+def _factory(
+    *,
+    space: CellSpace,
+    layers: int,
+    lam: float = 0.75,
+    proxy: str = "jacob_cov",
+    skeleton: str = "tiny",
+    data: str = "digits",
+    data_root: str | None = None,
+    epochs: int = 2,
+    train_size: int | None = None,
+    device: str = "cpu",
+    seed: int = 0,
+) -> MixedEvaluator:
+    zc = ZeroCostEvaluator(proxy, skeleton, data, data_root, seed=seed)
+    recipe = TrainRecipe(epochs=epochs, seed=seed)
+    lf = LowFidelityEvaluator(skeleton, zc.builder.data, recipe=recipe, train_size=train_size, device=device, seed=seed)
+    check_layers(zc.builder, layers, skeleton)
+    return MixedEvaluator(zc, lf, lam)
+
+
+register_evaluator("mixed", _factory, path_keys=("data_root",))

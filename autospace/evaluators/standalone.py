@@ -1,0 +1,78 @@
+"""Standalone networks for per-candidate evaluators (zero-cost, low-fidelity).
+
+A candidate ``(layer, genome)`` becomes a network of the skeleton with ``genome`` at its layer and
+the ``context`` cell at every other layer; without a context cell, ``genome`` is repeated at
+every layer (the usual cell-based evaluation, and the only choice that needs no extra cell).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from autospace.data import DataSplit, get_dataset
+from autospace.errors import EvaluatorError
+from autospace.evaluators.base import Candidate
+from autospace.genome import Genome
+from autospace.nn import Skeleton, build_network, get_skeleton
+
+
+def fit_skeleton(skeleton: str | Skeleton, data: DataSplit) -> Skeleton:
+    """A named skeleton with its input size and channels set from ``data``; a given `Skeleton`
+    must already match the data's input shape."""
+    c, h, _ = data.input_shape
+    sk = get_skeleton(skeleton, input_size=h, in_channels=c) if isinstance(skeleton, str) else skeleton
+    if sk.input_shape != data.input_shape:
+        raise EvaluatorError(f"skeleton {sk.name!r} takes input {sk.input_shape}, data {data.name!r} is {data.input_shape}")
+    return sk
+
+
+@dataclass
+class StandaloneBuilder:
+    """Builds the seeded standalone network of a candidate on ``skeleton`` for ``data``."""
+
+    skeleton: Skeleton
+    data: DataSplit
+    context: Genome | None = None
+    seed: int = 0
+
+    @classmethod
+    def create(
+        cls, skeleton: str | Skeleton, data: str | DataSplit, data_root: str | None, context: Genome | None, seed: int
+    ) -> StandaloneBuilder:
+        split = data if isinstance(data, DataSplit) else get_dataset(data, data_root, seed=seed)
+        return cls(fit_skeleton(skeleton, split), split, context, seed)
+
+    def genomes(self, candidate: Candidate) -> list[Genome]:
+        if not 0 <= candidate.layer < self.skeleton.num_layers:
+            raise EvaluatorError(
+                f"candidate layer={candidate.layer} is out of range; skeleton {self.skeleton.name!r} "
+                f"has {self.skeleton.num_layers} layers"
+            )
+        fill = self.context or candidate.genome
+        return [candidate.genome if i == candidate.layer else fill for i in range(self.skeleton.num_layers)]
+
+    def network(self, candidate: Candidate) -> nn.Module:
+        """The candidate's network, initialised from ``seed`` (the same init for every call)."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            return build_network(self.skeleton, self.genomes(candidate), self.data.num_classes)
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "skeleton": self.skeleton.name,
+            "data": self.data.describe(),
+            "context": self.context.to_dict() if self.context else "repeat",
+            "seed": self.seed,
+        }
+
+
+def check_layers(builder: StandaloneBuilder, layers: int, skeleton: str) -> None:
+    """The run's ``evolve.layers`` must equal the skeleton's searchable layers."""
+    if builder.skeleton.num_layers != layers:
+        raise EvaluatorError(
+            f"evaluator.skeleton={skeleton!r} has {builder.skeleton.num_layers} searchable layers "
+            f"but evolve.layers={layers}"
+        )

@@ -1,0 +1,81 @@
+"""Weight inheritance across supernet rebuilds (weight sharing, as in ENAS).
+
+Every parameter and buffer of a built supernet gets a string key that names what it *is*, not
+where it sits in this round's supernet: ``stem/<name>`` and ``head/<name>`` for the fixed parts,
+and for a cell path ``L<layer>/e<ratio>/<name>`` where an edge's module name ``edges.<u>_<v>``
+is extended by the edge's op (``edges.<u>_<v>.<op>``). So two cells of one layer with the same
+expansion ratio share their expand / project convolutions and every edge op they have in common.
+A rebuilt supernet copies each tensor whose key (and shape) it finds in the bank; after the round
+its trained tensors and SGD momentum buffers go back into the bank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import torch
+from torch import nn
+
+from autospace.genome import Genome
+
+
+def path_key(layer: int, genome: Genome, name: str) -> str:
+    """The bank key of tensor ``name`` of the cell ``genome`` built at searchable ``layer``."""
+    parts = name.split(".")
+    if len(parts) > 1 and parts[0] == "edges":
+        u, v = (int(n) for n in parts[1].split("_"))
+        parts[1] = f"{parts[1]}.{genome.edge_ops[(u, v)]}"
+    return f"L{layer}/e{genome.ratio}/" + ".".join(parts)
+
+
+def named_tensors(module: nn.Module) -> Iterator[tuple[str, torch.Tensor]]:
+    """Parameters and floating-point buffers (not BatchNorm's batch counters)."""
+    yield from module.named_parameters()
+    for name, buf in module.named_buffers():
+        if buf.is_floating_point():
+            yield name, buf
+
+
+class WeightBank:
+    """Trained tensors and their SGD momentum, by key."""
+
+    def __init__(self) -> None:
+        self.tensors: dict[str, torch.Tensor] = {}
+        self.momentum: dict[str, torch.Tensor] = {}
+
+    def __len__(self) -> int:
+        return len(self.tensors)
+
+    @torch.no_grad()
+    def load_into(self, named: dict[str, torch.Tensor]) -> int:
+        """Copy the banked tensors into ``named`` (key -> live tensor); the number copied."""
+        copied = 0
+        for key, tensor in named.items():
+            saved = self.tensors.get(key)
+            if saved is not None and saved.shape == tensor.shape:
+                tensor.copy_(saved.to(tensor.device))
+                copied += 1
+        return copied
+
+    def restore_momentum(self, named: dict[str, torch.Tensor], optimizer: torch.optim.Optimizer) -> None:
+        """Seed ``optimizer`` (SGD) with the banked momentum buffers of the parameters in ``named``."""
+        for key, param in named.items():
+            saved = self.momentum.get(key)
+            if isinstance(param, nn.Parameter) and saved is not None and saved.shape == param.shape:
+                optimizer.state[param]["momentum_buffer"] = saved.to(param.device).clone()
+
+    @torch.no_grad()
+    def store(self, named: dict[str, torch.Tensor], optimizer: torch.optim.Optimizer) -> None:
+        """Bank the tensors in ``named`` and the momentum buffers ``optimizer`` holds for them."""
+        for key, tensor in named.items():
+            self.tensors[key] = tensor.detach().to("cpu", copy=True)
+            buf = optimizer.state.get(tensor, {}).get("momentum_buffer") if isinstance(tensor, nn.Parameter) else None
+            if buf is not None:
+                self.momentum[key] = buf.detach().to("cpu", copy=True)
+
+    def state_dict(self) -> dict[str, dict[str, torch.Tensor]]:
+        return {"tensors": dict(self.tensors), "momentum": dict(self.momentum)}
+
+    def load_state_dict(self, state: dict[str, dict[str, torch.Tensor]]) -> None:
+        self.tensors = dict(state.get("tensors", {}))
+        self.momentum = dict(state.get("momentum", {}))

@@ -1,0 +1,192 @@
+"""Supernet cost: binary-gated vs standalone vs naive all-paths training, on the ``cifar`` skeleton.
+
+For N in {2, 4, 9} random non-zero cells per layer, each within the MAdds of a MobileNetV2 block
+(e6, k3) at its layer (batch 64, random 32x32 inputs), measures the time per
+training step and the peak memory of
+  * standalone: the network of one sampled path per layer (path 0), plain SGD;
+  * gated: the AutoSpace supernet (binary gates, two-path alpha estimate), the mean of a weight
+    step and an alpha step (they alternate);
+  * naive: every path of every layer runs each step, mixed by softmax(alpha) (DARTS-style);
+and reports gated / standalone and naive / standalone ratios, plus the ratio of scored cells per
+second to sequential evaluation (one standalone training of the same length per cell):
+``N * layers * t_standalone / t_gated``.
+
+Peak memory: on CUDA ``torch.cuda.max_memory_allocated`` over the measured steps minus the memory
+held before them; on CPU the growth of the process's peak RSS (``resource.getrusage``,
+``ru_maxrss``) over the measured steps, each configuration in a fresh subprocess (tracemalloc
+does not see torch's allocator). Before the baseline is taken, the weights of every path and
+their SGD momentum buffers exist (any supernet holds them); what is measured is what a training
+step adds: activations and gradients.
+
+    python benchmarks/supernet_bench.py [--json] [--device cpu|cuda] [--steps 3] [--threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from autospace.evaluators.mixed_op import MixedPathLayer
+from autospace.evaluators.supernet_train import SupernetConfig, SupernetTrainer
+from autospace.evaluators.training import autocast
+from autospace.genome import Genome, get_space
+from autospace.nn import build_cell, build_network, cell_cost, get_skeleton
+
+SIZES = (2, 4, 9)
+BATCH = 64
+
+
+class NaiveMixed(nn.Module):
+    """All paths, weighted by ``softmax(alpha)``: the contrast to binary gates."""
+
+    def __init__(self, paths: list[nn.Module]) -> None:
+        super().__init__()
+        self.paths = nn.ModuleList(paths)
+        self.alpha = nn.Parameter(torch.zeros(len(paths)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        w = torch.softmax(self.alpha, 0)
+        return sum(w[k] * p(x) for k, p in enumerate(self.paths))
+
+
+def _cells(n: int, seed: int = 0) -> list[list]:
+    """N random cells per layer, each within the MAdds of the MobileNetV2 block (e6, k3) there."""
+    space, sk = get_space("autospace"), get_skeleton("cifar")
+    ref = Genome(space, {(1, 4): "dwconv3x3"}, 6)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s in sk.layers:
+        cap = cell_cost(ref, s.c_in, s.c_out, s.hw, s.stride)[0]
+        row: list[Genome] = []
+        while len(row) < n:
+            g = space.sample(rng)
+            if not g.is_zero and cell_cost(g, s.c_in, s.c_out, s.hw, s.stride)[0] <= cap:
+                row.append(g)
+        rows.append(row)
+    return rows
+
+
+def _peak(device: torch.device) -> float:
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux -> MiB
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def worker(mode: str, n: int, device: torch.device, steps: int) -> dict[str, float]:
+    """Time per step (s) and peak memory growth (MiB) of one configuration."""
+    torch.manual_seed(0)
+    sk, cells = get_skeleton("cifar"), _cells(n)
+    x = torch.randn(BATCH, 3, 32, 32, device=device)
+    y = torch.randint(0, 10, (BATCH,), device=device)
+    if mode == "gated":
+        layers = [MixedPathLayer([build_cell(g, s.c_in, s.c_out, s.stride) for g in row]) for s, row in zip(sk.layers, cells)]
+        net = sk.build(layers, 10).to(device)
+        alphas = [torch.zeros(n, device=device, requires_grad=True) for _ in layers]
+        trainer = SupernetTrainer(net, layers, alphas, SupernetConfig(steps=steps), device, torch.Generator().manual_seed(0))
+        opt = trainer.weight_opt
+
+        def step(i: int) -> None:
+            if i % 2 == 0:
+                trainer.weight_step((x, y), 0.05)
+            else:
+                trainer.alpha_step((x, y))
+
+        count = 2 * steps
+    else:
+        if mode == "naive":
+            layers = [NaiveMixed([build_cell(g, s.c_in, s.c_out, s.stride) for g in row]) for s, row in zip(sk.layers, cells)]
+            net = sk.build(layers, 10).to(device)
+        else:
+            net = build_network(sk, [row[0] for row in cells], 10).to(device)
+        opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+
+        def step(i: int) -> None:
+            with autocast(device):
+                loss = nn.functional.cross_entropy(net(x), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+
+        count = steps
+    for p in net.parameters():
+        opt.state[p]["momentum_buffer"] = torch.zeros_like(p)
+    if device.type == "cuda":
+        step(0)  # warm-up (cuDNN autotuning), then measure from a clean peak
+        _sync(device)
+        torch.cuda.reset_peak_memory_stats(device)
+    base = torch.cuda.memory_allocated(device) / 2**20 if device.type == "cuda" else _peak(device)
+    times = []
+    for i in range(count):
+        _sync(device)
+        start = time.perf_counter()
+        step(i)
+        _sync(device)
+        times.append(time.perf_counter() - start)
+    return {"time": statistics.mean(times), "mem": max(_peak(device) - base, 1e-3)}
+
+
+def measure(device: str, steps: int, threads: int) -> dict[str, object]:
+    result: dict[str, object] = {"device": device, "batch": BATCH, "skeleton": "cifar", "steps": steps}
+    layers = get_skeleton("cifar").num_layers
+    for n in SIZES:
+        runs = {}
+        for mode in ("standalone", "gated", "naive"):
+            cmd = [sys.executable, __file__, "--worker", mode, "--n", str(n), "--device", device,
+                   "--steps", str(steps), "--threads", str(threads)]
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            runs[mode] = json.loads(out.strip().splitlines()[-1])
+        base = runs["standalone"]
+        result[str(n)] = {
+            "gated_time_ratio": round(runs["gated"]["time"] / base["time"], 3),
+            "gated_mem_ratio": round(runs["gated"]["mem"] / base["mem"], 3),
+            "naive_time_ratio": round(runs["naive"]["time"] / base["time"], 3),
+            "naive_mem_ratio": round(runs["naive"]["mem"] / base["mem"], 3),
+            "cells_per_s_ratio": round(n * layers * base["time"] / runs["gated"]["time"], 2),
+            "standalone_step_s": round(base["time"], 4),
+            "standalone_mem_mib": round(base["mem"], 1),
+        }
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--worker", choices=("standalone", "gated", "naive"))
+    parser.add_argument("--n", type=int)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.n, torch.device(args.device), args.steps)))
+        return 0
+    result = measure(args.device, args.steps, args.threads)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"supernet_bench on {result['device']} (cifar skeleton, batch {BATCH}, ratios to standalone)")
+    print(f"{'N':>3} {'gated t':>8} {'gated mem':>10} {'naive t':>8} {'naive mem':>10} {'cells/s vs seq':>15}")
+    for n in SIZES:
+        r = result[str(n)]
+        print(f"{n:>3} {r['gated_time_ratio']:>8} {r['gated_mem_ratio']:>10} {r['naive_time_ratio']:>8} "
+              f"{r['naive_mem_ratio']:>10} {r['cells_per_s_ratio']:>15}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

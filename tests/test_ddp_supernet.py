@@ -1,0 +1,51 @@
+"""DDP on CPU: two gloo processes train the supernet; weights and alpha stay identical across ranks."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+
+from autospace.evaluators import Candidate, SupernetConfig, SupernetEvaluator
+from autospace.genome import get_space
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _worker(rank: int, world: int, port: int, out: str) -> None:
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world))
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", rank=rank, world_size=world)
+    try:
+        space = get_space("autospace")
+        rng = np.random.default_rng(0)
+        cells = [[space.sample(rng) for _ in range(3)] for _ in range(4)]
+        batch = [Candidate(layer, cells[layer][k], float(k)) for layer in range(4) for k in range(3)]
+        ev = SupernetEvaluator("tiny", "digits", device="cpu", config=SupernetConfig(steps=6, batch_size=32))
+        scores = [ev.score(batch), ev.score(batch)]
+        torch.save({"scores": torch.tensor(scores), "bank": ev.bank.state_dict(), "world": ev.describe()["world_size"]}, Path(out) / f"rank{rank}.pt")
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.mark.slow
+def test_two_gloo_ranks_stay_identical(tmp_path: Path) -> None:
+    mp.spawn(_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+    r0 = torch.load(tmp_path / "rank0.pt", weights_only=True)
+    r1 = torch.load(tmp_path / "rank1.pt", weights_only=True)
+    assert r0["world"] == r1["world"] == 2
+    assert torch.equal(r0["scores"], r1["scores"])
+    assert not torch.equal(r0["scores"][0], torch.tensor([float(k) for _ in range(4) for k in range(3)]))
+    assert r0["bank"]["tensors"].keys() == r1["bank"]["tensors"].keys()
+    for key, tensor in r0["bank"]["tensors"].items():
+        assert torch.equal(tensor, r1["bank"]["tensors"][key]), key

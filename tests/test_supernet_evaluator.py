@@ -1,0 +1,203 @@
+"""SupernetEvaluator: scoring, weight inheritance, MAdds-aware loss, NaN handling, checkpoints."""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch.utils.data import TensorDataset
+
+from autospace.data import DataSplit, load_digits
+from autospace.errors import ConfigError, EvaluatorError
+from autospace.evaluators import Candidate, SupernetConfig, SupernetEvaluator, make_evaluator, resolve_evaluator_config
+from autospace.evaluators.mixed_op import MixedPathLayer
+from autospace.evaluators.supernet import initial_alphas
+from autospace.evaluators.supernet_train import SupernetTrainer
+from autospace.genome import get_space
+
+SPACE = get_space("autospace")
+DIGITS = load_digits()
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> None:
+    torch.set_num_threads(1)
+
+
+def _cells(seed: int, n: int) -> list[list]:
+    rng = np.random.default_rng(seed)
+    return [[SPACE.sample(rng) for _ in range(n)] for _ in range(4)]
+
+
+def _evaluator(**config: object) -> SupernetEvaluator:
+    return SupernetEvaluator("tiny", DIGITS, device="cpu", config=SupernetConfig(**{"steps": 8, **config}))
+
+
+def test_scores_in_batch_order_and_finite() -> None:
+    cells = _cells(0, 3)
+    batch = [Candidate(layer, cells[layer][k], None) for k in range(3) for layer in range(4)]  # interleaved
+    ev = _evaluator()
+    scores = ev.score(batch)
+    assert len(scores) == 12 and all(math.isfinite(s) for s in scores)
+    assert ev.cost.queries == 12 and ev.round == 1
+    desc = ev.describe()
+    assert desc["skeleton"] == "tiny" and desc["config"]["gate_mode"] == "two"
+
+
+def test_alpha_initialised_from_fitness() -> None:
+    assert initial_alphas([1.0, None, 3.0]) == [1.0, 2.0, 3.0]
+    assert initial_alphas([None, None]) == [0.0, 0.0]
+    with pytest.raises(EvaluatorError, match="fitness=nan"):
+        initial_alphas([float("nan")])
+
+
+def test_missing_layer_and_bad_config_are_errors() -> None:
+    cells = _cells(1, 1)
+    with pytest.raises(EvaluatorError, match=r"layers \[3\]"):
+        _evaluator().score([Candidate(layer, cells[layer][0], None) for layer in range(3)])
+    with pytest.raises(EvaluatorError, match="gate_mode"):
+        SupernetConfig(gate_mode="all")
+    with pytest.raises(EvaluatorError, match="madds_budget"):
+        SupernetConfig(madds_loss="additive")
+
+
+def test_rebuilt_supernet_continues_training() -> None:
+    """Round 2 (a new supernet with one new cell per layer) starts near round 1's end loss."""
+    cells = _cells(0, 3)
+    first = [Candidate(layer, cells[layer][0], 5.0) for layer in range(4)]
+    first += [Candidate(layer, cells[layer][1], -5.0) for layer in range(4)]
+    ev = _evaluator(steps=40, lr_schedule="constant", weight_lr=0.1, weight_sampling="probs")
+    ev.score(first)
+    r1 = ev.rounds[-1]
+    second = [Candidate(layer, cells[layer][0], 5.0) for layer in range(4)]
+    second += [Candidate(layer, cells[layer][2], -5.0) for layer in range(4)]
+    ev.score(second)
+    fresh = _evaluator(steps=40, lr_schedule="constant", weight_lr=0.1, weight_sampling="probs")
+    fresh.score(second)
+    assert r1["train_loss_first"] > 2.0
+    assert ev.rounds[-1]["train_loss_first"] < r1["train_loss_first"] - 0.5
+    assert ev.rounds[-1]["train_loss"] < fresh.rounds[-1]["train_loss"] - 0.3
+
+
+def test_state_dict_loads_with_weights_only_and_resumes_identically() -> None:
+    cells = _cells(2, 2)
+    batch = [Candidate(layer, cells[layer][k], None) for layer in range(4) for k in range(2)]
+    a = _evaluator()
+    a.score(batch)
+    buffer = io.BytesIO()
+    torch.save(a.state_dict(), buffer)
+    buffer.seek(0)
+    state = torch.load(buffer, weights_only=True)
+    b = _evaluator()
+    b.load_state_dict(state)
+    assert b.round == 1 and len(b.bank) == len(a.bank) > 0
+    assert b.score(batch) == pytest.approx(a.score(batch), abs=1e-6)
+
+
+def _trainer(config: SupernetConfig, costs: list[torch.Tensor] | None = None) -> tuple[SupernetTrainer, torch.Tensor]:
+    torch.manual_seed(0)
+    paths = [torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10)) for _ in range(3)]
+    layer = MixedPathLayer(paths)
+    alpha = torch.zeros(3, requires_grad=True)
+    trainer = SupernetTrainer(
+        torch.nn.Sequential(layer), [layer], [alpha], config, torch.device("cpu"), torch.Generator().manual_seed(0), costs
+    )
+    return trainer, alpha
+
+
+def _stream(nan_at: set[int]):
+    x, y = DIGITS.train.tensors
+    for i in range(1000):
+        xb = x[(i * 32) % 1400 : (i * 32) % 1400 + 32].clone()
+        if i in nan_at:
+            xb[0, 0, 0, 0] = float("nan")
+        yield xb, y[(i * 32) % 1400 : (i * 32) % 1400 + 32]
+
+
+def test_nonfinite_step_is_discarded_with_a_warning() -> None:
+    trainer, alpha = _trainer(SupernetConfig(steps=6, max_nonfinite=3))
+    with pytest.warns(RuntimeWarning, match="not finite"):
+        stats = trainer.train(_stream({2}), _stream(set()))
+    assert stats.skipped == 1 and len(stats.train_loss) == 5
+    assert torch.isfinite(alpha).all()
+    assert all(torch.isfinite(p).all() for p in trainer.model.parameters())
+
+
+def test_repeated_nonfinite_fails_the_round() -> None:
+    split = DataSplit("bad", TensorDataset(torch.full((64, 1, 8, 8), float("inf")), torch.zeros(64, dtype=torch.long)),
+                      DIGITS.val, 10, (1, 8, 8))
+    ev = SupernetEvaluator("tiny", split, device="cpu", config=SupernetConfig(steps=5, batch_size=32, max_nonfinite=2))
+    cells = _cells(3, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(EvaluatorError, match="2 consecutive non-finite weight steps"):
+            ev.score([Candidate(layer, cells[layer][k], None) for layer in range(4) for k in range(2)])
+
+
+@pytest.mark.parametrize("form", ["additive", "multiplicative"])
+def test_madds_loss_prefers_cheap_paths(form: str) -> None:
+    costs = [torch.tensor([1e6, 1e4, 1e2])]
+    cfg = SupernetConfig(steps=30, madds_loss=form, madds_budget=1e3, madds_lambda=5.0, madds_beta=3.0, alpha_lr=0.05)
+    trainer, alpha = _trainer(cfg, costs)
+    assert float(trainer.expected_madds().detach()) == pytest.approx((1e6 + 1e4 + 1e2) / 3)
+    trainer.train(_stream(set()), _stream(set()))
+    assert alpha[2] > alpha[0]
+    assert float(trainer.expected_madds().detach()) < (1e6 + 1e4 + 1e2) / 3
+
+
+def test_compensation_counts_active_iterations() -> None:
+    trainer, _ = _trainer(SupernetConfig(steps=10))
+    trainer.train(_stream(set()), _stream(set()))
+    assert trainer.alpha_steps == 10 and float(trainer.active_counts[0].sum()) == 10
+
+
+def test_constructible_from_a_config_section() -> None:
+    section = resolve_evaluator_config({"name": "supernet", "steps": 4, "device": "cpu", "gate_mode": "single"})
+    ev = make_evaluator(section, space=SPACE, layers=4)
+    assert isinstance(ev, SupernetEvaluator) and ev.config.steps == 4 and ev.config.gate_mode == "single"
+    with pytest.raises(EvaluatorError, match="evolve.layers=3"):
+        make_evaluator(section, space=SPACE, layers=3)
+    with pytest.raises(ConfigError, match="evaluator.steps"):
+        resolve_evaluator_config({"name": "supernet", "steps": "many"})
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_bf16_round() -> None:
+    cells = _cells(4, 3)
+    ev = SupernetEvaluator("tiny", DIGITS, device="cuda", config=SupernetConfig(steps=10))
+    scores = ev.score([Candidate(layer, cells[layer][k], None) for layer in range(4) for k in range(3)])
+    assert all(math.isfinite(s) for s in scores) and ev.device.type == "cuda"
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_compiled_paths_match_eager_shapes() -> None:
+    cells = _cells(5, 2)
+    batch = [Candidate(layer, cells[layer][k], None) for layer in range(4) for k in range(2)]
+    ev = SupernetEvaluator("tiny", DIGITS, device="cuda", compile=True, config=SupernetConfig(steps=4))
+    scores = ev.score(batch)
+    assert len(scores) == 8 and all(math.isfinite(s) for s in scores)
+    assert all(t.device.type == "cpu" for t in ev.bank.tensors.values())
+
+
+def test_weight_bank_keys_and_tying_within_a_supernet() -> None:
+    from autospace.evaluators.weight_bank import path_key
+    from autospace.genome import Genome
+
+    a = Genome(SPACE, {(1, 2): "conv3x3", (2, 4): "conv1x1"}, 2)
+    b = Genome(SPACE, {(1, 2): "conv3x3", (2, 4): "dwconv3x3"}, 2)
+    assert path_key(1, a, "edges.1_2.0.weight") == "L1/e2/edges.1_2.conv3x3.0.weight"
+    assert path_key(1, a, "project.0.weight") == path_key(1, b, "project.0.weight")
+    assert path_key(1, a, "edges.2_4.0.weight") != path_key(1, b, "edges.2_4.0.weight")
+    ev = _evaluator()
+    batch = [Candidate(layer, g, None) for layer in range(4) for g in (a, b)]
+    _, layers, _ = ev._build(batch, ev._group(batch))
+    pa, pb = layers[1].paths
+    assert pa.edges["1_2"][0].weight is pb.edges["1_2"][0].weight  # shared op: one tensor
+    assert pa.project[0].weight is pb.project[0].weight
+    assert pa.edges["2_4"][0].weight is not pb.edges["2_4"][0].weight

@@ -1,0 +1,95 @@
+"""Zero-cost proxies, the low-fidelity scorer and the LCMNAS mixed scorer on digits."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from autospace.data import load_digits
+from autospace.errors import EvaluatorError
+from autospace.evaluators import (
+    Candidate,
+    LowFidelityEvaluator,
+    MixedEvaluator,
+    ZeroCostEvaluator,
+    make_evaluator,
+    resolve_evaluator_config,
+)
+from autospace.evaluators.mixed import rank_normalise
+from autospace.evaluators.training import TrainRecipe
+from autospace.evaluators.zero_cost import FLOOR, PROXIES
+from autospace.genome import Genome, get_space
+
+SPACE = get_space("autospace")
+DIGITS = load_digits()
+ZERO = Genome(SPACE, ["zero"] * 6, 1)
+CONV = Genome(SPACE, ["conv3x3", "zero", "zero", "zero", "conv3x3", "zero"], 2)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> None:
+    torch.set_num_threads(1)
+
+
+def _cands(n: int, layer: int = 1) -> list[Candidate]:
+    rng = np.random.default_rng(0)
+    return [Candidate(layer, SPACE.sample(rng)) for _ in range(n)]
+
+
+@pytest.mark.parametrize("proxy", sorted(PROXIES))
+def test_proxies_are_finite_deterministic_and_discriminate(proxy: str) -> None:
+    ev = ZeroCostEvaluator(proxy, "tiny", DIGITS, seed=0)
+    cands = _cands(4)
+    scores = ev.score(cands)
+    assert all(math.isfinite(s) for s in scores)
+    assert ZeroCostEvaluator(proxy, "tiny", DIGITS, seed=0).score(cands) == scores
+    assert len(set(np.round(scores, 6))) > 1
+    assert ev.exact and ev.independent and ev.describe()["proxy"] == proxy
+
+
+def test_degenerate_network_gets_the_floor_not_nan() -> None:
+    ev = ZeroCostEvaluator("jacob_cov", "tiny", DIGITS)
+    assert ev.score([Candidate(1, ZERO)]) == [FLOOR]  # layer 1 changes width: a zero cell kills the signal
+    with pytest.raises(EvaluatorError, match="proxy='magic'"):
+        ZeroCostEvaluator("magic", "tiny", DIGITS)
+
+
+def test_context_cell_fills_other_layers() -> None:
+    ev = ZeroCostEvaluator("naswot", "tiny", DIGITS, context=CONV)
+    assert ev.builder.genomes(Candidate(2, ZERO)) == [CONV, CONV, ZERO, CONV]
+    with pytest.raises(EvaluatorError, match="layer=7"):
+        ev.score([Candidate(7, ZERO)])
+
+
+def test_low_fidelity_prefers_a_trainable_cell() -> None:
+    ev = LowFidelityEvaluator("tiny", DIGITS, recipe=TrainRecipe(epochs=2), val_size=200)
+    good, dead = ev.score([Candidate(0, CONV), Candidate(1, ZERO)])
+    assert 0.5 < good <= 1.0 and dead < 0.2
+
+
+def test_rank_normalise_and_mixed_scores_per_layer() -> None:
+    assert rank_normalise([3.0, 1.0, 2.0]).tolist() == [1.0, 0.0, 0.5]
+    assert rank_normalise([7.0]).tolist() == [0.5]
+    zc = ZeroCostEvaluator("grad_norm", "tiny", DIGITS)
+    lf = LowFidelityEvaluator("tiny", DIGITS, recipe=TrainRecipe(epochs=1), train_size=128, val_size=128)
+    mixed = MixedEvaluator(zc, lf, lam=0.75)
+    batch = _cands(3, layer=0) + _cands(3, layer=2)
+    scores = mixed.score(batch)
+    raw_zc, raw_lf = zc.score(batch), lf.score(batch)
+    for layer_slice in (slice(0, 3), slice(3, 6)):
+        expected = 0.75 * rank_normalise(raw_zc[layer_slice]) + 0.25 * rank_normalise(raw_lf[layer_slice])
+        assert scores[layer_slice] == pytest.approx(expected.tolist())
+    assert not mixed.independent
+    with pytest.raises(EvaluatorError, match="lam"):
+        MixedEvaluator(zc, lf, lam=1.5)
+
+
+def test_registered_for_config_files() -> None:
+    for name in ("zero_cost", "low_fidelity", "mixed"):
+        ev = make_evaluator(resolve_evaluator_config({"name": name}), space=SPACE, layers=4)
+        assert ev.describe()["name"] == name
+    with pytest.raises(EvaluatorError, match="evolve.layers=2"):
+        make_evaluator(resolve_evaluator_config({"name": "zero_cost"}), space=SPACE, layers=2)
