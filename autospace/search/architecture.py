@@ -1,0 +1,118 @@
+"""`Architecture`: one cell per searchable layer of a skeleton, with its analytic cost (JSON).
+
+Format (docs/formats.md, ``architecture.json``)::
+
+    {"schema_version": 1, "kind": "architecture",
+     "skeleton": {"name": "tiny", "input_size": 8, "in_channels": 1},
+     "num_classes": 10, "genomes": [{genome}, ...],
+     "madds": 123456, "params": 7890,          # analytic, recomputed and checked on load
+     "search": {"algo": "proxyless-g", "space": "irb", "madds_budget": 1e5, ...}}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autospace.errors import ConfigError, GenomeError
+from autospace.evolve.atomic import write_text
+from autospace.genome import SCHEMA_VERSION, Genome
+from autospace.nn import Network, Skeleton, build_network, get_skeleton, network_cost
+
+KIND = "architecture"
+
+
+def skeleton_from_dict(data: Any) -> Skeleton:
+    """A registered skeleton with its input overrides, from ``{"name", "input_size", "in_channels"}``."""
+    if not isinstance(data, dict) or "name" not in data:
+        raise ConfigError(f"architecture field 'skeleton' must be an object with a 'name', got {data!r}")
+    overrides = {k: data[k] for k in ("input_size", "in_channels") if k in data}
+    return get_skeleton(data["name"], **overrides)
+
+
+def skeleton_to_dict(skeleton: Skeleton) -> dict[str, Any]:
+    return {"name": skeleton.name, "input_size": skeleton.input_size, "in_channels": skeleton.in_channels}
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A searched network: ``genomes[l]`` is the cell of ``skeleton.layers[l]``."""
+
+    skeleton: Skeleton
+    genomes: tuple[Genome, ...]
+    num_classes: int
+    search: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "genomes", tuple(self.genomes))
+        network_cost(self.skeleton, self.genomes, self.num_classes)  # validates layer count and classes
+
+    @property
+    def cost(self) -> tuple[int, int]:
+        """Analytic ``(madds, params)``."""
+        return network_cost(self.skeleton, self.genomes, self.num_classes)
+
+    @property
+    def madds(self) -> int:
+        return self.cost[0]
+
+    @property
+    def params(self) -> int:
+        return self.cost[1]
+
+    def build(self) -> Network:
+        return build_network(self.skeleton, self.genomes, self.num_classes)
+
+    def to_dict(self) -> dict[str, Any]:
+        madds, params = self.cost
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": KIND,
+            "skeleton": skeleton_to_dict(self.skeleton),
+            "num_classes": self.num_classes,
+            "genomes": [g.to_dict() for g in self.genomes],
+            "madds": madds,
+            "params": params,
+            "search": self.search,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Architecture:
+        if not isinstance(data, dict):
+            raise ConfigError(f"architecture must be a JSON object, got {type(data).__name__}")
+        if data.get("schema_version") != SCHEMA_VERSION:
+            raise ConfigError(f"architecture schema_version={data.get('schema_version')!r} is not supported")
+        if data.get("kind") != KIND:
+            raise ConfigError(f"architecture kind={data.get('kind')!r}, expected {KIND!r}")
+        for key in ("skeleton", "num_classes", "genomes"):
+            if key not in data:
+                raise ConfigError(f"architecture JSON is missing the field {key!r}")
+        if not isinstance(data["genomes"], list):
+            raise ConfigError(f"architecture field 'genomes' must be a list, got {data['genomes']!r}")
+        arch = cls(
+            skeleton_from_dict(data["skeleton"]),
+            tuple(Genome.from_dict(g) for g in data["genomes"]),
+            data["num_classes"],
+            dict(data.get("search") or {}),
+        )
+        if "madds" in data and data["madds"] != arch.madds:
+            raise ConfigError(f"architecture madds={data['madds']!r} disagrees with the cost model ({arch.madds})")
+        return arch
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write as JSON, atomically."""
+        write_text(path, json.dumps(self.to_dict(), indent=1) + "\n")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Architecture:
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"cannot read architecture --arch {str(path)!r}: {exc}") from None
+        try:
+            return cls.from_dict(data)
+        except GenomeError as exc:
+            raise ConfigError(f"architecture {str(path)!r}: {exc}") from None

@@ -1,0 +1,52 @@
+"""What every phase-2 algorithm receives (`SearchContext`) and returns (`SearchOutcome`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from autospace.data import DataSplit
+from autospace.evaluators.training import Batch, batch_stream
+from autospace.genome import Genome
+from autospace.nn import Skeleton
+from autospace.search.budget import Budget
+from autospace.search.space import LayerSpace
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class SearchContext:
+    """The search problem: a skeleton, the candidates per layer (None for the direct EA, which
+    searches the whole open space), data, the MAdds budget, the seed and the device."""
+
+    skeleton: Skeleton
+    space: LayerSpace | None
+    data: DataSplit
+    budget: Budget
+    seed: int
+    device: torch.device
+    batch_size: int
+    log: Progress = field(default=lambda record: None)
+
+    def stream(self, split: str, offset: int = 0) -> Iterator[Batch]:
+        """Endless seeded batches of ``split`` (``train`` or ``val``); ``offset`` varies the seed."""
+        dataset = self.data.train if split == "train" else self.data.val
+        gen = torch.Generator().manual_seed(self.seed * 1000 + offset)
+        size = min(self.batch_size, len(dataset))  # type: ignore[arg-type]
+        return batch_stream(dataset, size, gen)
+
+    def generator(self, offset: int = 0) -> torch.Generator:
+        return torch.Generator().manual_seed(self.seed * 1000 + offset)
+
+
+@dataclass
+class SearchOutcome:
+    """The found cells (one per layer), the algorithm's per-step log and summary numbers."""
+
+    genomes: list[Genome]
+    history: list[dict[str, Any]] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,123 @@
+"""The MAdds budget: the accepted window, feasibility, and the final budget projection.
+
+Every phase-2 algorithm returns an architecture whose analytic MAdds lie in the *window*
+``[(1 - tol) * B, (1 + tol) * B]`` (``tol`` = ``tolerance``, 0.1 by default). Gradient and RL
+search steer towards ``B`` during search; their final argmax architecture is then *projected*:
+while it is outside the window, one layer's cell is swapped for another candidate of the same
+layer — among the swaps that move MAdds towards the window, the one that costs the least
+architecture-parameter score per MAdd moved (``(score_now - score_new) / |dMAdds|``), preferring
+swaps that do not jump past the window; when no single swap gets closer (coarse cost steps), the
+best pair of swaps in two layers is taken the same way. SPOS and the direct EA only ever score
+architectures inside the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from autospace.errors import ConfigError
+
+DEFAULT_TOLERANCE = 0.1
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A MAdds target ``madds`` with relative tolerance ``tolerance``."""
+
+    madds: float
+    tolerance: float = DEFAULT_TOLERANCE
+
+    def __post_init__(self) -> None:
+        if isinstance(self.madds, bool) or not isinstance(self.madds, (int, float)) or not self.madds > 0:
+            raise ConfigError(f"madds_budget={self.madds!r} must be a positive number")
+        if isinstance(self.tolerance, bool) or not isinstance(self.tolerance, (int, float)) or not 0 < self.tolerance < 1:
+            raise ConfigError(f"tolerance={self.tolerance!r} must be a number in (0, 1)")
+
+    @property
+    def low(self) -> float:
+        return (1 - self.tolerance) * self.madds
+
+    @property
+    def high(self) -> float:
+        return (1 + self.tolerance) * self.madds
+
+    def admits(self, madds: float) -> bool:
+        return self.low <= madds <= self.high
+
+    def distance(self, madds: float) -> float:
+        """How far ``madds`` lies outside the window (0 inside)."""
+        return max(self.low - madds, madds - self.high, 0.0)
+
+
+def check_feasible(budget: Budget, costs: Sequence[Sequence[int]], fixed: int) -> None:
+    """Raise `ConfigError` naming ``madds_budget`` when no architecture can reach the window."""
+    lowest = fixed + sum(min(c) for c in costs)
+    highest = fixed + sum(max(c) for c in costs)
+    if lowest > budget.high or highest < budget.low:
+        raise ConfigError(
+            f"madds_budget={budget.madds:g} is out of reach: architectures of this space and skeleton have "
+            f"{lowest:,} to {highest:,} MAdds (tolerance {budget.tolerance:g})"
+        )
+
+
+def project(
+    choice: Sequence[int], scores: Sequence[Sequence[float]], costs: Sequence[Sequence[int]], fixed: int, budget: Budget
+) -> list[int]:
+    """``choice`` moved into the budget window by greedy swaps (module docstring).
+
+    ``scores[l][k]`` ranks candidate ``k`` of layer ``l`` (architecture parameters, policy
+    logits...). Raises `ConfigError` naming ``madds_budget`` when no swap sequence reaches the window.
+    """
+    choice = list(choice)
+    total = fixed + sum(c[k] for c, k in zip(costs, choice))
+    for _ in range(sum(len(c) for c in costs) * len(costs) + 1):
+        if budget.admits(total):
+            return choice
+        move = _best_swap(choice, scores, costs, total, budget)
+        if move is None:
+            break
+        for layer, k in move:
+            total += costs[layer][k] - costs[layer][choice[layer]]
+            choice[layer] = k
+    raise ConfigError(
+        f"madds_budget={budget.madds:g}: budget projection could not reach the window "
+        f"[{budget.low:,.0f}, {budget.high:,.0f}] (stuck at {total:,} MAdds)"
+    )
+
+
+Move = tuple[tuple[int, int], ...]
+
+
+def _moves(choice: Sequence[int], costs: Sequence[Sequence[int]]) -> list[tuple[int, int, int]]:
+    """Every single swap ``(layer, k, dMAdds)`` that changes the MAdds."""
+    return [
+        (layer, k, cost - layer_costs[choice[layer]])
+        for layer, layer_costs in enumerate(costs)
+        for k, cost in enumerate(layer_costs)
+        if k != choice[layer] and cost != layer_costs[choice[layer]]
+    ]
+
+
+def _best_swap(
+    choice: Sequence[int], scores: Sequence[Sequence[float]], costs: Sequence[Sequence[int]], total: int, budget: Budget
+) -> Move | None:
+    """The cheapest (in score per MAdd) swap that reduces the distance to the window; a pair of
+    swaps in two layers when no single swap does (coarse cost steps)."""
+    now = budget.distance(total)
+    moves = _moves(choice, costs)
+    best: tuple[bool, float, Move] | None = None
+    for group in ([(m,) for m in moves], [(a, b) for i, a in enumerate(moves) for b in moves[i + 1:] if a[0] != b[0]]):
+        for move in group:
+            delta = sum(d for _, _, d in move)
+            after = total + delta
+            if delta == 0 or budget.distance(after) >= now:
+                continue
+            overshoot = (total > budget.high and after < budget.low) or (total < budget.low and after > budget.high)
+            drop = sum(scores[layer][choice[layer]] - scores[layer][k] for layer, k, _ in move)
+            key = (overshoot, drop / abs(delta), tuple((layer, k) for layer, k, _ in move))
+            if best is None or key < best:
+                best = key
+        if best is not None:
+            return best[2]
+    return None

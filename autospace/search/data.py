@@ -1,0 +1,67 @@
+"""Data for search and training: `autospace.data` sets, plus ``random`` (seeded random tensors of
+the skeleton's input shape, for smoke runs of large skeletons such as ``proxyless`` on CPU)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch.utils.data import TensorDataset
+
+from autospace.data import DATASETS, DataSplit, get_dataset
+from autospace.errors import ConfigError
+from autospace.nn import Skeleton, get_skeleton
+
+RANDOM = "random"
+NAMES = (*DATASETS, RANDOM)
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """``name`` (one of `NAMES`), ``root`` (data directory), ``seed`` of the split, and for
+    ``random``: ``size`` images per split and ``num_classes``."""
+
+    name: str = "digits"
+    root: str | None = None
+    val_fraction: float | None = None
+    seed: int = 0
+    size: int = 64
+    num_classes: int = 10
+
+    def __post_init__(self) -> None:
+        if self.name not in NAMES:
+            raise ConfigError(f"data.name={self.name!r} is not one of {list(NAMES)}")
+        for key in ("size", "num_classes"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"data.{key}={value!r} must be a positive integer")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def random_split(shape: tuple[int, int, int], size: int, num_classes: int, seed: int) -> DataSplit:
+    """Standard-normal images with uniform labels: ``size`` for training and ``size`` for validation."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn((2 * size, *shape), generator=gen)
+    y = torch.randint(num_classes, (2 * size,), generator=gen)
+    return DataSplit(
+        RANDOM, TensorDataset(x[:size], y[:size]), TensorDataset(x[size:], y[size:]), num_classes, tuple(shape)
+    )
+
+
+def load_data(config: DataConfig, skeleton: Skeleton) -> DataSplit:
+    """The dataset of ``config``; ``random`` takes its image shape from ``skeleton``."""
+    if config.name == RANDOM:
+        return random_split(skeleton.input_shape, config.size, config.num_classes, config.seed)
+    return get_dataset(config.name, config.root, val_fraction=config.val_fraction, seed=config.seed,
+                       image_size=skeleton.input_size)
+
+
+def fit_skeleton(name: str, data: DataSplit) -> Skeleton:
+    """Skeleton ``name`` with its input size and channels set to the data's image shape."""
+    channels, height, width = data.input_shape
+    if height != width:
+        raise ConfigError(f"data {data.name!r} has non-square images {height}x{width}; skeletons need square inputs")
+    return get_skeleton(name, input_size=height, in_channels=channels)

@@ -1,0 +1,189 @@
+"""``ea``: direct evolutionary search over the full open space (the paper's Table 2 "Full / EA").
+
+No learned space and no supernet: the evolve engine (`autospace.evolve.engine.Engine`, aging
+evolution, ``strategy="regularized"``) keeps one population of open-space cells per layer.
+Each round it proposes up to ``sample_size`` cells per layer; the ``j``-th proposals of all
+layers form architecture ``j`` (a layer with fewer proposals reuses them cyclically). Each
+architecture is trained from scratch for ``train_steps`` SGD steps and scored on
+``eval_batches`` validation batches with the MnasNet reward ``acc * (MAdds / B) ** w``
+(`autospace.search.rl.reward`); every proposed cell is told the best reward of the
+architectures it was part of. Per-layer MAdds caps keep proposals plausible: layer ``l`` may use
+at most ``cap_slack`` times its share of the budget, the share being that layer's part of the
+MAdds of the MobileNetV2 block (dwconv3x3, e=6) written as an open-space cell.
+
+Every architecture is moved into the budget window before it is trained
+(`autospace.search.budget.project` over a per-layer pool of the cells seen so far, seeded with
+the MobileNetV2 blocks e=1..6 and the skip choice); a proposed cell swapped out by that repair is
+told reward 0, so cells that cannot fit the budget die out. The result is the architecture
+with the highest reward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from autospace.errors import ConfigError
+from autospace.evaluators.training import Batch, batch_stream
+from autospace.evolve import Engine, EvolveConfig
+from autospace.genome import Genome, get_space
+from autospace.nn import build_network, fixed_cost, layer_cost, network_cost
+from autospace.search.base import SearchContext, SearchOutcome
+from autospace.search.budget import project
+from autospace.search.config import positive
+from autospace.search.rl import reward
+from autospace.search.space import skip_allowed, zero_genome
+from autospace.search.supernet import batch_accuracy
+
+NAME = "ea"
+
+
+@dataclass(frozen=True)
+class EAConfig:
+    """Settings of ``[ea]``."""
+
+    population: int = 12
+    rounds: int = 8
+    sample_size: int = 4
+    tournament_size: int = 3
+    train_steps: int = 40
+    lr: float = 0.05
+    eval_batches: int = 4
+    cap_slack: float = 2.0
+    reward_alpha: float = 0.0
+    reward_beta: float = -1.0
+
+    def __post_init__(self) -> None:
+        positive("ea", self, "population", "rounds", "sample_size", "tournament_size", "train_steps", "lr",
+                 "eval_batches", "cap_slack")
+
+
+def irb_as_open_cell(ratio: int = 6) -> Genome:
+    """MobileNetV2's block in the open space: one dwconv3x3 from source to sink, expansion ``ratio``."""
+    space = get_space("autospace")
+    ops = {edge: ("dwconv3x3" if edge == (space.source, space.sink) else space.zero_op) for edge in space.edges}
+    return Genome(space, ops, ratio)
+
+
+def layer_caps(ctx: SearchContext, slack: float) -> tuple[float, ...]:
+    """Per-layer MAdds caps: ``slack`` x the layer's share of the budget (module docstring)."""
+    ref = irb_as_open_cell()
+    ref_costs = [max(layer_cost(spec, ref)[0], 1) for spec in ctx.skeleton.layers]
+    room = ctx.budget.high - fixed_cost(ctx.skeleton, ctx.data.num_classes)[0]
+    if room <= 0:
+        raise ConfigError(f"madds_budget={ctx.budget.madds:g} is below the skeleton's fixed MAdds")
+    return tuple(slack * room * c / sum(ref_costs) for c in ref_costs)
+
+
+class _Scorer:
+    """Low-fidelity score of whole architectures: short training from scratch, then accuracy."""
+
+    def __init__(self, ctx: SearchContext, config: EAConfig) -> None:
+        self.ctx, self.config = ctx, config
+        val = ctx.stream("val", 5)
+        self.evals = [next(val) for _ in range(config.eval_batches)]
+        self.cache: dict[tuple[Genome, ...], tuple[float, float, int]] = {}
+
+    def __call__(self, genomes: tuple[Genome, ...]) -> tuple[float, float, int]:
+        """``(reward, accuracy, madds)`` of the architecture (cached)."""
+        if genomes not in self.cache:
+            ctx, cfg = self.ctx, self.config
+            torch.manual_seed(ctx.seed)
+            model = build_network(ctx.skeleton, genomes, ctx.data.num_classes).to(ctx.device)
+            _train(model, batch_stream(ctx.data.train, ctx.batch_size, ctx.generator(2)), cfg.train_steps, cfg.lr,
+                   ctx.device)
+            acc = batch_accuracy(model, self.evals, ctx.device)
+            madds = network_cost(ctx.skeleton, genomes, ctx.data.num_classes)[0]
+            self.cache[genomes] = (reward(acc, madds, ctx.budget.madds, cfg.reward_alpha, cfg.reward_beta), acc, madds)
+        return self.cache[genomes]
+
+
+def _train(model: nn.Module, batches: Iterator[Batch], steps: int, lr: float, device: torch.device) -> None:
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=4e-5)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+    model.train()
+    for _ in range(steps):
+        x, y = next(batches)
+        loss = nn.functional.cross_entropy(model(x.to(device)), y.to(device))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+
+
+class _Pool:
+    """Per layer: every cell seen so far with its best reward (a ladder of MobileNetV2 blocks
+    e=1..6 and the skip choice seeded in), for moving architectures into the budget window."""
+
+    def __init__(self, ctx: SearchContext) -> None:
+        self.ctx = ctx
+        space = get_space("autospace")
+        ladder = [irb_as_open_cell(e) for e in space.ratios]
+        self.cells: list[dict[Genome, float]] = []
+        self.costs: list[dict[Genome, int]] = []
+        for spec in ctx.skeleton.layers:
+            cells = ladder + ([zero_genome(space)] if skip_allowed(spec) else [])
+            self.cells.append(dict.fromkeys(cells, 0.0))
+            self.costs.append({g: layer_cost(spec, g)[0] for g in cells})
+        self.fixed = fixed_cost(ctx.skeleton, ctx.data.num_classes)[0]
+
+    def add(self, layer: int, genome: Genome) -> None:
+        if genome not in self.cells[layer]:
+            self.cells[layer][genome] = 0.0
+            self.costs[layer][genome] = layer_cost(self.ctx.skeleton.layers[layer], genome)[0]
+
+    def credit(self, arch: tuple[Genome, ...], value: float) -> None:
+        for layer, genome in enumerate(arch):
+            self.cells[layer][genome] = max(self.cells[layer][genome], value)
+
+    def repair(self, arch: tuple[Genome, ...]) -> tuple[Genome, ...]:
+        """``arch`` moved into the window by `autospace.search.budget.project` over the pool."""
+        lists = [list(cells) for cells in self.cells]
+        choice = [cells.index(g) for cells, g in zip(lists, arch)]
+        scores = [[self.cells[i][g] for g in cells] for i, cells in enumerate(lists)]
+        costs = [[self.costs[i][g] for g in cells] for i, cells in enumerate(lists)]
+        choice = project(choice, scores, costs, self.fixed, self.ctx.budget)
+        return tuple(cells[k] for cells, k in zip(lists, choice))
+
+
+def run(ctx: SearchContext, config: EAConfig) -> SearchOutcome:
+    """Aging evolution of per-layer open-space populations, scored as whole architectures."""
+    space = get_space("autospace")
+    specs = ctx.skeleton.layers
+    engine = Engine(
+        space,
+        EvolveConfig(strategy="regularized", population=config.population, rounds=config.rounds,
+                     sample_size=config.sample_size, tournament_size=config.tournament_size, top_k=1,
+                     seed=ctx.seed, init="random", layers=len(specs), madds_cap=layer_caps(ctx, config.cap_slack)),
+        exact=True,
+        layer_cost=lambda layer, genome: float(layer_cost(specs[layer], genome)[0]),
+    )
+    scorer, pool = _Scorer(ctx, config), _Pool(ctx)
+    last: list[Genome] = [irb_as_open_cell(1)] * len(specs)
+    history = []
+    while not engine.done:
+        candidates = engine.ask()
+        by_layer: list[list[Genome]] = [[] for _ in specs]
+        for cand in candidates:
+            by_layer[cand.layer].append(cand.genome)
+            pool.add(cand.layer, cand.genome)
+        width = max((len(g) for g in by_layer), default=0)
+        credit: dict[tuple[int, Genome], float] = {}
+        for j in range(width):
+            arch = pool.repair(tuple(g[j % len(g)] if g else last[i] for i, g in enumerate(by_layer)))
+            value = scorer(arch)[0]
+            pool.credit(arch, value)
+            for i, genome in enumerate(arch):
+                credit[(i, genome)] = max(credit.get((i, genome), 0.0), value)
+            last = list(arch)
+        engine.tell([credit.get((c.layer, c.genome), 0.0) for c in candidates])
+        best = max(scorer.cache.values(), key=lambda v: v[1], default=None)
+        record = {"round": engine.round, "architectures": len(scorer.cache),
+                  "best_accuracy": None if best is None else best[1], "best_madds": None if best is None else best[2]}
+        history.append(record)
+        ctx.log(record)
+    best_arch = max(scorer.cache, key=lambda a: (scorer.cache[a][0], -scorer.cache[a][2]))
+    return SearchOutcome(list(best_arch), history, {"accuracy": scorer.cache[best_arch][1], "scored": len(scorer.cache)})

@@ -1,0 +1,106 @@
+"""``rl``: ProxylessNAS / MnasNet REINFORCE over the candidates of each layer.
+
+A per-layer softmax policy ``pi_l = softmax(theta_l)``. Each step: one SGD step of the shared
+weights through a path sampled from the policy (after ``warmup_steps`` weight steps with uniform
+paths), then ``samples`` single paths drawn from the policy are scored on one validation batch
+(batch statistics, no gradient) with the MnasNet reward ``acc * (MAdds / B) ** w`` —
+``w = reward_alpha`` when ``MAdds <= B``, ``reward_beta`` otherwise (defaults 0 and -1: the
+MnasNet hard constraint, no bonus for being small, a steep penalty above the budget) — and
+``theta`` takes one Adam step on ``-(R - b) * log pi(path)`` with the moving-average baseline
+``b <- d * b + (1 - d) * mean(R)``. The result is the policy's argmax per layer, projected into
+the budget window ranked by ``theta`` (`autospace.search.budget.project`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from autospace.errors import ConfigError
+from autospace.evaluators.supernet_train import SupernetConfig, SupernetTrainer
+from autospace.search.base import SearchContext, SearchOutcome
+from autospace.search.budget import check_feasible, project
+from autospace.search.config import positive
+from autospace.search.supernet import Supernet
+
+NAME = "rl"
+
+
+@dataclass(frozen=True)
+class RLConfig:
+    """Settings of ``[rl]``."""
+
+    warmup_steps: int = 100
+    steps: int = 200
+    weight_lr: float = 0.05
+    policy_lr: float = 0.05
+    samples: int = 4
+    baseline_decay: float = 0.9
+    reward_alpha: float = 0.0
+    reward_beta: float = -1.0
+    log_every: int = 10
+
+    def __post_init__(self) -> None:
+        positive("rl", self, "steps", "weight_lr", "policy_lr", "samples", "log_every")
+        if self.warmup_steps < 0:
+            raise ConfigError(f"rl.warmup_steps={self.warmup_steps!r} must be >= 0")
+        if not 0 <= self.baseline_decay < 1:
+            raise ConfigError(f"rl.baseline_decay={self.baseline_decay!r} must be in [0, 1)")
+
+
+def reward(acc: float, madds: float, budget: float, alpha: float, beta: float) -> float:
+    """MnasNet's ``acc * (MAdds / B) ** w`` with ``w = alpha`` within budget, ``beta`` above."""
+    return acc * (madds / budget) ** (alpha if madds <= budget else beta)
+
+
+def run(ctx: SearchContext, config: RLConfig) -> SearchOutcome:
+    """REINFORCE search on ``ctx.space``; the policy argmax, projected into the window."""
+    assert ctx.space is not None
+    torch.manual_seed(ctx.seed)
+    net = Supernet(ctx.skeleton, ctx.space, ctx.data.num_classes).to(ctx.device)
+    check_feasible(ctx.budget, net.costs, net.fixed_madds)
+    theta = [torch.zeros(n, device=ctx.device, requires_grad=True) for n in ctx.space.sizes()]
+    total = config.warmup_steps + config.steps
+    sn_config = SupernetConfig(steps=1, batch_size=ctx.batch_size, weight_lr=config.weight_lr, total_steps=total)
+    gen = ctx.generator(1)
+    trainer = SupernetTrainer(net.network, net.layers, theta, sn_config, ctx.device, gen)
+    policy_opt = torch.optim.Adam(theta, lr=config.policy_lr)
+    train, val = ctx.stream("train", 2), ctx.stream("val", 3)
+    net.network.train()
+    for step in range(config.warmup_steps):  # theta is still zero: uniform paths
+        trainer.weight_step(next(train), trainer.lr_at(step))
+    baseline: float | None = None
+    history, window = [], []
+    for step in range(config.warmup_steps, total):
+        trainer.weight_step(next(train), trainer.lr_at(step))
+        x, y = (t.to(ctx.device) for t in next(val))
+        rewards, log_probs = [], []
+        for _ in range(config.samples):
+            choice = [int(torch.multinomial(torch.softmax(t.detach().cpu(), 0), 1, generator=gen)) for t in theta]
+            net.use(choice)
+            with torch.no_grad():
+                acc = float((net.network(x).argmax(1) == y).float().mean())
+            rewards.append(reward(acc, net.madds(choice), ctx.budget.madds, config.reward_alpha, config.reward_beta))
+            log_probs.append(sum(torch.log_softmax(t, 0)[k] for t, k in zip(theta, choice)))
+        mean_r = sum(rewards) / len(rewards)
+        baseline = mean_r if baseline is None else config.baseline_decay * baseline + (1 - config.baseline_decay) * mean_r
+        loss = -sum((r - baseline) * lp for r, lp in zip(rewards, log_probs)) / len(rewards)
+        policy_opt.zero_grad(set_to_none=True)
+        loss.backward()  # type: ignore[union-attr]
+        policy_opt.step()
+        window.append(mean_r)
+        if (step + 1 - config.warmup_steps) % config.log_every == 0 or step + 1 == total:
+            record = {"step": step + 1, "reward": sum(window) / len(window), "baseline": baseline,
+                      "argmax_madds": net.madds(_argmax(theta))}
+            history.append(record)
+            ctx.log(record)
+            window = []
+    scores = [t.detach().cpu().tolist() for t in theta]
+    choice = project(_argmax(theta), scores, net.costs, net.fixed_madds, ctx.budget)
+    genomes = [cands[k] for cands, k in zip(ctx.space.candidates, choice)]
+    return SearchOutcome(genomes, history, {"argmax_madds": net.madds(_argmax(theta)), "policy": scores})
+
+
+def _argmax(theta: list[torch.Tensor]) -> list[int]:
+    return [int(t.detach().argmax()) for t in theta]

@@ -1,0 +1,156 @@
+"""`search`: one entry point for every phase-2 algorithm, from settings to an `Architecture`.
+
+Algorithms are registered by name with their config class and ``run(ctx, config)``:
+``proxyless-g``, ``rl``, ``spos`` (candidates per layer from a `LayerSpace`) and ``ea`` (the
+direct evolutionary search over the whole open space; only with ``space="open"``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from autospace.errors import ConfigError
+from autospace.evaluators.training import resolve_device
+from autospace.nn import get_skeleton
+from autospace.search import ea, proxyless, rl, spos
+from autospace.search.architecture import Architecture
+from autospace.search.base import Progress, SearchContext, SearchOutcome
+from autospace.search.budget import Budget
+from autospace.search.config import SearchSettings, as_dict, parse_section
+from autospace.search.data import DataConfig, fit_skeleton, load_data
+from autospace.search.space import MANUAL, OPEN, LayerSpace, learned_skeleton_name, resolve_space
+
+DEFAULT_SKELETON = "tiny"
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """A phase-2 algorithm: its name, its config section's dataclass and its ``run``."""
+
+    name: str
+    config_cls: type
+    run: Callable[[SearchContext, Any], SearchOutcome]
+    needs_layer_space: bool = True
+
+
+ALGORITHMS: dict[str, Algorithm] = {
+    a.name: a
+    for a in (
+        Algorithm(proxyless.NAME, proxyless.ProxylessConfig, proxyless.run),
+        Algorithm(rl.NAME, rl.RLConfig, rl.run),
+        Algorithm(spos.NAME, spos.SposConfig, spos.run),
+        Algorithm(ea.NAME, ea.EAConfig, ea.run, needs_layer_space=False),
+    )
+}
+
+
+def get_algorithm(name: str) -> Algorithm:
+    if name not in ALGORITHMS:
+        raise ConfigError(f"algo={name!r} is not a search algorithm; choose one of {sorted(ALGORITHMS)}")
+    return ALGORITHMS[name]
+
+
+@dataclass
+class SearchRun:
+    """Everything resolved before any work starts (so errors come before any output)."""
+
+    algorithm: Algorithm
+    algo_config: Any
+    settings: SearchSettings
+    data_config: DataConfig
+    space_name: str
+    budget: Budget
+
+    def resolved(self) -> dict[str, Any]:
+        """The full configuration, every default filled in (written to the run directory)."""
+        return {
+            "algo": self.algorithm.name,
+            "space": self.space_name,
+            "madds_budget": self.budget.madds,
+            "search": as_dict(self.settings),
+            "data": self.data_config.to_dict(),
+            self.algorithm.name: as_dict(self.algo_config),
+        }
+
+
+def prepare(
+    space: str, algo: str, madds_budget: float, sections: Mapping[str, Mapping[str, Any]] | None = None
+) -> SearchRun:
+    """Validate every setting (config ``sections`` as read from TOML) without doing any work."""
+    sections = sections or {}
+    algorithm = get_algorithm(algo)
+    settings = parse_section(SearchSettings, "search", sections.get("search"))
+    if not algorithm.needs_layer_space and space != OPEN:
+        raise ConfigError(f"algo={algo!r} searches the full open space; it needs space='open', got space={space!r}")
+    settings = replace(settings, skeleton=_skeleton_name(space, settings.skeleton))
+    get_skeleton(settings.skeleton)
+    resolve_device(settings.device)
+    return SearchRun(
+        algorithm,
+        parse_section(algorithm.config_cls, algorithm.name, sections.get(algorithm.name)),
+        settings,
+        parse_section(DataConfig, "data", sections.get("data")),
+        space,
+        Budget(madds_budget, settings.tolerance),
+    )
+
+
+def _skeleton_name(space: str, requested: str | None) -> str:
+    """The requested skeleton, the one a learned space file was evolved on, or ``tiny``."""
+    learned = learned_skeleton_name(space) if space not in (MANUAL, OPEN) and Path(space).is_file() else None
+    if requested is not None and learned is not None and requested != learned:
+        raise ConfigError(f"search.skeleton={requested!r} but the learned space {space!r} was evolved on {learned!r}")
+    return requested or learned or DEFAULT_SKELETON
+
+
+def build_context(run: SearchRun, log: Progress | None = None) -> SearchContext:
+    """Load the data, fit the skeleton to it, resolve the candidates per layer."""
+    settings = run.settings
+    base = get_skeleton(settings.skeleton)
+    data = load_data(run.data_config, base)
+    skeleton = fit_skeleton(settings.skeleton, data)
+    layer_space: LayerSpace | None = None
+    if run.algorithm.needs_layer_space:
+        layer_space = resolve_space(run.space_name, skeleton, open_k=settings.open_k, seed=settings.seed)
+    return SearchContext(
+        skeleton, layer_space, data, run.budget, settings.seed, resolve_device(settings.device),
+        settings.batch_size, log or (lambda record: None),
+    )
+
+
+def execute(run: SearchRun, ctx: SearchContext) -> tuple[Architecture, SearchOutcome]:
+    """Run the algorithm; the found architecture with its search metadata."""
+    start = time.perf_counter()
+    threads = torch.get_num_threads()
+    if run.settings.threads is not None:
+        torch.set_num_threads(run.settings.threads)
+    try:
+        torch.manual_seed(run.settings.seed)
+        outcome = run.algorithm.run(ctx, run.algo_config)
+    finally:
+        torch.set_num_threads(threads)
+    arch = Architecture(ctx.skeleton, tuple(outcome.genomes), ctx.data.num_classes, {
+        "algo": run.algorithm.name,
+        "space": run.space_name,
+        "madds_budget": run.budget.madds,
+        "tolerance": run.budget.tolerance,
+        "seed": run.settings.seed,
+        "data": run.data_config.name,
+        "seconds": round(time.perf_counter() - start, 3),
+    })
+    return arch, outcome
+
+
+def search(
+    space: str, algo: str, madds_budget: float, sections: Mapping[str, Mapping[str, Any]] | None = None,
+    log: Progress | None = None,
+) -> tuple[Architecture, SearchOutcome]:
+    """Validate, prepare and run one search; ``sections`` are config sections as in a TOML file."""
+    run = prepare(space, algo, madds_budget, sections)
+    return execute(run, build_context(run, log))

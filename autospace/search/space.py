@@ -1,0 +1,141 @@
+"""`LayerSpace`: the candidate cells of every searchable layer, as phase 2 sees them.
+
+Three sources (`resolve_space`):
+
+* a learned space (``learned_space.json``): the top-K cells of each layer;
+* ``irb``: the paper's manual space, the same 6 inverted residual blocks at every layer;
+* ``open``: the full AutoSpace space. 93,750 cells per layer do not fit in a supernet, so the
+  gradient, RL and SPOS algorithms see ``open_k`` cells per layer drawn uniformly (non-zero,
+  distinct by canonical key) with ``numpy.random.default_rng(seed)``; the direct evolutionary
+  search (`autospace.search.ea`) searches the whole open space instead.
+
+Every source gets the skip (zero) choice where the layer allows it — stride 1 and
+``c_in == c_out``, where a zero cell is the identity through the residual — and loses it where
+it does not (a zero cell there would output zeros and cut the network).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from autospace.errors import ConfigError
+from autospace.evolve import LearnedSpace
+from autospace.genome import CellSpace, Genome, get_space
+from autospace.nn import LayerSpec, Skeleton, layer_cost
+
+MANUAL = "irb"
+OPEN = "open"
+
+
+@dataclass(frozen=True)
+class LayerSpace:
+    """``candidates[l]``: the cells layer ``l`` may take (distinct by canonical key); ``source``
+    names where they came from (``irb``, ``open`` or a learned space's path)."""
+
+    space: CellSpace
+    candidates: tuple[tuple[Genome, ...], ...]
+    source: str
+
+    @property
+    def num_layers(self) -> int:
+        return len(self.candidates)
+
+    def sizes(self) -> list[int]:
+        return [len(c) for c in self.candidates]
+
+    def index(self, layer: int, genome: Genome) -> int:
+        """Position of ``genome`` among layer ``layer``'s candidates."""
+        try:
+            return self.candidates[layer].index(genome)
+        except ValueError:
+            raise ConfigError(f"layer {layer}: genome {genome!r} is not a candidate of space {self.source!r}") from None
+
+    def costs(self, skeleton: Skeleton) -> list[list[int]]:
+        """Analytic MAdds of every candidate in its layer of ``skeleton``."""
+        return [[layer_cost(spec, g)[0] for g in cands] for spec, cands in zip(skeleton.layers, self.candidates)]
+
+
+def skip_allowed(spec: LayerSpec) -> bool:
+    """A layer may be skipped when its cell has a residual (stride 1, same width)."""
+    return spec.stride == 1 and spec.c_in == spec.c_out
+
+
+def zero_genome(space: CellSpace) -> Genome:
+    """The cell of ``space`` that computes zero (every edge the zero op)."""
+    if space.zero_op is None:
+        raise ConfigError(f"space {space.name!r} has no zero op, so no layer can be skipped")
+    ratio = space.ratios[0] if space.has_ratio else None
+    return Genome(space, [space.zero_op] * space.num_edges, ratio)
+
+
+def _with_skip_rule(space: CellSpace, cells: list[Genome], spec: LayerSpec) -> tuple[Genome, ...]:
+    """Non-zero cells, distinct by key, in order; then the zero cell where the layer allows it."""
+    seen: set[str] = set()
+    out: list[Genome] = []
+    for g in cells:
+        if not g.is_zero and g.key not in seen:
+            seen.add(g.key)
+            out.append(g)
+    if skip_allowed(spec) and space.zero_op is not None:
+        out.append(zero_genome(space))
+    if not out:
+        raise ConfigError(f"layer {spec.index} has no candidate cell (only zero cells, and it cannot be skipped)")
+    return tuple(out)
+
+
+def manual_space(skeleton: Skeleton) -> LayerSpace:
+    """The ``irb`` space at every layer (kernel 3/5/7 x expansion 3/6, plus skip)."""
+    space = get_space(MANUAL)
+    cells = list(space.enumerate())
+    return LayerSpace(space, tuple(_with_skip_rule(space, cells, s) for s in skeleton.layers), MANUAL)
+
+
+def open_space_sample(skeleton: Skeleton, k: int, seed: int) -> LayerSpace:
+    """``k`` uniformly drawn non-zero open-space cells per layer (seeded), plus skip."""
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise ConfigError(f"open_k must be a positive integer, got open_k={k!r}")
+    space = get_space("autospace")
+    rng = np.random.default_rng(seed)
+    layers = []
+    for spec in skeleton.layers:
+        cells: dict[str, Genome] = {}
+        while len(cells) < k:
+            g = space.sample(rng)
+            if not g.is_zero:
+                cells.setdefault(g.key, g)
+        layers.append(_with_skip_rule(space, list(cells.values()), spec))
+    return LayerSpace(space, tuple(layers), OPEN)
+
+
+def learned_space(path: str | Path, skeleton: Skeleton) -> LayerSpace:
+    """The top-K cells per layer of a learned space file; its layer count must match ``skeleton``."""
+    learned = LearnedSpace.load(path)
+    if len(learned.layers) != skeleton.num_layers:
+        raise ConfigError(
+            f"space {str(path)!r} has {len(learned.layers)} layers but skeleton {skeleton.name!r} "
+            f"has {skeleton.num_layers} searchable layers"
+        )
+    layers = tuple(
+        _with_skip_rule(learned.space, [r.genome for r in ranked], spec)
+        for ranked, spec in zip(learned.layers, skeleton.layers)
+    )
+    return LayerSpace(learned.space, layers, str(path))
+
+
+def learned_skeleton_name(path: str | Path) -> str | None:
+    """The skeleton a learned space file was evolved on (None when it does not say)."""
+    return LearnedSpace.load(path).skeleton
+
+
+def resolve_space(name: str, skeleton: Skeleton, *, open_k: int = 7, seed: int = 0) -> LayerSpace:
+    """``irb``, ``open`` or the path of a learned space JSON, as a `LayerSpace` on ``skeleton``."""
+    if name == MANUAL:
+        return manual_space(skeleton)
+    if name == OPEN:
+        return open_space_sample(skeleton, open_k, seed)
+    if not Path(name).is_file():
+        raise ConfigError(f"space={name!r} is neither 'irb', 'open' nor an existing learned_space.json")
+    return learned_space(name, skeleton)

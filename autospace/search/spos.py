@@ -1,0 +1,166 @@
+"""``spos``: single-path one-shot (Guo et al. 2020) over the candidates of each layer.
+
+1. Supernet training: ``steps`` SGD steps, each through one path drawn uniformly per layer.
+2. Selection among architectures *inside the budget window* (a random architecture is moved into
+   the window by `autospace.search.budget.project` with random ranks; mutated or crossed children
+   outside it are rejected, as SPOS rejects children that break its FLOPs constraint):
+   ``selection = "evolution"`` — SPOS's evolutionary search: ``population`` candidates, each
+   generation keeps the ``parents`` best and refills with half mutation (each layer re-drawn with
+   probability ``mutation_prob``) and half uniform crossover; ``"random"`` — the random-search
+   variant, the same number of scored candidates drawn at random.
+   Scoring one candidate: BatchNorm statistics are reset and re-estimated on ``bn_batches``
+   fixed training batches through that path, then top-1 on ``eval_batches`` fixed validation
+   batches. The best-scoring candidate is the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from autospace.errors import ConfigError
+from autospace.evaluators.supernet_train import SupernetConfig, SupernetTrainer
+from autospace.search.base import SearchContext, SearchOutcome
+from autospace.search.budget import Budget, check_feasible, project
+from autospace.search.config import positive
+from autospace.search.supernet import Supernet, batch_accuracy, recalibrate_bn
+
+NAME = "spos"
+SELECTIONS = ("evolution", "random")
+
+Choice = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SposConfig:
+    """Settings of ``[spos]``."""
+
+    steps: int = 300
+    weight_lr: float = 0.05
+    selection: str = "evolution"
+    population: int = 16
+    generations: int = 5
+    parents: int = 6
+    mutation_prob: float = 0.2
+    bn_batches: int = 4
+    eval_batches: int = 4
+    max_tries: int = 50
+
+    def __post_init__(self) -> None:
+        positive("spos", self, "steps", "weight_lr", "population", "parents", "bn_batches", "eval_batches",
+                 "max_tries")
+        if self.selection not in SELECTIONS:
+            raise ConfigError(f"spos.selection={self.selection!r} is not one of {list(SELECTIONS)}")
+        if self.generations < 0:
+            raise ConfigError(f"spos.generations={self.generations!r} must be >= 0")
+        if not 0 < self.mutation_prob <= 1:
+            raise ConfigError(f"spos.mutation_prob={self.mutation_prob!r} must be in (0, 1]")
+
+
+class WindowSampler:
+    """Architectures (candidate index per layer) inside the budget window."""
+
+    def __init__(self, costs: Sequence[Sequence[int]], fixed: int, budget: Budget, rng: np.random.Generator) -> None:
+        self.costs, self.fixed, self.budget, self.rng = costs, fixed, budget, rng
+
+    def madds(self, choice: Sequence[int]) -> int:
+        return self.fixed + sum(c[k] for c, k in zip(self.costs, choice))
+
+    def admits(self, choice: Sequence[int]) -> bool:
+        return self.budget.admits(self.madds(choice))
+
+    def random(self) -> Choice:
+        choice = [int(self.rng.integers(len(c))) for c in self.costs]
+        scores = [self.rng.random(len(c)).tolist() for c in self.costs]
+        return tuple(project(choice, scores, self.costs, self.fixed, self.budget))
+
+    def mutate(self, parent: Choice, prob: float) -> Choice:
+        return tuple(int(self.rng.integers(len(c))) if self.rng.random() < prob else k
+                     for c, k in zip(self.costs, parent))
+
+    def crossover(self, a: Choice, b: Choice) -> Choice:
+        return tuple(x if self.rng.random() < 0.5 else y for x, y in zip(a, b))
+
+
+def run(ctx: SearchContext, config: SposConfig) -> SearchOutcome:
+    """Uniform single-path training, then evolutionary or random selection within the window."""
+    assert ctx.space is not None
+    torch.manual_seed(ctx.seed)
+    net = Supernet(ctx.skeleton, ctx.space, ctx.data.num_classes).to(ctx.device)
+    check_feasible(ctx.budget, net.costs, net.fixed_madds)
+    zeros = [torch.zeros(n, device=ctx.device) for n in ctx.space.sizes()]
+    sn_config = SupernetConfig(steps=1, batch_size=ctx.batch_size, weight_sampling="uniform",
+                               weight_lr=config.weight_lr, total_steps=config.steps)
+    trainer = SupernetTrainer(net.network, net.layers, zeros, sn_config, ctx.device, ctx.generator(1))
+    train = ctx.stream("train", 2)
+    net.network.train()
+    history = []
+    losses: list[float] = []
+    for step in range(config.steps):
+        loss = trainer.weight_step(next(train), trainer.lr_at(step))
+        if loss is not None:
+            losses.append(loss)
+        if (step + 1) % 50 == 0 or step + 1 == config.steps:
+            record = {"phase": "train", "step": step + 1, "train_loss": sum(losses) / max(len(losses), 1)}
+            history.append(record)
+            ctx.log(record)
+            losses = []
+    calib_stream, eval_stream = ctx.stream("train", 4), ctx.stream("val", 5)
+    calib = [next(calib_stream) for _ in range(config.bn_batches)]
+    evals = [next(eval_stream) for _ in range(config.eval_batches)]
+    scores: dict[Choice, float] = {}
+
+    def score(choice: Choice) -> float:
+        if choice not in scores:
+            net.use(choice)
+            recalibrate_bn(net.network, calib, ctx.device)
+            scores[choice] = batch_accuracy(net.network, evals, ctx.device)
+        return scores[choice]
+
+    sampler = WindowSampler(net.costs, net.fixed_madds, ctx.budget, np.random.default_rng(ctx.seed))
+    if config.selection == "evolution":
+        _evolve(sampler, score, config, ctx, history)
+    else:
+        for _ in range(config.population * (config.generations + 1)):
+            score(sampler.random())
+        record = {"phase": "random", "scored": len(scores), "best": max(scores.values())}
+        history.append(record)
+        ctx.log(record)
+    best = max(scores, key=lambda c: (scores[c], -sampler.madds(c)))
+    genomes = [cands[k] for cands, k in zip(ctx.space.candidates, best)]
+    return SearchOutcome(genomes, history, {"best_score": scores[best], "scored": len(scores)})
+
+
+def _evolve(
+    sampler: WindowSampler, score: Callable[[Choice], float], config: SposConfig, ctx: SearchContext,
+    history: list[dict[str, Any]],
+) -> None:
+    """SPOS evolution: keep the best ``parents``, refill by mutation and crossover within the window."""
+    population = [sampler.random() for _ in range(config.population)]
+    for generation in range(config.generations + 1):
+        ranked = sorted(set(population), key=lambda c: -score(c))
+        record = {"phase": "evolution", "generation": generation, "best": score(ranked[0]),
+                  "best_madds": sampler.madds(ranked[0])}
+        history.append(record)
+        ctx.log(record)
+        if generation == config.generations:
+            return
+        parents = ranked[: config.parents]
+        children: list[Choice] = []
+        for i in range(config.population - len(parents)):
+            child = None
+            for _ in range(config.max_tries):
+                if i % 2 == 0 or len(parents) < 2:
+                    cand = sampler.mutate(parents[int(sampler.rng.integers(len(parents)))], config.mutation_prob)
+                else:
+                    a, b = sampler.rng.choice(len(parents), size=2, replace=False)
+                    cand = sampler.crossover(parents[int(a)], parents[int(b)])
+                if sampler.admits(cand):
+                    child = cand
+                    break
+            children.append(child if child is not None else sampler.random())
+        population = parents + children

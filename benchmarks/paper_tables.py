@@ -1,0 +1,279 @@
+"""The paper's comparisons in miniature: MNIST, the ``tiny`` skeleton, CPU, 3 seeds.
+
+    python benchmarks/paper_tables.py [--json] [--seeds 0 1 2] [--quick]
+
+Protocol (fixed; see `Plan` for every size):
+
+* Data: the 10,000 MNIST test images of ``../shared/data/mnist``, split 8,000 / 2,000 with seed 0
+  (`autospace.data.get_dataset`), average-pooled 2x2 to 14x14 (28x28 depthwise convolutions are
+  ~5x slower on CPU and would not fit the time budget). The 2,000 are the *test* images: only
+  final top-1 is measured on them. Search (phase 1 and phase 2) sees only the 8,000, split again
+  6,000 train / 2,000 validation with seed 1.
+* Phase 1 (learned space): `autospace.evolve.evolve` on the open space with the
+  `SupernetEvaluator` (binary gates, Eq. 3-4; fitness momentum Eq. 5), strategy ``autospace``,
+  reference cell = MobileNetV2's block (dwconv3x3, e=6) as an open-space cell with ``tau=2`` for
+  the first half of the rounds, per-layer MAdds cap = the layer's largest ``irb`` block, top-5.
+  Run once per seed with the reference and once without (Fig. 3 / Table 5 analog); the run with
+  the reference gives that seed's learned space.
+* Table 3 analog: ``proxyless-g`` on the learned space vs ``irb`` at two MAdds budgets.
+  Table 4 analog: ``rl`` and ``spos`` on both spaces at the larger budget.
+  Table 2 analog: the direct EA on the full open space (``ea``) vs ``proxyless-g`` on the
+  learned space (and on ``irb``) at the larger budget.
+  Every found architecture is trained from scratch (`autospace.search.train`, same recipe for
+  all) on the 8,000 images; params and MAdds are analytic.
+* Fig. 3 / Table 5 analog: the supernet's validation cross-entropy per round (moving average of
+  3 rounds) with and without the reference constraint; target = the level both runs reach (the
+  larger of the two minima); cost = rounds and seconds until each run first reaches it;
+  reported as the ratio without / with (the paper: 5000 / 960 GPU hours = 5.2x).
+
+Prints markdown tables (mean +- std over seeds), or everything as JSON with ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.nn import functional as F
+from torch.utils.data import TensorDataset
+
+from autospace.data import DataSplit, get_dataset
+from autospace.evaluators import SupernetConfig, SupernetEvaluator
+from autospace.evolve import evolve
+from autospace.nn import get_skeleton, layer_cost
+from autospace.search.architecture import Architecture
+from autospace.search.base import SearchContext
+from autospace.search.budget import Budget
+from autospace.search.ea import irb_as_open_cell
+from autospace.search.runner import execute, prepare
+from autospace.search.space import learned_space, manual_space
+from autospace.search.train import TrainConfig, train
+
+MNIST_ROOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every size of the benchmark (chosen so the whole run stays near 20 minutes on 2 cores)."""
+
+    seeds: tuple[int, ...] = (0, 1, 2)
+    budgets: tuple[float, ...] = (400_000.0, 700_000.0)
+    batch_size: int = 64
+    # phase 1
+    population: int = 12
+    sample_size: int = 4
+    rounds: int = 12
+    round_steps: int = 40
+    top_k: int = 5
+    tau: int = 2
+    # phase 2
+    proxyless: tuple[tuple[str, Any], ...] = (("warmup_steps", 40), ("steps", 60), ("adapt_every", 10))
+    rl: tuple[tuple[str, Any], ...] = (("warmup_steps", 40), ("steps", 60), ("samples", 2), ("log_every", 10))
+    spos: tuple[tuple[str, Any], ...] = (("steps", 100), ("population", 8), ("generations", 2), ("parents", 3),
+                                         ("bn_batches", 2), ("eval_batches", 2))
+    ea: tuple[tuple[str, Any], ...] = (("population", 6), ("rounds", 4), ("sample_size", 3), ("train_steps", 20),
+                                       ("eval_batches", 2))
+    # final training
+    train_epochs: int = 1
+
+    def quick(self) -> Plan:
+        """A smoke-sized plan (one seed, few steps) to check the script end to end."""
+        return replace(self, seeds=self.seeds[:1], rounds=3, round_steps=5,
+                       proxyless=(("warmup_steps", 5), ("steps", 10), ("adapt_every", 5)),
+                       rl=(("warmup_steps", 5), ("steps", 5), ("samples", 1), ("log_every", 5)),
+                       spos=(("steps", 10), ("population", 4), ("generations", 1), ("parents", 2),
+                             ("bn_batches", 1), ("eval_batches", 1)),
+                       ea=(("population", 3), ("rounds", 2), ("sample_size", 2), ("train_steps", 3),
+                           ("eval_batches", 1)))
+
+
+# ----------------------------------------------------------------------------- data
+def _pooled(dataset: TensorDataset) -> TensorDataset:
+    x, y = dataset.tensors
+    return TensorDataset(F.avg_pool2d(x, 2), y)
+
+
+def load_splits() -> tuple[DataSplit, DataSplit]:
+    """``(final, search)``: 8,000 train / 2,000 test at 14x14, and the 8,000 split 6,000 / 2,000."""
+    full = get_dataset("mnist", MNIST_ROOT, val_fraction=0.2, seed=0)
+    train, test = _pooled(full.train), _pooled(full.val)
+    final = DataSplit("mnist14", train, test, 10, (1, 14, 14))
+    x, y = train.tensors
+    perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(1))
+    search = DataSplit("mnist14-search", TensorDataset(x[perm[2000:]], y[perm[2000:]]),
+                       TensorDataset(x[perm[:2000]], y[perm[:2000]]), 10, (1, 14, 14))
+    return final, search
+
+
+# ----------------------------------------------------------------------------- phase 1
+def phase1(plan: Plan, data: DataSplit, seed: int, with_reference: bool, out: Path) -> dict[str, Any]:
+    """One space evolution; its learned space file and its per-round supernet losses and seconds."""
+    skeleton = get_skeleton("tiny", input_size=14)
+    caps = tuple(float(max(layer_cost(spec, g)[0] for g in cands))
+                 for spec, cands in zip(skeleton.layers, manual_space(skeleton).candidates))
+    evaluator = SupernetEvaluator(skeleton, data, device="cpu", seed=seed,
+                                  config=SupernetConfig(steps=plan.round_steps, batch_size=plan.batch_size,
+                                                        total_steps=plan.rounds * plan.round_steps))
+    start = time.perf_counter()
+    result = evolve("autospace", evaluator, "autospace", reference=irb_as_open_cell(6) if with_reference else None,
+                    tau=plan.tau, population=plan.population, rounds=plan.rounds, sample_size=plan.sample_size,
+                    top_k=plan.top_k, seed=seed, layers=skeleton.num_layers, madds_cap=caps,
+                    layer_cost=lambda layer, genome: float(layer_cost(skeleton.layers[layer], genome)[0]),
+                    init="reference" if with_reference else "random")
+    seconds = time.perf_counter() - start
+    learned = replace(result.learned_space, skeleton="tiny")
+    path = out / f"learned_space_seed{seed}_{'ref' if with_reference else 'noref'}.json"
+    learned.save(path)
+    return {"path": str(path), "val_loss": [r["val_loss"] for r in evaluator.rounds],
+            "round_seconds": [r["seconds"] for r in result.history], "seconds": seconds}
+
+
+def convergence(with_ref: dict[str, Any], without: dict[str, Any]) -> dict[str, Any]:
+    """Rounds and seconds each run needs to reach the loss level both reach (3-round moving mean)."""
+    def smooth(xs: list[float]) -> list[float]:
+        return [statistics.fmean(xs[max(0, i - 2): i + 1]) for i in range(len(xs))]
+
+    a, b = smooth(with_ref["val_loss"]), smooth(without["val_loss"])
+    target = max(min(a), min(b))
+    ra = next(i for i, v in enumerate(a) if v <= target)
+    rb = next(i for i, v in enumerate(b) if v <= target)
+    sa, sb = with_ref["round_seconds"][ra], without["round_seconds"][rb]
+    return {"target_val_loss": target, "rounds_with_ref": ra + 1, "rounds_without_ref": rb + 1,
+            "seconds_with_ref": sa, "seconds_without_ref": sb,
+            "round_ratio": (rb + 1) / (ra + 1), "seconds_ratio": sb / sa}
+
+
+# ----------------------------------------------------------------------------- phase 2 + training
+def find(plan: Plan, data: DataSplit, space: str, algo: str, budget: float, seed: int) -> Architecture:
+    """One phase-2 search on the search split."""
+    sections = {"search": {"seed": seed, "batch_size": plan.batch_size}, algo: dict(getattr(plan, _attr(algo)))}
+    run = prepare(space, algo, budget, sections)
+    skeleton = get_skeleton("tiny", input_size=14)
+    layer_space = None
+    if algo != "ea":
+        layer_space = manual_space(skeleton) if space == "irb" else learned_space(space, skeleton)
+    ctx = SearchContext(skeleton, layer_space, data, Budget(budget), seed, torch.device("cpu"), plan.batch_size)
+    return execute(run, ctx)[0]
+
+
+def _attr(algo: str) -> str:
+    return "proxyless" if algo == "proxyless-g" else algo
+
+
+def score(plan: Plan, arch: Architecture, data: DataSplit, seed: int) -> dict[str, Any]:
+    """Train ``arch`` from scratch on the 8,000 images; top-1 on the 2,000 test images."""
+    with tempfile.TemporaryDirectory() as tmp:
+        metrics = train(arch, data, TrainConfig(epochs=plan.train_epochs, batch_size=plan.batch_size, seed=seed,
+                                                warmup_epochs=0), Path(tmp), progress=False)
+    return {"top1": 100 * metrics["top1"], "params": arch.params, "madds": arch.madds,
+            "search_seconds": arch.search["seconds"]}
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean and std over seeds of each numeric column."""
+    out: dict[str, Any] = {}
+    for key in ("top1", "params", "madds", "search_seconds"):
+        values = [r[key] for r in rows]
+        out[key] = (statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0)
+    return out
+
+
+# ----------------------------------------------------------------------------- report
+def _fmt(cell: tuple[float, float], scale: float = 1.0, digits: int = 2) -> str:
+    return f"{cell[0] / scale:.{digits}f} ± {cell[1] / scale:.{digits}f}"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = [f"Seeds {results['plan']['seeds']}; MNIST 14x14, tiny skeleton, CPU; total {results['seconds']:.0f} s.", ""]
+    groups = results["groups"]
+    for title, keys in (
+        ("Table 3 analog — proxyless-g, learned vs manual space", [k for k in groups if k.startswith("T3")]),
+        ("Table 4 analog — rl and spos", [k for k in groups if k.startswith("T4")]),
+        ("Table 2 analog — direct EA on the open space vs search on the learned / manual space",
+         [k for k in groups if k.startswith("T2")]),
+    ):
+        lines += [f"### {title}", "", "| budget (k MAdds) | space | algo | params (k) | MAdds (k) | top-1 (%) | search (s) |",
+                  "|---|---|---|---|---|---|---|"]
+        for key in keys:
+            g = groups[key]
+            s = g["summary"]
+            lines.append(f"| {g['budget'] / 1e3:.0f} | {g['space']} | {g['algo']} | {_fmt(s['params'], 1e3)} | "
+                         f"{_fmt(s['madds'], 1e3, 1)} | {_fmt(s['top1'])} | {_fmt(s['search_seconds'], 1, 0)} |")
+        lines.append("")
+    conv = results["convergence"]
+    lines += ["### Fig. 3 / Table 5 analog — space evolution with vs without the reference constraint", "",
+              "| seed | target val CE | rounds w/ ref | rounds w/o ref | s w/ ref | s w/o ref | ratio (rounds) | ratio (s) |",
+              "|---|---|---|---|---|---|---|---|"]
+    for seed, c in conv["per_seed"].items():
+        lines.append(f"| {seed} | {c['target_val_loss']:.3f} | {c['rounds_with_ref']} | {c['rounds_without_ref']} | "
+                     f"{c['seconds_with_ref']:.0f} | {c['seconds_without_ref']:.0f} | {c['round_ratio']:.2f} | "
+                     f"{c['seconds_ratio']:.2f} |")
+    lines.append(f"| mean | | | | | | {conv['round_ratio'][0]:.2f} ± {conv['round_ratio'][1]:.2f} | "
+                 f"{conv['seconds_ratio'][0]:.2f} ± {conv['seconds_ratio'][1]:.2f} |")
+    lines.append("")
+    lines.append("Paper (ImageNet): 5000 -> 960 GPU hours with the reference constraint, a 5.2x ratio.")
+    return "\n".join(lines)
+
+
+def run(plan: Plan, log=print) -> dict[str, Any]:
+    torch.set_num_threads(1)
+    start = time.perf_counter()
+    final, search = load_splits()
+    groups: dict[str, dict[str, Any]] = {}
+    conv: dict[int, dict[str, Any]] = {}
+    learned: dict[int, str] = {}
+    big = max(plan.budgets)
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in plan.seeds:
+            with_ref = phase1(plan, search, seed, True, Path(tmp))
+            without = phase1(plan, search, seed, False, Path(tmp))
+            learned[seed] = with_ref["path"]
+            conv[seed] = convergence(with_ref, without)
+            log(f"phase 1 seed {seed}: {with_ref['seconds']:.0f} s with ref, {without['seconds']:.0f} s without; "
+                f"{conv[seed]}")
+        jobs = [(f"T3 {b:.0f} {s}", s, "proxyless-g", b) for b in plan.budgets for s in ("learned", "irb")]
+        jobs += [(f"T4 {a} {s}", s, a, big) for a in ("rl", "spos") for s in ("learned", "irb")]
+        jobs += [("T2 ea open", "open", "ea", big)]
+        for key, space, algo, budget in jobs:
+            rows = []
+            for seed in plan.seeds:
+                arg = learned[seed] if space == "learned" else space
+                arch = find(plan, search, arg, algo, budget, seed)
+                rows.append(score(plan, arch, final, seed))
+                log(f"{key} seed {seed}: {rows[-1]}")
+            groups[key] = {"space": space, "algo": algo, "budget": budget, "rows": rows, "summary": summarise(rows)}
+    for key in [k for k in groups if k.startswith("T3") and k.startswith(f"T3 {big:.0f}")]:
+        groups[key.replace(f"T3 {big:.0f}", "T2")] = groups[key]
+    ratios = [c["round_ratio"] for c in conv.values()]
+    secs = [c["seconds_ratio"] for c in conv.values()]
+    spread = lambda xs: (statistics.fmean(xs), statistics.stdev(xs) if len(xs) > 1 else 0.0)  # noqa: E731
+    return {"plan": asdict(plan), "groups": groups, "seconds": time.perf_counter() - start,
+            "convergence": {"per_seed": conv, "round_ratio": spread(ratios), "seconds_ratio": spread(secs)}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print all results as JSON")
+    parser.add_argument("--seeds", type=int, nargs="+", help="seeds (default 0 1 2)")
+    parser.add_argument("--quick", action="store_true", help="smoke-sized run of the whole script")
+    args = parser.parse_args(argv)
+    plan = Plan()
+    if args.quick:
+        plan = plan.quick()
+    if args.seeds:
+        plan = replace(plan, seeds=tuple(args.seeds))
+    results = run(plan, log=lambda msg: print(msg, file=sys.stderr))
+    print(json.dumps(results, indent=1) if args.json else markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
