@@ -104,3 +104,19 @@ def test_resume_after_an_interrupted_round_matches_an_uninterrupted_run(tmp_path
     assert resumed.history.without_wall_clock() == full.history.without_wall_clock()
     assert resumed.learned_space.to_dict() == full.learned_space.to_dict()
     assert resumed.evaluator.cost.queries == full.evaluator.cost.queries  # cost counters restored
+
+
+def test_only_rank_zero_writes_the_run_directory(tmp_path, monkeypatch) -> None:
+    """Under torchrun every rank runs the engine; ranks other than 0 must not touch the files."""
+    from autospace.evaluators import AnalyticEvaluator
+    from autospace.evolve import evolve
+    from autospace.genome import get_space
+
+    space = get_space("nb201")
+    monkeypatch.setenv("RANK", "1")
+    other = evolve(space, AnalyticEvaluator(space), population=6, sample_size=3, rounds=3, seed=1, out=tmp_path / "r")
+    assert not (tmp_path / "r").exists()
+    monkeypatch.setenv("RANK", "0")
+    main = evolve(space, AnalyticEvaluator(space), population=6, sample_size=3, rounds=3, seed=1, out=tmp_path / "r")
+    assert (tmp_path / "r" / "learned_space.json").exists()
+    assert other.history.without_wall_clock() == main.history.without_wall_clock()

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from autospace.errors import CheckpointError, ConfigError
 from autospace.evolve.atomic import write_text
+from autospace.evolve.ranks import is_main_process
 from autospace.evolve.checkpoint import has_checkpoint
 from autospace.evolve.runconfig import RunConfig, load_run_config
 from autospace.evolve.runner import LEARNED_FILE, evolve
@@ -63,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError("--config is required for a new run")
         config = load_run_config(args.config, {"workers": args.workers, "seed": args.seed})
     evaluator = config.build_evaluator()  # validates data files before anything is written
-    if not args.resume:
+    main = is_main_process()  # under torchrun only rank 0 writes and reports
+    if not args.resume and main:
         if run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
             raise ConfigError(f"--out {str(run_dir)!r} exists and is not empty; use --resume or another directory")
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -82,10 +84,12 @@ def run(args: argparse.Namespace) -> int:
         workers=config.workers,
         skeleton=config.skeleton,
         resume=bool(args.resume) and has_checkpoint(run_dir),
-        progress=not args.quiet,
-        log=None if args.quiet else tqdm.write,
+        progress=main and not args.quiet,
+        log=tqdm.write if main and not args.quiet else None,
         **settings,
     )
+    if not main:
+        return 0
     best = ", ".join("-" if b is None else f"{b.fitness:.4g}" for b in result.best)
     print(
         f"done: {result.engine.round} rounds, {result.engine.distinct_queries} distinct queries, "

@@ -22,6 +22,7 @@ from autospace.evolve.engine import Engine, LayerCost
 from autospace.evolve.history import History
 from autospace.evolve.learned import LearnedSpace, Ranked
 from autospace.evolve.parallel import ProcessMap
+from autospace.evolve.ranks import is_main_process
 from autospace.genome import CellSpace, Genome, get_space
 
 HISTORY_FILE = "history.jsonl"
@@ -100,8 +101,9 @@ def evolve(
         layer_cost = layer_cost_fn(skeleton)
     engine = Engine(space, config, exact=evaluator.exact, reference=reference, layer_cost=layer_cost)
     run_dir = None if out is None else Path(out)
+    writes = run_dir is not None and is_main_process()
     if run_dir is not None:
-        _prepare(run_dir, engine, evaluator, resume)
+        _prepare(run_dir, engine, evaluator, resume, writes)
     if workers > 1 and not evaluator.independent:
         warnings.warn(
             f"workers={workers} ignored: {type(evaluator).__name__} scores its batch jointly "
@@ -116,24 +118,28 @@ def evolve(
             candidates = engine.ask()
             scores = evaluator.score(candidates, engine.toolbox.map) if candidates else []
             record = engine.tell(scores, evaluator.cost)
-            if run_dir is not None:
+            if writes:
                 save_checkpoint(run_dir, Checkpoint(engine.state_dict(), evaluator.state_dict()))
                 engine.history.save(run_dir / HISTORY_FILE)
             bar.update(1)
             if log is not None:
                 log(format_round(record, config.rounds))
     learned = engine.learned_space(skeleton)
-    if run_dir is not None:
+    if writes:
         learned.save(run_dir / LEARNED_FILE)
     return EvolveResult(learned, engine.history, engine.best, engine, evaluator)
 
 
-def _prepare(run_dir: Path, engine: Engine, evaluator: Evaluator, resume: bool) -> None:
+def _prepare(run_dir: Path, engine: Engine, evaluator: Evaluator, resume: bool, writes: bool) -> None:
+    """Load the checkpoint when resuming (every rank), else check the directory is free."""
     if resume and has_checkpoint(run_dir):
         state = load_checkpoint(run_dir)
         engine.load_state_dict(state.engine)
         evaluator.load_state_dict(state.evaluator)
-        engine.history.save(run_dir / HISTORY_FILE)  # drop lines of a round that was not checkpointed
+        if writes:
+            engine.history.save(run_dir / HISTORY_FILE)  # drop lines of a round that was not checkpointed
+        return
+    if not writes:
         return
     if has_checkpoint(run_dir):
         raise CheckpointError(f"{str(run_dir)!r} already holds a run; resume it or choose another out directory")
