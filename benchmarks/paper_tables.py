@@ -70,8 +70,8 @@ class Plan:
     # phase 1
     population: int = 12
     sample_size: int = 4
-    rounds: int = 12
-    round_steps: int = 40
+    rounds: int = 20
+    round_steps: int = 80
     top_k: int = 5
     tau: int = 2
     # phase 2
@@ -82,7 +82,7 @@ class Plan:
     ea: tuple[tuple[str, Any], ...] = (("population", 6), ("rounds", 4), ("sample_size", 3), ("train_steps", 20),
                                        ("eval_batches", 2))
     # final training
-    train_epochs: int = 1
+    train_epochs: int = 2
 
     def quick(self) -> Plan:
         """A smoke-sized plan (one seed, few steps) to check the script end to end."""

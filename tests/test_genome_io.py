@@ -51,7 +51,6 @@ def test_graph_of_autospace_has_fixed_io_edges() -> None:
 
 
 def test_from_graph_treats_missing_edges_as_zero() -> None:
-    space = get_space("autospace")
     graph = nx.DiGraph(ratio=3)
     graph.add_nodes_from(range(6))
     graph.add_edge(1, 4, op="dwconv3x3")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autospace.genome.canonical import _node_terms
 from autospace.genome import ZERO_KEY, Genome, get_space
+from autospace.genome.canonical import _node_terms
 
 
 def nb(arch: str) -> Genome:

@@ -13,7 +13,7 @@ from autospace.cli import main
 from autospace.genome import get_space
 from autospace.nn import get_skeleton
 from autospace.search import Architecture
-from autospace.search.train import lr_at, TrainConfig
+from autospace.search.train import TrainConfig, lr_at
 
 ARGS = ["--no-progress", "--batch-size", "64", "--max-steps-per-epoch", "4", "--warmup-epochs", "1"]
 

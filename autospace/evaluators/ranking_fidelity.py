@@ -9,8 +9,6 @@ from which the ranking of alpha equals the ground truth and stays equal.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from autospace import atomic
 from autospace.data import DataSplit, load_digits
 from autospace.evaluators.mixed_op import MixedPathLayer
 from autospace.evaluators.supernet_train import SupernetConfig, SupernetTrainer
@@ -149,11 +148,7 @@ def ranking_fidelity(
 
 def write_json(result: dict[str, Any], path: str | Path) -> None:
     """Write ``result`` atomically as JSON (``ranking_fidelity.json``)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(result, fh, indent=1)
-    os.replace(tmp, path)
+    atomic.write_json(path, result)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

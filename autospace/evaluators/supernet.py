@@ -32,8 +32,8 @@ from autospace.evaluators import distributed
 from autospace.evaluators.base import Candidate, Evaluator
 from autospace.evaluators.mixed_op import MixedPathLayer
 from autospace.evaluators.registry import register_evaluator
-from autospace.evaluators.supernet_train import RoundStats, SupernetConfig, SupernetTrainer
 from autospace.evaluators.standalone import fit_skeleton
+from autospace.evaluators.supernet_train import RoundStats, SupernetConfig, SupernetTrainer
 from autospace.evaluators.training import batch_stream, resolve_device
 from autospace.evaluators.weight_bank import WeightBank, named_tensors, path_key
 from autospace.genome import CellSpace

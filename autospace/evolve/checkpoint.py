@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autospace.atomic import open_atomic, write_text
 from autospace.errors import CheckpointError
-from autospace.evolve.atomic import write_bytes, write_text
 
 CHECKPOINT = "checkpoint"
 PREVIOUS = "checkpoint.prev"
@@ -59,13 +59,10 @@ def save_checkpoint(run_dir: str | os.PathLike[str], checkpoint: Checkpoint) -> 
     tmp.mkdir(parents=True)
     tensors = _has_tensors(checkpoint.evaluator)
     if tensors:
-        import io
-
         import torch
 
-        buffer = io.BytesIO()
-        torch.save(checkpoint.evaluator, buffer)
-        write_bytes(tmp / EVALUATOR_FILE, buffer.getvalue())
+        with open_atomic(tmp / EVALUATOR_FILE) as fh:
+            torch.save(checkpoint.evaluator, fh)
     payload = {
         "schema_version": SCHEMA_VERSION,
         "engine": checkpoint.engine,

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from autospace.atomic import write_text
 from autospace.errors import CheckpointError, ConfigError
-from autospace.evolve.atomic import write_text
-from autospace.evolve.ranks import is_main_process
 from autospace.evolve.checkpoint import has_checkpoint
+from autospace.evolve.ranks import is_main_process
 from autospace.evolve.runconfig import RunConfig, load_run_config
 from autospace.evolve.runner import LEARNED_FILE, evolve
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from deap import tools
 
+from autospace.atomic import write_text
 from autospace.errors import CheckpointError
-from autospace.evolve.atomic import write_text
 
 WALL_CLOCK_KEYS = ("seconds", "eval_seconds")
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from autospace.atomic import write_text
 from autospace.errors import GenomeError
-from autospace.evolve.atomic import write_text
 from autospace.genome import SCHEMA_VERSION, CellSpace, Genome, get_space
 
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autospace.atomic import write_text
 from autospace.errors import ConfigError, GenomeError
-from autospace.evolve.atomic import write_text
 from autospace.genome import SCHEMA_VERSION, Genome
 from autospace.nn import Network, Skeleton, build_network, get_skeleton, network_cost
 

@@ -13,9 +13,10 @@ import re
 import sys
 from typing import Any
 
+from autospace.atomic import write_json
 from autospace.errors import ConfigError
 from autospace.search.config import read_config
-from autospace.search.rundir import check_out_dir, staged_dir, write_json, write_jsonl
+from autospace.search.rundir import check_out_dir, staged_dir, write_jsonl
 from autospace.search.runner import ALGORITHMS, build_context, execute, prepare
 
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9}

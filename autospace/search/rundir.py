@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from autospace.atomic import temp_sibling, write_text
 from autospace.errors import ConfigError
-from autospace.evolve.atomic import write_text
 
 
 def check_out_dir(path: str | os.PathLike[str]) -> Path:
@@ -32,7 +31,8 @@ def staged_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     """A staging directory that becomes ``path`` when the block succeeds and vanishes otherwise."""
     path = check_out_dir(path)
     path.resolve().parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.resolve().parent))
+    stage = temp_sibling(path.resolve())
+    stage.mkdir()  # not tempfile.mkdtemp: the run directory gets the umask's permissions
     try:
         yield stage
         if path.exists():
@@ -41,11 +41,6 @@ def staged_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
-
-
-def write_json(path: str | os.PathLike[str], data: Any) -> None:
-    """JSON, atomically."""
-    write_text(path, json.dumps(data, indent=1) + "\n")
 
 
 def write_jsonl(path: str | os.PathLike[str], records: Iterable[dict[str, Any]]) -> None:

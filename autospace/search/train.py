@@ -10,7 +10,6 @@ split, params, analytic MAdds and the FlopCounterMode measurement, per-epoch his
 
 from __future__ import annotations
 
-import io
 import math
 import os
 from dataclasses import dataclass
@@ -21,14 +20,13 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from autospace.atomic import open_atomic, write_json
 from autospace.data import DataSplit
 from autospace.errors import CheckpointError, ConfigError
 from autospace.evaluators.training import accuracy, epoch_batches, resolve_device
-from autospace.evolve.atomic import write_bytes
 from autospace.nn import measure_cost
 from autospace.search.architecture import Architecture
 from autospace.search.config import as_dict, positive
-from autospace.search.rundir import write_json
 
 CHECKPOINT = "checkpoint.pt"
 MODEL = "model.pt"
@@ -74,9 +72,8 @@ def lr_at(step: int, steps_per_epoch: int, config: TrainConfig) -> float:
 
 def save_tensors(path: Path, obj: Any) -> None:
     """``torch.save`` atomically (a killed run leaves the previous file)."""
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    write_bytes(path, buffer.getvalue())
+    with open_atomic(path) as fh:
+        torch.save(obj, fh)
 
 
 def load_checkpoint(path: Path, arch: Architecture, config: TrainConfig) -> dict[str, Any]:

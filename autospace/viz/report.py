@@ -13,6 +13,7 @@ from typing import Any
 import matplotlib
 from matplotlib.figure import Figure
 
+from autospace.atomic import open_atomic
 from autospace.viz.evolution import (
     convergence,
     diversity_curves,
@@ -109,21 +110,13 @@ def save_figure(fig: Figure, stem: Path, formats: Sequence[str]) -> list[Path]:
 
 
 def _atomic(path: Path, write: Callable[[Any], None]) -> None:
-    """Write through ``write(file)`` into a temporary file next to ``path``, then rename it.
-    (Opened normally, not with `tempfile.mkstemp`, so the file gets the umask's permissions.)"""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write through ``write(file)`` atomically, a `VizError` naming ``path`` if it cannot be."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        f = tmp.open("wb")
+        with open_atomic(path) as f:
+            write(f)
     except OSError as exc:
         raise VizError(f"cannot write {str(path)!r}: {exc.strerror}") from None
-    try:
-        with f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _evolve_settings(run: Run) -> dict[str, Any]:
