@@ -27,15 +27,6 @@ from autospace.nn import (
 SPACES = [AUTOSPACE, NB201, IRB, MBCONV]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """OpenMP across 2 busy cores costs ~100x on small convs; one thread keeps the tests fast."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @st.composite
 def genomes(draw: st.DrawFn, space: CellSpace) -> Genome:
     ops = draw(st.lists(st.sampled_from(space.ops), min_size=space.num_edges, max_size=space.num_edges))

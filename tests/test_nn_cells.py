@@ -14,15 +14,6 @@ from autospace.nn import MBCONV, Cell, ZeroCell, build_cell, get_op, live_edges,
 SPACES = [AUTOSPACE, NB201, IRB, MBCONV]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """OpenMP across 2 busy cores costs ~100x on small convs; one thread keeps the tests fast."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def n_params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 

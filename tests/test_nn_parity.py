@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import pytest
-import torch
 import torchvision
 
 from autospace.nn import build_network, get_skeleton, measure_cost, mobilenet_v2_genomes, network_cost
 
 TORCHVISION_PARAMS = 3_504_872
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """OpenMP across 2 busy cores costs ~100x on small convs; one thread keeps the tests fast."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

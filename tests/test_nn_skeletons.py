@@ -22,15 +22,6 @@ from autospace.nn import (
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """OpenMP across 2 busy cores costs ~100x on small convs; one thread keeps the tests fast."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_named_skeletons() -> None:
     assert set(list_skeletons()) >= {"mobilenet_v2", "proxyless", "cifar", "tiny"}
     expected = {"mobilenet_v2": (17, 224, 3), "proxyless": (21, 224, 3), "cifar": (11, 32, 3), "tiny": (4, 8, 1)}

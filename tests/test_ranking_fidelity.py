@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
 
 from autospace.evaluators.ranking_fidelity import PAPER_INITS, epochs_to_correct, ranking_fidelity, write_json
 
@@ -22,7 +21,6 @@ def test_epochs_to_correct_needs_a_lasting_ranking() -> None:
 
 @pytest.mark.slow
 def test_learned_ranking_matches_ground_truth_from_every_init(tmp_path: Path) -> None:
-    torch.set_num_threads(1)
     result = ranking_fidelity(epochs=EPOCHS, seed=0)
     acc = result["ground_truth"]
     assert result["networks"] == ["Net1", "Net2", "Net3"]

@@ -23,11 +23,6 @@ SPACE = get_space("autospace")
 DIGITS = load_digits()
 
 
-@pytest.fixture(autouse=True)
-def _one_thread() -> None:
-    torch.set_num_threads(1)
-
-
 def _cells(seed: int, n: int) -> list[list]:
     rng = np.random.default_rng(seed)
     return [[SPACE.sample(rng) for _ in range(n)] for _ in range(4)]

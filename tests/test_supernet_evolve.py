@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-import torch
 
 from autospace.data import load_digits
 from autospace.evaluators import Candidate, SupernetConfig, SupernetEvaluator
@@ -38,7 +37,6 @@ def _evaluator() -> SupernetEvaluator:
 
 @pytest.mark.slow
 def test_resumed_supernet_run_matches_an_uninterrupted_one(tmp_path: Path) -> None:
-    torch.set_num_threads(1)
     full = evolve(SPACE, _evaluator(), "autospace", **KW)
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):

@@ -18,14 +18,6 @@ from autospace.search.train import TrainConfig, lr_at
 ARGS = ["--no-progress", "--batch-size", "64", "--max-steps-per-epoch", "4", "--warmup-epochs", "1"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture()
 def arch_file(tmp_path: Path) -> Path:
     irb = get_space("irb")

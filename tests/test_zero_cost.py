@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from autospace.data import load_digits
 from autospace.errors import EvaluatorError
@@ -27,11 +26,6 @@ SPACE = get_space("autospace")
 DIGITS = load_digits()
 ZERO = Genome(SPACE, ["zero"] * 6, 1)
 CONV = Genome(SPACE, ["conv3x3", "zero", "zero", "zero", "conv3x3", "zero"], 2)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread() -> None:
-    torch.set_num_threads(1)
 
 
 def _cands(n: int, layer: int = 1) -> list[Candidate]:
