@@ -128,7 +128,8 @@ def test_exhausted_reference_ball_releases_the_constraint():
         EvolveConfig(strategy="regularized", population=10, sample_size=10, rounds=100, tau=1, budget=60),
         reference=ref,
     )
-    drive(engine, AnalyticEvaluator(NB201, seed=0))
+    with pytest.warns(UserWarning, match="tau=1 ball around the reference holds no new admissible cell"):
+        drive(engine, AnalyticEvaluator(NB201, seed=0))
     assert engine.distinct_queries == 60 and engine.constraint_released
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 import statistics
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
@@ -245,6 +246,12 @@ class Engine:
                 return genome
             if self.constraint_active:
                 self.constraint_active, self.constraint_released = False, True
+                warnings.warn(
+                    f"layer {layer}, round {self.round}: the reference constraint is released early: the "
+                    f"tau={self.config.tau} ball around the reference holds no new admissible cell "
+                    "(raise tau to keep it for the planned share of the run)",
+                    stacklevel=2,
+                )
         return self.create(layer, self.toolbox.sample, taken)
 
     # ----------------------------------------------------------------------------- ask / tell
