@@ -183,7 +183,8 @@ def test_example_nb201_config_runs(tmp_path, nb201_csv, capsys):
     learned = LearnedSpace.load(out / "learned_space.json")
     assert learned.space.name == "nb201" and len(learned.layers[0]) == 5
     assert learned.reference is not None
-    assert tomllib.loads((out / "config.toml").read_text())["evaluator"]["path"] == str(nb201_csv)
+    saved = tomllib.loads((out / "config.toml").read_text())["evaluator"]["path"]
+    assert Path(saved).is_absolute() and Path(saved).resolve() == nb201_csv.resolve()
 
 
 def test_example_analytic_config_runs(tmp_path):
