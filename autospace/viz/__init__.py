@@ -1,5 +1,6 @@
 """Figures of a run: cells, learned motifs (Fig. 4), cell statistics, evolution curves,
-convergence (Fig. 3), ranking fidelity (Table 6), and the run report.
+convergence (Fig. 3), ranking fidelity (Table 6), a search run's found architecture and search
+curves, and the run report.
 
 Every figure function takes plain data (a genome, a learned space, a history) and returns a
 matplotlib `Figure`; nothing here touches pyplot, so any backend (or none) works.
@@ -14,9 +15,19 @@ from autospace.viz.evolution import (
     switch_off_round,
 )
 from autospace.viz.fidelity import check_ranking_fidelity, ranking_fidelity
-from autospace.viz.io import Run, VizError, as_learned_space, load_history, load_learned_space, load_run
+from autospace.viz.io import (
+    Run,
+    SearchRun,
+    VizError,
+    as_learned_space,
+    load_history,
+    load_learned_space,
+    load_run,
+    load_search_run,
+)
 from autospace.viz.learned import Motif, motif_counts, motifs, topk_grid
 from autospace.viz.report import build_report, save_report, write_report
+from autospace.viz.search import architecture_figure, search_curves
 from autospace.viz.stats import cost_per_layer, op_frequency, op_heatmap, ratio_counts, ratio_per_layer
 from autospace.viz.style import OP_COLORS, op_color
 
@@ -24,8 +35,10 @@ __all__ = [
     "OP_COLORS",
     "Motif",
     "Run",
+    "SearchRun",
     "VizError",
     "add_cell",
+    "architecture_figure",
     "as_learned_space",
     "build_report",
     "check_ranking_fidelity",
@@ -39,6 +52,7 @@ __all__ = [
     "load_history",
     "load_learned_space",
     "load_run",
+    "load_search_run",
     "motif_counts",
     "motifs",
     "op_color",
@@ -50,6 +64,7 @@ __all__ = [
     "ratio_per_layer",
     "reference_distance",
     "save_report",
+    "search_curves",
     "switch_off_round",
     "topk_grid",
     "write_report",

@@ -98,6 +98,19 @@ def legend_handles(ops: Iterable[str], *, fixed: bool = False, dead: bool = Fals
     return handles
 
 
+def figure_legend(fig: Figure, genomes: Iterable[Genome]) -> None:
+    """One legend below ``fig`` for cells drawn without their own: the ops they show (in their
+    spaces' order), the fixed edges and dead nodes when any cell has them."""
+    genomes = list(genomes)
+    present = {op for g in genomes for op in drawn_ops(g)}
+    spaces = list({g.space.name: g.space for g in genomes}.values())
+    ops = list(dict.fromkeys(op for space in spaces for op in space.ops if op in present))
+    fixed = any(space.fixed_edges() for space in spaces)
+    dead = any(len(live_nodes(g)) < g.space.num_nodes for g in genomes)
+    handles = legend_handles(ops, fixed=fixed, dead=dead)
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 6), frameon=False, fontsize=9)
+
+
 def drawn_ops(genome: Genome) -> list[str]:
     """The ops a drawing of ``genome`` shows (its non-zero searchable ops), in space order."""
     present = set(genome.ops) - {genome.space.zero_op}

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from autospace.viz.io import VizError, load_run
+from autospace.viz.io import Run, VizError, load_run
 from autospace.viz.report import COMPARISON, build_report, check_formats, compare_runs, save_figure, write_report
 
 
@@ -15,10 +15,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "plot",
         help="figures and report.html of run directories",
         description="Write every applicable figure and report.html of each RUN_DIR (into RUN_DIR/figures, or "
-        "OUT/<run name> with --out and several runs). With two or more runs, also the convergence comparison "
-        f"(Fig. 3) {COMPARISON}.<format> into --out, by default the first run's figures directory.",
+        "OUT/<run name> with --out and several runs). With two or more evolution runs, also the convergence "
+        f"comparison (Fig. 3) {COMPARISON}.<format> into --out, by default the first evolution run's figures "
+        "directory; search runs are left out of it.",
     )
-    p.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run directory written by `autospace evolve`")
+    p.add_argument(
+        "runs", nargs="+", metavar="RUN_DIR", help="run directory written by `autospace evolve` or `autospace search`"
+    )
     p.add_argument("--format", default="png", help="comma-separated figure formats: png, svg, pdf (default: png)")
     p.add_argument("--out", type=Path, help="output directory (see above)")
     p.set_defaults(func=run)
@@ -38,12 +41,15 @@ def run(args: argparse.Namespace) -> int:
         outs = [args.out / name for name in names]
     # make every figure before writing any file, so bad data leaves nothing half-written
     reports = [build_report(r) for r in runs]
-    comparison = compare_runs(runs) if len(runs) > 1 else None
+    evolution = [(r, out) for r, out in zip(runs, outs) if isinstance(r, Run)]
+    comparison = compare_runs([r for r, _ in evolution]) if len(evolution) > 1 else None
+    if len(runs) > 1 and comparison is None:
+        print(f"autospace plot: note: {COMPARISON}: skipped, it needs two or more evolution runs", file=sys.stderr)
     for report, out in zip(reports, outs):
         for note in report.notes:
             print(f"autospace plot: note: {report.run.path}: {note}", file=sys.stderr)
         print(write_report(report, out, formats))
     if comparison is not None:
-        for path in save_figure(comparison, (args.out or outs[0]) / COMPARISON, formats):
+        for path in save_figure(comparison, (args.out or evolution[0][1]) / COMPARISON, formats):
             print(path)
     return 0

@@ -1,4 +1,5 @@
-"""Reading a run directory (docs/formats.md) into plain objects for the figures."""
+"""Reading a run directory (docs/formats.md) into plain objects for the figures: an evolution
+run (`autospace evolve`) into a `Run`, a search run (`autospace search`) into a `SearchRun`."""
 
 from __future__ import annotations
 
@@ -9,14 +10,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autospace.errors import AutospaceError, CheckpointError, GenomeError
+from autospace.errors import AutospaceError, CheckpointError, ConfigError, GenomeError
 from autospace.evolve.learned import LearnedSpace
+from autospace.search.architecture import Architecture
 
 CONFIG = "config.toml"
 HISTORY = "history.jsonl"
 LEARNED_SPACE = "learned_space.json"
 RANKING_FIDELITY = "ranking_fidelity.json"
 RUN_FILES = (CONFIG, HISTORY, LEARNED_SPACE, RANKING_FIDELITY)
+"""The files of an evolution run directory."""
+ARCHITECTURE = "architecture.json"
+SEARCH_CONFIG = "config.json"
+SUMMARY = "summary.json"
+SEARCH_FILES = (ARCHITECTURE, SEARCH_CONFIG, HISTORY, SUMMARY)
+"""The files of a search run directory."""
 
 
 LearnedLike = LearnedSpace | str | Path | Mapping[str, Any]
@@ -107,7 +115,7 @@ def load_config(path: Path) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Run:
-    """The files of one run directory; a file the run does not have is None."""
+    """The files of one evolution run directory; a file the run does not have is None."""
 
     path: Path
     config: dict[str, Any] | None
@@ -120,14 +128,81 @@ class Run:
         return self.path.resolve().name
 
 
-def load_run(path: str | Path) -> Run:
-    """Read a run directory. It must hold at least one of `RUN_FILES`."""
-    path = Path(path)
+@dataclass(frozen=True)
+class SearchRun:
+    """The files of one search run directory; a file the run does not have is None."""
+
+    path: Path
+    architecture: Architecture | None
+    config: dict[str, Any] | None
+    history: list[dict[str, Any]] | None
+    summary: dict[str, Any] | None
+
+    @property
+    def name(self) -> str:
+        return self.path.resolve().name
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The search's settings, flat: ``algo``, ``space``, ``madds_budget``, ``tolerance``,
+        ``seed``, ``skeleton``, ``data``, ... from config.json, else architecture.json's ``search``."""
+        settings = dict(self.architecture.search) if self.architecture else {}
+        config = self.config or {}
+        search, data = _table(config, "search"), _table(config, "data")
+        settings.update({k: config[k] for k in ("algo", "space", "madds_budget") if k in config})
+        settings.update({k: search[k] for k in ("skeleton", "seed", "tolerance") if k in search})
+        if "name" in data:
+            settings["data"] = data["name"]
+        return settings
+
+    @property
+    def budget(self) -> tuple[float | None, float | None]:
+        """``(madds_budget, tolerance)`` of the search (None where unknown)."""
+        settings = self.settings
+        budget, tolerance = settings.get("madds_budget"), settings.get("tolerance")
+        for key, value in (("madds_budget", budget), ("tolerance", tolerance)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise VizError(f"search run {str(self.path)!r}: {key} must be a number, got {value!r}")
+        return budget, tolerance
+
+
+def _table(config: dict[str, Any], key: str) -> dict[str, Any]:
+    value = config.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+AnyRun = Run | SearchRun
+"""A loaded run directory of either kind."""
+
+
+def run_kind(path: Path) -> str:
+    """``"search"`` for a directory with a file only `autospace search` writes (architecture.json,
+    config.json, summary.json), ``"evolution"`` for one with a file of `RUN_FILES` (history.jsonl
+    alone counts as evolution); an error for a directory with both kinds' own files or none."""
     if not path.is_dir():
         raise CheckpointError(f"run directory {str(path)!r} does not exist or is not a directory")
+    search = [name for name in SEARCH_FILES if name != HISTORY and (path / name).is_file()]
+    evolution = [name for name in RUN_FILES if (path / name).is_file()]
+    if search and set(evolution) - {HISTORY}:
+        raise CheckpointError(
+            f"{str(path)!r} mixes an evolution run ({', '.join(evolution)}) and a search run ({', '.join(search)})"
+        )
+    if search:
+        return "search"
+    if evolution:
+        return "evolution"
+    names = ", ".join(dict.fromkeys(RUN_FILES + SEARCH_FILES))
+    raise CheckpointError(f"{str(path)!r} is not a run directory: it has none of {names}")
+
+
+def load_run(path: str | Path) -> AnyRun:
+    """Read a run directory of either kind (see `run_kind`)."""
+    path = Path(path)
+    return load_search_run(path) if run_kind(path) == "search" else _load_evolution_run(path)
+
+
+def _load_evolution_run(path: Path) -> Run:
     present = {name: path / name for name in RUN_FILES if (path / name).is_file()}
-    if not present:
-        raise CheckpointError(f"{str(path)!r} is not a run directory: it has none of {', '.join(RUN_FILES)}")
     fidelity = present.get(RANKING_FIDELITY)
     return Run(
         path=path,
@@ -136,3 +211,31 @@ def load_run(path: str | Path) -> Run:
         learned=load_learned_space(present[LEARNED_SPACE]) if LEARNED_SPACE in present else None,
         ranking_fidelity=_read_json(fidelity) if fidelity else None,
     )
+
+
+def load_search_run(path: str | Path) -> SearchRun:
+    """Read a search run directory (`SEARCH_FILES`); a missing file is None."""
+    path = Path(path)
+    present = {name: path / name for name in SEARCH_FILES if (path / name).is_file()}
+    return SearchRun(
+        path=path,
+        architecture=load_architecture(present[ARCHITECTURE]) if ARCHITECTURE in present else None,
+        config=_read_object(present[SEARCH_CONFIG]) if SEARCH_CONFIG in present else None,
+        history=load_history(present[HISTORY]) if HISTORY in present else None,
+        summary=_read_object(present[SUMMARY]) if SUMMARY in present else None,
+    )
+
+
+def load_architecture(path: Path) -> Architecture:
+    """Read ``architecture.json`` (with `autospace.search.Architecture`, which checks its MAdds)."""
+    try:
+        return Architecture.from_dict(_read_json(path))
+    except (ConfigError, GenomeError) as exc:
+        raise CheckpointError(f"{path}: {exc}") from None
+
+
+def _read_object(path: Path) -> dict[str, Any]:
+    data = _read_json(path)
+    if not isinstance(data, dict):
+        raise CheckpointError(f"{path}: expected a JSON object, got {type(data).__name__}")
+    return data

@@ -13,10 +13,8 @@ from autospace.viz.cells import (
     cell_extent,
     describe_cell,
     draw_cell,
-    drawn_ops,
+    figure_legend,
     labelled_scale,
-    legend_handles,
-    live_nodes,
     prune,
 )
 from autospace.viz.io import LearnedLike, VizError, as_learned_space
@@ -61,14 +59,6 @@ def _layer_list(layers: tuple[int, ...], limit: int = 8) -> str:
     return ("layer " if len(layers) == 1 else "layers ") + shown + more
 
 
-def _add_legend(fig: Figure, genomes: list[Genome]) -> None:
-    ops = [op for op in genomes[0].space.ops if any(op in drawn_ops(g) for g in genomes)]
-    space = genomes[0].space
-    dead = any(len(live_nodes(g)) < space.num_nodes for g in genomes)
-    handles = legend_handles(ops, fixed=bool(space.fixed_edges()), dead=dead)
-    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 6), frameon=False, fontsize=9)
-
-
 def motifs(learned: LearnedLike, top: int = 6, cols: int = 3) -> Figure:
     """The ``top`` most frequent canonical cells across all layers' top-K, with their count
     and share in each panel's title (the paper's Fig. 4)."""
@@ -93,7 +83,7 @@ def motifs(learned: LearnedLike, top: int = 6, cols: int = 3) -> Figure:
         ax.set_axis_off()
     layers = f"{len(learned.layers)} layer" + ("s" if len(learned.layers) > 1 else "")
     fig.suptitle(f"Most frequent learned cells ({learned.space.name}, {layers}, top-K)")
-    _add_legend(fig, [m.genome for m in found])
+    figure_legend(fig, [m.genome for m in found])
     return fig
 
 
@@ -123,5 +113,5 @@ def topk_grid(learned: LearnedLike) -> Figure:
     ax.set_aspect("equal")
     ax.set_axis_off()
     fig.suptitle(f"Learned space: top-{cols} cells per layer ({space.name})")
-    _add_legend(fig, [cell.genome for entries in learned.layers for cell in entries])
+    figure_legend(fig, [cell.genome for entries in learned.layers for cell in entries])
     return fig

@@ -24,8 +24,27 @@ from autospace.viz.evolution import (
     switch_off_round,
 )
 from autospace.viz.fidelity import ranking_fidelity
-from autospace.viz.io import HISTORY, LEARNED_SPACE, RANKING_FIDELITY, Run, VizError, load_run
+from autospace.viz.io import (
+    ARCHITECTURE,
+    HISTORY,
+    LEARNED_SPACE,
+    RANKING_FIDELITY,
+    AnyRun,
+    Run,
+    SearchRun,
+    VizError,
+    load_run,
+)
 from autospace.viz.learned import motifs, topk_grid
+from autospace.viz.search import (
+    X_KEYS,
+    architecture_figure,
+    budget_text,
+    curve_series,
+    is_number,
+    search_curves,
+    x_key,
+)
 from autospace.viz.stats import cost_per_layer, cost_unavailable, op_heatmap, ratio_per_layer
 from autospace.viz.style import SAVE_DPI
 
@@ -48,8 +67,10 @@ def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
     return formats
 
 
-def plan_figures(run: Run) -> tuple[list[Planned], list[str]]:
+def plan_figures(run: AnyRun) -> tuple[list[Planned], list[str]]:
     """(name, caption, make) for every figure the run's files allow, and a note per skipped one."""
+    if isinstance(run, SearchRun):
+        return plan_search_figures(run)
     planned: list[Planned] = []
     notes: list[str] = []
 
@@ -98,6 +119,34 @@ def plan_figures(run: Run) -> tuple[list[Planned], list[str]]:
     return planned, notes
 
 
+def plan_search_figures(run: SearchRun) -> tuple[list[Planned], list[str]]:
+    """`plan_figures` for a search run: the found architecture and the search curves."""
+    planned: list[Planned] = []
+    notes: list[str] = []
+    settings, arch = run.settings, run.architecture
+    budget, tolerance = run.budget
+    if arch is None:
+        notes.append(f"architecture: skipped, {run.path / ARCHITECTURE} is missing")
+    else:
+        planned.append(("architecture", "Found architecture", lambda: architecture_figure(arch, budget, tolerance)))
+    history = run.history
+    if history is None:
+        notes.append(f"search_curves: skipped, {run.path / HISTORY} is missing")
+    elif not curve_series(history):
+        notes.append(
+            f"search_curves: skipped, no record of {run.path / HISTORY} has a number and one of {', '.join(X_KEYS)}"
+        )
+    else:
+        title = f"Search curves ({settings['algo']})" if settings.get("algo") else "Search curves"
+        planned.append(
+            ("search_curves", "Search curves", lambda: search_curves(history, budget, tolerance, title=title))
+        )
+        left_out = sum(x_key(record) is None for record in history)
+        if left_out:
+            notes.append(f"search_curves: {left_out} record(s) without any of {', '.join(X_KEYS)} not drawn")
+    return planned, notes
+
+
 def save_figure(fig: Figure, stem: Path, formats: Sequence[str]) -> list[Path]:
     """Save ``fig`` as ``stem.<fmt>`` for every format, each file written atomically."""
     paths = []
@@ -125,8 +174,10 @@ def _evolve_settings(run: Run) -> dict[str, Any]:
     return settings if isinstance(settings, dict) else {}
 
 
-def key_numbers(run: Run) -> list[tuple[str, str]]:
+def key_numbers(run: AnyRun) -> list[tuple[str, str]]:
     """(label, value) rows for the report table: what the run was and what it reached."""
+    if isinstance(run, SearchRun):
+        return search_numbers(run)
     rows: list[tuple[str, str]] = [("run", str(run.path))]
     learned, history, config = run.learned, run.history or [], _evolve_settings(run)
     meta = learned.meta if learned else {}
@@ -165,7 +216,45 @@ def key_numbers(run: Run) -> list[tuple[str, str]]:
     return rows
 
 
-def _html(run: Run, shown: list[tuple[str, str, list[Path]]], notes: list[str], out: Path) -> str:
+def search_numbers(run: SearchRun) -> list[tuple[str, str]]:
+    """`key_numbers` of a search run: its settings, the found architecture's cost against the
+    budget, and the algorithm's scalar numbers of summary.json."""
+    settings, summary, arch = run.settings, run.summary or {}, run.architecture
+    budget, tolerance = run.budget
+    madds, params = arch.cost if arch else (summary.get("madds"), summary.get("params"))
+    rows: list[tuple[str, str]] = [("run", str(run.path)), ("kind", "search (autospace search)")]
+    skeleton = settings.get("skeleton")
+    if arch:
+        size = arch.skeleton.input_size
+        skeleton = f"{arch.skeleton.name} ({arch.skeleton.in_channels}\u00d7{size}\u00d7{size} input)"
+    for label, value in (
+        ("algorithm", settings.get("algo")),
+        ("space", settings.get("space")),
+        ("skeleton", skeleton),
+        ("data", settings.get("data")),
+        ("seed", settings.get("seed")),
+        ("MAdds budget", None if budget is None else budget_text(budget, tolerance)),
+        ("found MAdds", _of_budget(madds, budget)),
+        ("params", f"{params:,}" if is_number(params) else None),
+        ("layers", arch and len(arch.genomes)),
+        ("search seconds", summary.get("seconds", settings.get("seconds"))),
+        ("history records", None if run.history is None else len(run.history)),
+    ):
+        if value is not None:
+            rows.append((label, str(value)))
+    shown = {"madds", "params", "seconds"}
+    rows += [(key, f"{value:g}") for key, value in summary.items() if key not in shown and is_number(value)]
+    return rows
+
+
+def _of_budget(madds: Any, budget: float | None) -> str | None:
+    """``95,680 (95.7% of the budget)``."""
+    if not is_number(madds):
+        return None
+    return f"{madds:,}" + (f" ({madds / budget:.1%} of the budget)" if budget else "")
+
+
+def _html(run: AnyRun, shown: list[tuple[str, str, list[Path]]], notes: list[str], out: Path) -> str:
     esc = html.escape
     parts = [
         "<!DOCTYPE html>",
@@ -196,15 +285,15 @@ def _html(run: Run, shown: list[tuple[str, str, list[Path]]], notes: list[str], 
 class Report:
     """The figures of one run, made in memory, and the notes on the ones skipped."""
 
-    run: Run
+    run: AnyRun
     figures: list[tuple[str, str, Figure]]
     notes: list[str]
 
 
-def build_report(run: Run | str | Path) -> Report:
-    """Make every applicable figure of ``run`` (a run directory or a loaded `Run`) in memory,
+def build_report(run: AnyRun | str | Path) -> Report:
+    """Make every applicable figure of ``run`` (a run directory, a loaded `Run` or `SearchRun`) in memory,
     so bad data fails before anything is written."""
-    run = run if isinstance(run, Run) else load_run(run)
+    run = run if isinstance(run, Run | SearchRun) else load_run(run)
     planned, notes = plan_figures(run)
     return Report(run, [(name, caption, make()) for name, caption, make in planned], notes)
 
@@ -221,13 +310,13 @@ def write_report(report: Report, out: str | Path | None = None, formats: Iterabl
 
 
 def save_report(
-    run: Run | str | Path,
+    run: AnyRun | str | Path,
     out: str | Path | None = None,
     formats: Iterable[str] = ("png",),
     *,
     on_skip: Callable[[str], None] | None = None,
 ) -> Path:
-    """Write every applicable figure of ``run`` (a run directory or a loaded `Run`) and
+    """Write every applicable figure of ``run`` (a run directory, a loaded `Run` or `SearchRun`) and
     ``report.html`` into ``out`` (default ``RUN_DIR/figures``); return the report's path.
 
     Each skipped figure's note goes to ``on_skip`` (if given) and into the report.
