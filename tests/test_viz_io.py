@@ -12,7 +12,7 @@ import pytest
 
 from autospace.errors import CheckpointError
 from autospace.genome import get_space, hamming, mean_pairwise_hamming
-from autospace.viz import VizError, as_learned_space, load_history, load_run
+from autospace.viz import VizError, as_learned_space, load_history, load_learned_space, load_run
 
 SPACES = ("autospace", "nb201", "irb")
 
@@ -175,3 +175,9 @@ def test_as_learned_space_accepts_object_dict_and_path(tmp_path: Path) -> None:
     assert as_learned_space(from_path) is from_path
     with pytest.raises(VizError, match="got int"):
         as_learned_space(3)
+
+
+def test_loaders_accept_plain_strings(tmp_path) -> None:
+    run = write_run(tmp_path / "run", "nb201")
+    assert load_history(str(run / "history.jsonl")) == load_history(run / "history.jsonl")
+    assert load_learned_space(str(run / "learned_space.json")).space.name == "nb201"

@@ -68,8 +68,9 @@ def _read_json(path: Path) -> Any:
         raise CheckpointError(f"{path}: cannot read: {exc.strerror}") from None
 
 
-def load_learned_space(path: Path) -> LearnedSpace:
+def load_learned_space(path: str | Path) -> LearnedSpace:
     """Read ``learned_space.json`` (with `autospace.evolve.LearnedSpace`)."""
+    path = Path(path)
     data = _read_json(path)
     try:
         learned = LearnedSpace.from_dict(data)
@@ -78,9 +79,10 @@ def load_learned_space(path: Path) -> LearnedSpace:
     return _checked(learned, str(path))
 
 
-def load_history(path: Path) -> list[dict[str, Any]]:
+def load_history(path: str | Path) -> list[dict[str, Any]]:
     """Read ``history.jsonl``: one dict per round. An unterminated last line (a round being
     written while we read) is ignored; any other malformed line is an error naming it."""
+    path = Path(path)
     try:
         text = path.read_text()
     except OSError as exc:
@@ -102,8 +104,9 @@ def load_history(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-def load_config(path: Path) -> dict[str, Any]:
+def load_config(path: str | Path) -> dict[str, Any]:
     """Read ``config.toml``."""
+    path = Path(path)
     try:
         with path.open("rb") as f:
             return tomllib.load(f)
