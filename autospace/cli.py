@@ -13,14 +13,14 @@ from collections.abc import Sequence
 
 from autospace.errors import AutospaceError
 
-# subcommand -> module with ``register(subparsers)``; modules are imported only when present.
-SUBCOMMANDS: dict[str, str] = {
-    "space": "autospace.genome.cli",
-    "evolve": "autospace.evolve.cli",
-    "search": "autospace.search.cli",
-    "train": "autospace.search.train_cli",
-    "plot": "autospace.viz.cli",
-}
+# the stage modules that add the subcommands space, evolve, search, train and plot
+STAGE_CLIS: tuple[str, ...] = (
+    "autospace.genome.cli",
+    "autospace.evolve.cli",
+    "autospace.search.cli",
+    "autospace.search.train_cli",
+    "autospace.viz.cli",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,14 +33,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="autospace", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module_name in SUBCOMMANDS.values():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and (module_name + ".").startswith(exc.name + "."):
-                continue  # that stage is not installed
-            raise
-        module.register(sub)
+    for module_name in STAGE_CLIS:
+        importlib.import_module(module_name).register(sub)
     return parser
 
 
