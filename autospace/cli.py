@@ -13,14 +13,14 @@ from collections.abc import Sequence
 
 from autospace.errors import AutospaceError
 
-# the stage modules that add the subcommands space, evolve, search, train and plot
-STAGE_CLIS: tuple[str, ...] = (
-    "autospace.genome.cli",
-    "autospace.evolve.cli",
-    "autospace.search.cli",
-    "autospace.search.train_cli",
-    "autospace.viz.cli",
-)
+# subcommand -> the stage module that adds it with ``register(subparsers)``
+SUBCOMMANDS: dict[str, str] = {
+    "space": "autospace.genome.cli",
+    "evolve": "autospace.evolve.cli",
+    "search": "autospace.search.cli",
+    "train": "autospace.search.train_cli",
+    "plot": "autospace.viz.cli",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,17 +30,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="autospace", description=__doc__.splitlines()[0])
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with a known ``command`` only that stage is imported (torch is slow to load)."""
+    parser = _Parser(prog="autospace", description="Learn neural-architecture search spaces (AutoSpace) and search them.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module_name in STAGE_CLIS:
-        importlib.import_module(module_name).register(sub)
+    names = [command] if command in SUBCOMMANDS else list(SUBCOMMANDS)
+    for name in names:
+        importlib.import_module(SUBCOMMANDS[name]).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except AutospaceError as exc:
