@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 import statistics
+import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -48,6 +49,8 @@ def _fitness_value(ind: Individual) -> float:
 def _same_key(a: Individual, b: Individual) -> bool:
     return a.genome.key == b.genome.key
 
+
+_SELECTION_LOCK = threading.Lock()  # guards the rebinding of deap.tools.selection.random
 
 class Engine:
     """Evolution over ``config.layers`` populations of cells of ``space``.
@@ -141,13 +144,14 @@ class Engine:
         DEAP's selection draws from the ``random`` module it imported; for the call, that name
         is bound to the engine's own `random.Random` (seeded from its Generator, checkpointed
         with it), so the draw is reproducible and Python's global random state is neither used
-        nor changed. (Engines selecting at the same time in several threads would need a lock.)
+        nor changed. A lock keeps engines selecting in several threads from seeing each other's.
         """
-        selection.random = self.py_random  # type: ignore[attr-defined]
-        try:
-            return self.toolbox.select(list(individuals), k)
-        finally:
-            selection.random = random  # type: ignore[attr-defined]
+        with _SELECTION_LOCK:
+            selection.random = self.py_random  # type: ignore[attr-defined]
+            try:
+                return self.toolbox.select(list(individuals), k)
+            finally:
+                selection.random = random  # type: ignore[attr-defined]
 
     def _mutate(self, genome: Genome) -> Genome:
         """One uniformly drawn neighbour (as `CellSpace.mutate`, with the neighbour lists cached)."""
