@@ -52,6 +52,7 @@ def _same_key(a: Individual, b: Individual) -> bool:
 
 _SELECTION_LOCK = threading.Lock()  # guards the rebinding of deap.tools.selection.random
 
+
 class Engine:
     """Evolution over ``config.layers`` populations of cells of ``space``.
 
