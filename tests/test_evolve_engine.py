@@ -209,16 +209,6 @@ def test_config_errors_name_the_field():
         Engine(SPACE, reference=NB201.sample(0))
 
 
-def test_diversity_from_column_counts_equals_mean_pairwise_hamming():
-    from autospace.evolve.diversity import mean_pairwise_distance
-    from autospace.genome import mean_pairwise_hamming
-
-    for n in (0, 1, 2, 7, 30):
-        genomes = [SPACE.sample(n * 100 + i) for i in range(n)]
-        rows = [tuple(r) for r in SPACE.encode(genomes)]
-        assert mean_pairwise_distance(rows) == pytest.approx(mean_pairwise_hamming(SPACE.encode(genomes)))
-
-
 def test_sampling_near_the_reference_covers_the_ball_uniformly():
     from autospace.evolve import ReferenceConstraint
 

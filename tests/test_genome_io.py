@@ -166,6 +166,15 @@ def test_pairwise_hamming_matches_scalar(name: str) -> None:
     assert mean_pairwise_hamming(pop[:1]) == 0.0
 
 
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 30])
+def test_mean_pairwise_hamming_equals_the_matrix_mean(n: int) -> None:
+    space = get_space("autospace")
+    encoded = space.encode([space.sample(n * 100 + i) for i in range(n)])
+    expected = pairwise_hamming(encoded, encoded).sum() / (n * (n - 1)) if n > 1 else 0.0
+    assert mean_pairwise_hamming(encoded) == pytest.approx(expected)
+    assert mean_pairwise_hamming([tuple(r) for r in encoded]) == pytest.approx(expected)
+
+
 def test_pairwise_hamming_rejects_width_mismatch() -> None:
     with pytest.raises(GenomeError, match="widths differ"):
         pairwise_hamming(np.zeros((2, 7)), np.zeros((2, 6)))

@@ -29,14 +29,13 @@ from autospace.errors import ConfigError, EvolveError
 from autospace.evaluators.base import Candidate, EvaluatorCost
 from autospace.evolve.cache import cell_key, cell_neighbors, cell_row
 from autospace.evolve.config import EvolveConfig
-from autospace.evolve.diversity import mean_pairwise_distance
 from autospace.evolve.history import History
 from autospace.evolve.individual import Individual
 from autospace.evolve.learned import LearnedSpace, Ranked
 from autospace.evolve.momentum import momentum_update
 from autospace.evolve.reference import ReferenceConstraint
 from autospace.evolve.strategies import make_strategy
-from autospace.genome import CellSpace, Genome
+from autospace.genome import CellSpace, Genome, mean_pairwise_hamming
 
 LayerCost = Callable[[int, Genome], float]
 STATE_VERSION = 1
@@ -354,7 +353,7 @@ class Engine:
                 mean.append(None)
                 best_genomes.append(None)
             rows = [cell_row(ind.genome) for ind in pop]
-            diversity.append(mean_pairwise_distance(rows))
+            diversity.append(mean_pairwise_hamming(rows))
             if self._ref_row is not None:
                 ref = self._ref_row
                 ref_distance.append(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from autospace.errors import GenomeError
@@ -31,10 +33,16 @@ def pairwise_hamming(encoded_a: np.ndarray, encoded_b: np.ndarray) -> np.ndarray
     return out
 
 
-def mean_pairwise_hamming(encoded: np.ndarray) -> float:
-    """Mean Hamming distance over distinct pairs of a population (its diversity)."""
-    n = len(encoded)
+def mean_pairwise_hamming(encoded: np.ndarray | Sequence[Sequence[int]]) -> float:
+    """Mean Hamming distance over distinct pairs of a population (its diversity).
+
+    From per-column value counts: the ordered pairs that differ in a column number
+    ``n**2 - sum_v count_v**2``; summed over columns and divided by ``n * (n - 1)``. No
+    ``n x n`` matrix is built, so this is linear in the population size.
+    """
+    rows = np.asarray(encoded, dtype=np.int64)
+    n = len(rows)
     if n < 2:
         return 0.0
-    d = pairwise_hamming(encoded, encoded)
-    return float(d.sum() / (n * (n - 1)))
+    differing = sum(n * n - int((np.bincount(column) ** 2).sum()) for column in rows.T)
+    return differing / (n * (n - 1))
