@@ -173,3 +173,15 @@ def test_network_runs_on_cuda() -> None:
     chosen = [AUTOSPACE.sample(i) for i in range(skeleton.num_layers)]
     net = build_network(skeleton, chosen, 10).cuda()
     assert net(torch.randn(4, 3, 32, 32, device="cuda")).shape == (4, 10)
+
+
+def test_skeleton_for_an_input_shape() -> None:
+    from autospace.nn import skeleton_for
+
+    sk = skeleton_for("tiny", (1, 28, 28))
+    assert sk.input_shape == (1, 28, 28)
+    assert skeleton_for(sk, (1, 28, 28)) is sk
+    with pytest.raises(ConfigError, match="not square"):
+        skeleton_for("tiny", (1, 28, 14))
+    with pytest.raises(ConfigError, match=r"takes input \(1, 28, 28\), the data is \(3, 32, 32\)"):
+        skeleton_for(sk, (3, 32, 32))

@@ -16,17 +16,7 @@ from autospace.data import DataSplit, get_dataset
 from autospace.errors import EvaluatorError
 from autospace.evaluators.base import Candidate
 from autospace.genome import Genome
-from autospace.nn import Skeleton, build_network, get_skeleton
-
-
-def fit_skeleton(skeleton: str | Skeleton, data: DataSplit) -> Skeleton:
-    """A named skeleton with its input size and channels set from ``data``; a given `Skeleton`
-    must already match the data's input shape."""
-    c, h, _ = data.input_shape
-    sk = get_skeleton(skeleton, input_size=h, in_channels=c) if isinstance(skeleton, str) else skeleton
-    if sk.input_shape != data.input_shape:
-        raise EvaluatorError(f"skeleton {sk.name!r} takes input {sk.input_shape}, data {data.name!r} is {data.input_shape}")
-    return sk
+from autospace.nn import Skeleton, build_network, skeleton_for
 
 
 @dataclass
@@ -43,7 +33,7 @@ class StandaloneBuilder:
         cls, skeleton: str | Skeleton, data: str | DataSplit, data_root: str | None, context: Genome | None, seed: int
     ) -> StandaloneBuilder:
         split = data if isinstance(data, DataSplit) else get_dataset(data, data_root, seed=seed)
-        return cls(fit_skeleton(skeleton, split), split, context, seed)
+        return cls(skeleton_for(skeleton, split.input_shape), split, context, seed)
 
     def genomes(self, candidate: Candidate) -> list[Genome]:
         if not 0 <= candidate.layer < self.skeleton.num_layers:

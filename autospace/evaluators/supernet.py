@@ -32,12 +32,11 @@ from autospace.evaluators import distributed
 from autospace.evaluators.base import Candidate, Evaluator
 from autospace.evaluators.mixed_op import MixedPathLayer
 from autospace.evaluators.registry import register_evaluator
-from autospace.evaluators.standalone import fit_skeleton
 from autospace.evaluators.supernet_train import RoundStats, SupernetConfig, SupernetTrainer
 from autospace.evaluators.training import batch_stream, resolve_device
 from autospace.evaluators.weight_bank import WeightBank, named_tensors, path_key
 from autospace.genome import CellSpace
-from autospace.nn import Skeleton, build_cell, cell_cost, fixed_cost
+from autospace.nn import Skeleton, build_cell, cell_cost, fixed_cost, skeleton_for
 
 
 def initial_alphas(fitness: Sequence[float | None]) -> list[float]:
@@ -99,7 +98,7 @@ class SupernetEvaluator(Evaluator):
         self.device = distributed.local_device(resolve_device(device))
         distributed.init_from_env(self.device)
         self.data = data if isinstance(data, DataSplit) else get_dataset(data, data_root, seed=seed)
-        self.skeleton = fit_skeleton(skeleton, self.data)
+        self.skeleton = skeleton_for(skeleton, self.data.input_shape)
         self.seed, self.compile = seed, compile
         self.bank = WeightBank()
         self.round = 0

@@ -18,6 +18,7 @@ from autospace.nn.skeleton import (
     list_skeletons,
     mobilenet_v2_genomes,
     register_skeleton,
+    skeleton_for,
 )
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "fixed_cost",
     "get_op",
     "get_skeleton",
+    "skeleton_for",
     "layer_cost",
     "layer_costs",
     "list_ops",

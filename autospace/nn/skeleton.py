@@ -258,6 +258,19 @@ def get_skeleton(name: str, **overrides: Any) -> Skeleton:
     return dataclasses.replace(skeleton, **overrides) if overrides else skeleton
 
 
+def skeleton_for(skeleton: str | Skeleton, input_shape: tuple[int, int, int]) -> Skeleton:
+    """A named skeleton with its input size and channels set to ``input_shape`` (C, H, W); a
+    given `Skeleton` must already take that shape. Skeletons need square inputs."""
+    channels, height, width = input_shape
+    if height != width:
+        raise ConfigError(f"input shape {tuple(input_shape)} is not square; skeletons need square inputs")
+    if isinstance(skeleton, str):
+        return get_skeleton(skeleton, input_size=height, in_channels=channels)
+    if skeleton.input_shape != tuple(input_shape):
+        raise ConfigError(f"skeleton {skeleton.name!r} takes input {skeleton.input_shape}, the data is {tuple(input_shape)}")
+    return skeleton
+
+
 def list_skeletons() -> list[str]:
     """Names of the registered skeletons."""
     return sorted(_SKELETONS)

@@ -11,7 +11,7 @@ from torch.utils.data import TensorDataset
 
 from autospace.data import DATASETS, DataSplit, get_dataset
 from autospace.errors import ConfigError
-from autospace.nn import Skeleton, get_skeleton
+from autospace.nn import Skeleton
 
 RANDOM = "random"
 NAMES = (*DATASETS, RANDOM)
@@ -57,11 +57,3 @@ def load_data(config: DataConfig, skeleton: Skeleton) -> DataSplit:
         return random_split(skeleton.input_shape, config.size, config.num_classes, config.seed)
     return get_dataset(config.name, config.root, val_fraction=config.val_fraction, seed=config.seed,
                        image_size=skeleton.input_size)
-
-
-def fit_skeleton(name: str, data: DataSplit) -> Skeleton:
-    """Skeleton ``name`` with its input size and channels set to the data's image shape."""
-    channels, height, width = data.input_shape
-    if height != width:
-        raise ConfigError(f"data {data.name!r} has non-square images {height}x{width}; skeletons need square inputs")
-    return get_skeleton(name, input_size=height, in_channels=channels)

@@ -17,13 +17,13 @@ import torch
 
 from autospace.errors import ConfigError
 from autospace.evaluators.training import resolve_device
-from autospace.nn import get_skeleton
+from autospace.nn import get_skeleton, skeleton_for
 from autospace.search import ea, proxyless, rl, spos
 from autospace.search.architecture import Architecture
 from autospace.search.base import Progress, SearchContext, SearchOutcome
 from autospace.search.budget import Budget
 from autospace.search.config import SearchSettings, as_dict, parse_section
-from autospace.search.data import DataConfig, fit_skeleton, load_data
+from autospace.search.data import DataConfig, load_data
 from autospace.search.space import MANUAL, OPEN, LayerSpace, learned_skeleton_name, resolve_space
 
 DEFAULT_SKELETON = "tiny"
@@ -114,7 +114,7 @@ def build_context(run: SearchRun, log: Progress | None = None) -> SearchContext:
     settings = run.settings
     base = get_skeleton(settings.skeleton)
     data = load_data(run.data_config, base)
-    skeleton = fit_skeleton(settings.skeleton, data)
+    skeleton = skeleton_for(settings.skeleton, data.input_shape)
     layer_space: LayerSpace | None = None
     if run.algorithm.needs_layer_space:
         layer_space = resolve_space(run.space_name, skeleton, open_k=settings.open_k, seed=settings.seed)
