@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from autospace.atomic import write_text
+from autospace.atomic import write_json
 from autospace.errors import GenomeError
 from autospace.genome import SCHEMA_VERSION, CellSpace, Genome, get_space
 
@@ -71,7 +71,7 @@ class LearnedSpace:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write as JSON (atomically)."""
-        write_text(path, json.dumps(self.to_dict(), indent=1) + "\n")
+        write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> LearnedSpace:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autospace.atomic import write_text
+from autospace.atomic import write_json
 from autospace.errors import ConfigError, GenomeError
 from autospace.genome import SCHEMA_VERSION, Genome
 from autospace.nn import Network, Skeleton, build_network, get_skeleton, network_cost
@@ -104,7 +104,7 @@ class Architecture:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write as JSON, atomically."""
-        write_text(path, json.dumps(self.to_dict(), indent=1) + "\n")
+        write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Architecture:
