@@ -58,6 +58,12 @@ class History:
         """Write all records as JSON lines, atomically."""
         write_text(path, self.to_jsonl())
 
+    def append_last(self, path: str | os.PathLike[str]) -> None:
+        """Append the last record as one JSON line (a killed write leaves at most an unfinished
+        last line, which readers skip and a resumed run rewrites from its checkpoint)."""
+        with open(path, "a") as fh:
+            fh.write(json.dumps(self.logbook[-1]) + "\n")
+
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> History:
         path = Path(path)

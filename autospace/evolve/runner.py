@@ -120,7 +120,7 @@ def evolve(
             record = engine.tell(scores, evaluator.cost)
             if writes:
                 save_checkpoint(run_dir, Checkpoint(engine.state_dict(), evaluator.state_dict()))
-                engine.history.save(run_dir / HISTORY_FILE)
+                engine.history.append_last(run_dir / HISTORY_FILE)
             bar.update(1)
             if log is not None:
                 log(format_round(record, config.rounds))
@@ -144,3 +144,4 @@ def _prepare(run_dir: Path, engine: Engine, evaluator: Evaluator, resume: bool, 
     if has_checkpoint(run_dir):
         raise CheckpointError(f"{str(run_dir)!r} already holds a run; resume it or choose another out directory")
     run_dir.mkdir(parents=True, exist_ok=True)
+    engine.history.save(run_dir / HISTORY_FILE)  # a fresh file: rounds are appended to it
