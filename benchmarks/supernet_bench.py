@@ -3,20 +3,22 @@
 For N in {2, 4, 9} random non-zero cells per layer, each within the MAdds of a MobileNetV2 block
 (e6, k3) at its layer (batch 64, random 32x32 inputs), measures the time per
 training step and the peak memory of
-  * standalone: the network of one sampled path per layer (path 0), plain SGD;
-  * gated: the AutoSpace supernet (binary gates, two-path alpha estimate), the mean of a weight
-    step and an alpha step (they alternate);
+  * gated: the AutoSpace supernet (binary gates, two-path alpha estimate): ``--steps`` weight
+    steps and as many alpha steps, alternating; the time is the mean over all of them;
+  * standalone: the network of the paths that the gated run sampled, step by step (for an alpha
+    step its active paths), trained by plain SGD: the same sequence of sampled networks, so the
+    ratio measures the gating's own cost and not which cells happened to be drawn;
   * naive: every path of every layer runs each step, mixed by softmax(alpha) (DARTS-style);
-and reports gated / standalone and naive / standalone ratios, plus the ratio of scored cells per
-second to sequential evaluation (one standalone training of the same length per cell):
-``N * layers * t_standalone / t_gated``.
+and reports gated / standalone (also split into weight and alpha steps) and naive / standalone
+ratios, plus the ratio of scored cells per second to sequential evaluation (one standalone
+training of the same length per cell): ``N * layers * t_standalone / t_gated``.
 
 Peak memory: on CUDA ``torch.cuda.max_memory_allocated`` over the measured steps minus the memory
 held before them; on CPU the growth of the process's peak RSS (``resource.getrusage``,
-``ru_maxrss``) over the measured steps, each configuration in a fresh subprocess (tracemalloc
-does not see torch's allocator). Before the baseline is taken, the weights of every path and
-their SGD momentum buffers exist (any supernet holds them); what is measured is what a training
-step adds: activations and gradients.
+``ru_maxrss``) from before the two warm-up steps, each configuration in a fresh subprocess
+(tracemalloc does not see torch's allocator). Before the baseline is taken, the weights of every
+path and their SGD momentum buffers exist (any supernet holds them); what is measured is what a
+training step adds: activations and gradients. Times exclude the two warm-up steps.
 
     python benchmarks/supernet_bench.py [--json] [--device cpu|cuda] [--steps 3] [--threads 1]
 """
@@ -25,10 +27,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -86,16 +90,19 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def worker(mode: str, n: int, device: torch.device, steps: int) -> dict[str, float]:
-    """Time per step (s) and peak memory growth (MiB) of one configuration."""
+def worker(mode: str, n: int, device: torch.device, steps: int, replay: list[list[int]] | None = None) -> dict[str, object]:
+    """Times per step (s), peak memory growth (MiB) and, for ``gated``, the active path of every
+    layer at every measured step (what ``standalone`` replays)."""
     torch.manual_seed(0)
     sk, cells = get_skeleton("cifar"), _cells(n)
     x = torch.randn(BATCH, 3, 32, 32, device=device)
     y = torch.randint(0, 10, (BATCH,), device=device)
+    layers = [MixedPathLayer([build_cell(g, s.c_in, s.c_out, s.stride) for g in row]) for s, row in zip(sk.layers, cells)]
+    if mode == "naive":
+        layers = [NaiveMixed(list(layer.paths)) for layer in layers]
+    net = sk.build(layers, 10).to(device)
     if mode == "gated":
-        layers = [MixedPathLayer([build_cell(g, s.c_in, s.c_out, s.stride) for g in row]) for s, row in zip(sk.layers, cells)]
-        net = sk.build(layers, 10).to(device)
-        alphas = [torch.zeros(n, device=device, requires_grad=True) for _ in layers]
+        alphas = [torch.zeros(n, requires_grad=True) for _ in layers]
         trainer = SupernetTrainer(net, layers, alphas, SupernetConfig(steps=steps), device, torch.Generator().manual_seed(0))
         opt = trainer.weight_opt
 
@@ -107,12 +114,8 @@ def worker(mode: str, n: int, device: torch.device, steps: int) -> dict[str, flo
 
         count = 2 * steps
     else:
-        if mode == "naive":
-            layers = [NaiveMixed([build_cell(g, s.c_in, s.c_out, s.stride) for g in row]) for s, row in zip(sk.layers, cells)]
-            net = sk.build(layers, 10).to(device)
-        else:
-            net = build_network(sk, [row[0] for row in cells], 10).to(device)
         opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+        count = len(replay) if replay is not None else steps
 
         def step(i: int) -> None:
             with autocast(device):
@@ -121,45 +124,73 @@ def worker(mode: str, n: int, device: torch.device, steps: int) -> dict[str, flo
             loss.backward()
             opt.step()
 
-        count = steps
     for p in net.parameters():
         opt.state[p]["momentum_buffer"] = torch.zeros_like(p)
+
+    def choose(i: int) -> None:  # the standalone network of step i's paths (outside the timing)
+        if replay is not None:
+            for layer, k in zip(layers, replay[i]):
+                layer.use_path(k)
+
+    base = _peak(device)
+    for i in range(2):  # warm-up: a weight and an alpha step (lazy state, cuDNN/cuBLAS handles)
+        choose(i % count)
+        step(i)
+    _sync(device)
     if device.type == "cuda":
-        step(0)  # warm-up (cuDNN autotuning), then measure from a clean peak
-        _sync(device)
         torch.cuda.reset_peak_memory_stats(device)
-    base = torch.cuda.memory_allocated(device) / 2**20 if device.type == "cuda" else _peak(device)
-    times = []
+        base = torch.cuda.memory_allocated(device) / 2**20
+    times, paths = [], []
     for i in range(count):
+        choose(i)
         _sync(device)
         start = time.perf_counter()
         step(i)
         _sync(device)
         times.append(time.perf_counter() - start)
-    return {"time": statistics.mean(times), "mem": max(_peak(device) - base, 1e-3)}
+        if mode == "gated":
+            paths.append([layer.active for layer in layers])
+    return {"times": times, "mem": max(_peak(device) - base, 1e-3), "paths": paths}
+
+
+def _run(mode: str, n: int, device: str, steps: int, threads: int, replay: str | None = None) -> dict:
+    cmd = [sys.executable, __file__, "--worker", mode, "--n", str(n), "--device", device,
+           "--steps", str(steps), "--threads", str(threads)] + (["--replay", replay] if replay else [])
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def measure(device: str, steps: int, threads: int) -> dict[str, object]:
-    result: dict[str, object] = {"device": device, "batch": BATCH, "skeleton": "cifar", "steps": steps}
+    result: dict[str, object] = {"device": _device_name(device), "batch": BATCH, "skeleton": "cifar", "steps": steps}
     layers = get_skeleton("cifar").num_layers
     for n in SIZES:
-        runs = {}
-        for mode in ("standalone", "gated", "naive"):
-            cmd = [sys.executable, __file__, "--worker", mode, "--n", str(n), "--device", device,
-                   "--steps", str(steps), "--threads", str(threads)]
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-            runs[mode] = json.loads(out.strip().splitlines()[-1])
-        base = runs["standalone"]
+        gated = _run("gated", n, device, steps, threads)
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(gated["paths"], f)
+        try:
+            base = _run("standalone", n, device, steps, threads, replay=f.name)
+        finally:
+            os.unlink(f.name)
+        naive = _run("naive", n, device, steps, threads)
+        t_base, t_gated = statistics.mean(base["times"]), statistics.mean(gated["times"])
         result[str(n)] = {
-            "gated_time_ratio": round(runs["gated"]["time"] / base["time"], 3),
-            "gated_mem_ratio": round(runs["gated"]["mem"] / base["mem"], 3),
-            "naive_time_ratio": round(runs["naive"]["time"] / base["time"], 3),
-            "naive_mem_ratio": round(runs["naive"]["mem"] / base["mem"], 3),
-            "cells_per_s_ratio": round(n * layers * base["time"] / runs["gated"]["time"], 2),
-            "standalone_step_s": round(base["time"], 4),
+            "gated_time_ratio": round(t_gated / t_base, 3),
+            "gated_mem_ratio": round(gated["mem"] / base["mem"], 3),
+            "naive_time_ratio": round(statistics.mean(naive["times"]) / t_base, 3),
+            "naive_mem_ratio": round(naive["mem"] / base["mem"], 3),
+            "weight_step_time_ratio": round(sum(gated["times"][0::2]) / sum(base["times"][0::2]), 3),
+            "alpha_step_time_ratio": round(sum(gated["times"][1::2]) / sum(base["times"][1::2]), 3),
+            "cells_per_s_ratio": round(n * layers * t_base / t_gated, 2),
+            "standalone_step_s": round(t_base, 4),
             "standalone_mem_mib": round(base["mem"], 1),
         }
     return result
+
+
+def _device_name(device: str) -> str:
+    if device.startswith("cuda"):
+        return f"{device} ({torch.cuda.get_device_name(torch.device(device))})"
+    return f"cpu ({torch.get_num_threads()} thread{'s' if torch.get_num_threads() > 1 else ''})"
 
 
 def main() -> int:
@@ -170,21 +201,25 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--worker", choices=("standalone", "gated", "naive"))
     parser.add_argument("--n", type=int)
+    parser.add_argument("--replay", help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.worker:
-        print(json.dumps(worker(args.worker, args.n, torch.device(args.device), args.steps)))
+        replay = json.loads(open(args.replay).read()) if args.replay else None
+        print(json.dumps(worker(args.worker, args.n, torch.device(args.device), args.steps, replay)))
         return 0
     result = measure(args.device, args.steps, args.threads)
     if args.json:
         print(json.dumps(result))
         return 0
     print(f"supernet_bench on {result['device']} (cifar skeleton, batch {BATCH}, ratios to standalone)")
-    print(f"{'N':>3} {'gated t':>8} {'gated mem':>10} {'naive t':>8} {'naive mem':>10} {'cells/s vs seq':>15}")
+    print(f"{'N':>3} {'gated t':>8} {'(weight':>8} {'alpha)':>7} {'gated mem':>10} {'naive t':>8} {'naive mem':>10} "
+          f"{'cells/s vs seq':>15} {'standalone s':>13}")
     for n in SIZES:
         r = result[str(n)]
-        print(f"{n:>3} {r['gated_time_ratio']:>8} {r['gated_mem_ratio']:>10} {r['naive_time_ratio']:>8} "
-              f"{r['naive_mem_ratio']:>10} {r['cells_per_s_ratio']:>15}")
+        print(f"{n:>3} {r['gated_time_ratio']:>8} {r['weight_step_time_ratio']:>8} {r['alpha_step_time_ratio']:>7} "
+              f"{r['gated_mem_ratio']:>10} {r['naive_time_ratio']:>8} {r['naive_mem_ratio']:>10} "
+              f"{r['cells_per_s_ratio']:>15} {r['standalone_step_s']:>13}")
     return 0
 
 

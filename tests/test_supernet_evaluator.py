@@ -196,3 +196,46 @@ def test_weight_bank_keys_and_tying_within_a_supernet() -> None:
     assert pa.edges["1_2"][0].weight is pb.edges["1_2"][0].weight  # shared op: one tensor
     assert pa.project[0].weight is pb.project[0].weight
     assert pa.edges["2_4"][0].weight is not pb.edges["2_4"][0].weight
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_steps_synchronise_at_most_once_or_twice() -> None:
+    """The gate math runs on the CPU: an alpha step waits on the device once (the gate gradients),
+    a weight step twice at most (its loss's finiteness, then the loss value, already there)."""
+    device = torch.device("cuda")
+    torch.manual_seed(0)
+    layers = [MixedPathLayer([torch.nn.Linear(64, 64) for _ in range(3)]) for _ in range(3)]
+    model = torch.nn.Sequential(torch.nn.Flatten(), *layers, torch.nn.Linear(64, 10)).to(device)
+    alphas = [torch.zeros(3, requires_grad=True) for _ in layers]
+    trainer = SupernetTrainer(model, layers, alphas, SupernetConfig(steps=2), device, torch.Generator().manual_seed(0))
+    x, y = DIGITS.train.tensors
+    batch = (x[:32].to(device), y[:32].to(device))
+    trainer.weight_step(batch, 0.05), trainer.alpha_step(batch)  # warm-up
+    counts = {}
+    for kind, step in (("weight", lambda: trainer.weight_step(batch, 0.05)), ("alpha", lambda: trainer.alpha_step(batch))):
+        torch.cuda.synchronize()
+        torch.cuda.set_sync_debug_mode("warn")
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                step()
+        finally:
+            torch.cuda.set_sync_debug_mode("default")
+        counts[kind] = sum("synchroniz" in str(w.message) for w in caught)
+    print("synchronisations per step:", counts)
+    assert counts["alpha"] <= 1 and counts["weight"] <= 2
+
+
+def test_trainer_rejects_device_or_misshapen_alphas() -> None:
+    layer = MixedPathLayer([torch.nn.Linear(4, 4) for _ in range(3)])
+    make = lambda alphas: SupernetTrainer(  # noqa: E731
+        torch.nn.Sequential(layer), [layer], alphas, SupernetConfig(), torch.device("cpu"), torch.Generator()
+    )
+    with pytest.raises(EvaluatorError, match=r"alphas\[0\] must be a 1-D CPU tensor with one entry per path \(3\)"):
+        make([torch.zeros(2, requires_grad=True)])
+    with pytest.raises(EvaluatorError, match="2 alpha vectors for 1 mixed layers"):
+        make([torch.zeros(3, requires_grad=True)] * 2)
+    if torch.cuda.is_available():
+        with pytest.raises(EvaluatorError, match="on cuda"):
+            make([torch.zeros(3, device="cuda", requires_grad=True)])

@@ -45,8 +45,8 @@ def all_reduce_mean(tensor: torch.Tensor) -> torch.Tensor:
 
 
 def all_finite(value: torch.Tensor) -> bool:
-    """True when ``value`` is finite on every rank."""
-    flag = torch.tensor([float(torch.isfinite(value).all())], device=value.device)
+    """True when ``value`` is finite on every rank (one device synchronisation)."""
+    flag = torch.isfinite(value).all().float().reshape(1)
     _, size = world()
     if size > 1:
         dist.all_reduce(flag, op=dist.ReduceOp.MIN)

@@ -1,14 +1,19 @@
 """ProxylessNAS binary gates over ``softmax(alpha)`` (AutoSpace Eq. 3) and their alpha gradients.
 
 A step samples, per mixed layer, the *involved* paths (one in ``"single"`` mode, two in
-``"two"`` mode) and the one *active* path whose gate is 1. Only the active path runs with a graph;
-the other involved path runs without one (its output is needed for its gate's gradient only).
+``"two"`` mode) and the one *active* path whose gate is 1; rows of involved indices list the
+active path first. Only the active path runs with a graph; the other involved path runs without
+one (its output is needed for its gate's gradient only).
 
 Alpha gradient from the binary-gate gradients ``dL/dg_j`` (ProxylessNAS, Cai et al. 2019):
 ``dL/dalpha_i = sum_j dL/dg_j * p_j * (delta_ij - p_i)``. In ``"two"`` mode ``p`` is the softmax
 restricted to the two involved paths and only their alphas move; after the optimiser step the
 two are shifted so that the other paths' probabilities are unchanged (`rescale_involved`). In
 ``"single"`` mode ``p`` is the full softmax and only the active gate's gradient is known.
+
+The alphas of all layers are handled at once as a padded ``(layers, max_paths)`` table whose
+padding is ``-inf`` (probability 0): the gate math is a few small CPU tensor operations per step
+whatever the number of layers, and never launches device kernels or waits on the device.
 """
 
 from __future__ import annotations
@@ -22,38 +27,64 @@ GateMode = Literal["single", "two"]
 GATE_MODES: tuple[str, ...] = ("single", "two")
 
 
-def sample_paths(alpha: torch.Tensor, mode: GateMode, generator: torch.Generator) -> tuple[list[int], int]:
-    """``(involved, active)`` path indices drawn from ``softmax(alpha)`` with ``generator`` (CPU)."""
-    probs = torch.softmax(alpha.detach().float().cpu(), 0)
-    if mode == "single" or len(probs) == 1:
-        active = int(torch.multinomial(probs, 1, generator=generator))
-        return [active], active
-    involved = torch.multinomial(probs, 2, replacement=False, generator=generator).tolist()
-    pick = int(torch.multinomial(probs[involved] / probs[involved].sum(), 1, generator=generator))
-    return involved, involved[pick]
+def pad_alphas(alphas: Sequence[torch.Tensor]) -> torch.Tensor:
+    """The per-layer alphas as one ``(layers, max_paths)`` float table, padded with ``-inf``."""
+    width = max(len(a) for a in alphas)
+    table = torch.full((len(alphas), width), float("-inf"))
+    for row, alpha in zip(table, alphas):
+        row[: len(alpha)] = alpha.detach().float()
+    return table
 
 
-def alpha_grad(alpha: torch.Tensor, involved: Sequence[int], gate_grads: torch.Tensor, mode: GateMode) -> torch.Tensor:
-    """Gradient of the loss w.r.t. ``alpha`` from the gradients of the involved binary gates."""
-    grad = torch.zeros_like(alpha)
-    idx = torch.as_tensor(list(involved), device=alpha.device)
-    gate_grads = gate_grads.to(alpha.dtype)
-    if mode == "two" and len(involved) > 1:
-        p = torch.softmax(alpha.detach()[idx], 0)
-        jac = torch.diag(p) - torch.outer(p, p)  # d p_j / d alpha_i, symmetric
-        grad[idx] = jac @ gate_grads
-        return grad
-    p = torch.softmax(alpha.detach(), 0)
-    for j, g in zip(involved, gate_grads):
-        delta = torch.zeros_like(p)
-        delta[j] = 1.0
-        grad += g * p[j] * (delta - p)
-    return grad
+def sample_gates(table: torch.Tensor, mode: GateMode, generator: torch.Generator) -> torch.Tensor:
+    """Involved path indices per layer, active first: ``(layers, 1)`` in ``"single"`` mode,
+    ``(layers, 2)`` in ``"two"`` mode, drawn from ``softmax`` of each row of ``table``.
+
+    Two mode follows ProxylessNAS: a pair drawn without replacement from ``softmax(alpha)``
+    (Gumbel top-2), then the active one of the pair from the probabilities restricted to it. A
+    row with a single finite entry repeats it in both columns (`pair_rows` tells them apart).
+    """
+    u = torch.rand(table.shape, generator=generator).clamp_(1e-12, 1.0)
+    keys = table - torch.log(-torch.log(u))  # Gumbel perturbation; padding stays -inf
+    if mode == "single":
+        return keys.argmax(1, keepdim=True)
+    pair = keys.topk(2, dim=1).indices
+    single = ~pair_rows(table)
+    pair[single, 1] = pair[single, 0]
+    p = torch.softmax(table.gather(1, pair), 1)
+    swap = torch.rand(len(table), generator=generator) >= p[:, 0]
+    return torch.where(swap[:, None], pair.flip(1), pair)
+
+
+def pair_rows(table: torch.Tensor) -> torch.Tensor:
+    """Rows (layers) with at least two paths."""
+    return torch.isfinite(table).sum(1) >= 2
+
+
+def alpha_grads(table: torch.Tensor, involved: torch.Tensor, gate_grads: torch.Tensor, mode: GateMode) -> torch.Tensor:
+    """``dL/dalpha`` as a padded table, from ``gate_grads`` (same shape as ``involved``).
+
+    A layer with one path gets a zero gradient (its softmax is constant).
+    """
+    gate_grads = gate_grads.to(table.dtype)
+    if mode == "two":
+        p = torch.softmax(table.gather(1, involved), 1)  # restricted to the pair
+        pair_grad = p * gate_grads - p * (p * gate_grads).sum(1, keepdim=True)
+        pair_grad[~pair_rows(table)] = 0.0
+        return torch.zeros_like(table).scatter_(1, involved, pair_grad)
+    p = torch.softmax(table, 1)
+    active = involved[:, :1]
+    g_active = gate_grads[:, :1] * p.gather(1, active)
+    onehot = torch.zeros_like(table).scatter_(1, active, 1.0)
+    return g_active * (onehot - p)
 
 
 @torch.no_grad()
-def rescale_involved(alpha: torch.Tensor, before: torch.Tensor, involved: Sequence[int]) -> None:
-    """Shift the involved alphas so that ``sum exp`` over them equals its value ``before`` the step."""
-    idx = torch.as_tensor(list(involved), device=alpha.device)
-    offset = torch.logsumexp(alpha[idx], 0) - torch.logsumexp(before[idx], 0)
-    alpha[idx] -= offset
+def rescale_involved(alphas: Sequence[torch.Tensor], before: torch.Tensor, involved: torch.Tensor) -> None:
+    """Shift each layer's two involved alphas so that ``sum exp`` over them equals its value in
+    ``before`` (the padded table before the optimiser step); single-path layers are left alone."""
+    after = pad_alphas(alphas)
+    offset = torch.logsumexp(after.gather(1, involved), 1) - torch.logsumexp(before.gather(1, involved), 1)
+    for alpha, pair, shift, ok in zip(alphas, involved.tolist(), offset.tolist(), pair_rows(before).tolist()):
+        if ok:
+            alpha[pair] -= shift

@@ -92,7 +92,7 @@ def learn_fitness(
     """Alpha of the three networks as supernet paths after each of ``epochs`` epochs."""
     layer = MixedPathLayer(_networks(data, seed))
     model = nn.Sequential(layer).to(device)
-    alpha = torch.tensor(list(init), dtype=torch.float32, device=device, requires_grad=True)
+    alpha = torch.tensor(list(init), dtype=torch.float32, requires_grad=True)  # alphas live on the CPU
     steps = len(data.train) // config.batch_size  # type: ignore[arg-type]
     cfg = SupernetConfig(**{**config.to_dict(), "steps": steps, "total_steps": steps * epochs})
     trainer = SupernetTrainer(model, [layer], [alpha], cfg, device, torch.Generator().manual_seed(seed))

@@ -158,7 +158,7 @@ class SupernetEvaluator(Evaluator):
         groups = self._group(batch)
         net, layers, named = self._build(batch, groups)
         alphas = [
-            torch.tensor(initial_alphas([batch[i].fitness for i in idx]), device=self.device, requires_grad=True)
+            torch.tensor(initial_alphas([batch[i].fitness for i in idx]), requires_grad=True)
             for idx in groups
         ]
         fixed = float(fixed_cost(self.skeleton, self.data.num_classes)[0])

@@ -13,7 +13,7 @@ from torch import nn
 
 from autospace.errors import EvaluatorError
 from autospace.evaluators import distributed
-from autospace.evaluators.gates import GATE_MODES, alpha_grad, rescale_involved, sample_paths
+from autospace.evaluators.gates import GATE_MODES, alpha_grads, pad_alphas, rescale_involved, sample_gates
 from autospace.evaluators.mixed_op import MixedPathLayer
 from autospace.evaluators.training import Batch, autocast
 
@@ -87,8 +87,12 @@ class RoundStats:
 class SupernetTrainer:
     """Trains ``model`` (containing the mixed ``layers``) and the per-layer ``alphas`` for one round.
 
+    The ``alphas`` are 1-D CPU leaf tensors (a few numbers per layer): gate sampling, the alpha
+    gradients (Eq. 3-4), the MAdds term (Eq. 6) and Adam all run on the CPU, so an alpha step
+    costs the device its forward/backward plus one transfer of the gate gradients, and a weight
+    step exactly one synchronisation (the finiteness check of its loss, after backward).
     ``costs[l][k]`` is the MAdds of path ``k`` of layer ``l`` (for Eq. 6); ``fixed_madds`` those of
-    the rest of the network. The gate ``generator`` must be seeded alike on every rank.
+    the rest of the network. The gate ``generator`` (CPU) must be seeded alike on every rank.
     """
 
     def __init__(
@@ -104,7 +108,15 @@ class SupernetTrainer:
     ) -> None:
         self.model, self.layers, self.alphas, self.config = model, list(layers), list(alphas), config
         self.device, self.generator = device, generator
-        self.costs = [c.to(device) for c in costs] if costs is not None else None
+        if len(self.alphas) != len(self.layers):
+            raise EvaluatorError(f"{len(self.alphas)} alpha vectors for {len(self.layers)} mixed layers")
+        for i, (alpha, layer) in enumerate(zip(self.alphas, self.layers)):
+            if alpha.device.type != "cpu" or alpha.dim() != 1 or len(alpha) != len(layer.paths):
+                raise EvaluatorError(
+                    f"alphas[{i}] must be a 1-D CPU tensor with one entry per path ({len(layer.paths)}), "
+                    f"got shape {tuple(alpha.shape)} on {alpha.device}"
+                )
+        self.costs = [c.detach().float().cpu() for c in costs] if costs is not None else None
         self.fixed_madds = fixed_madds
         if config.madds_loss != "none" and self.costs is None:
             raise EvaluatorError(f"madds_loss={config.madds_loss!r} needs path costs")
@@ -114,15 +126,21 @@ class SupernetTrainer:
             params, lr=config.weight_lr, momentum=config.momentum, weight_decay=config.weight_decay
         )
         self.alpha_opt = torch.optim.Adam(self.alphas, lr=config.alpha_lr, betas=config.alpha_betas)
-        self.active_counts = [torch.zeros(len(a), device=device) for a in self.alphas]
+        self.uniform_table = pad_alphas([torch.zeros(len(a)) for a in self.alphas])
+        self.active_counts = torch.zeros(self.uniform_table.shape)
         self.alpha_steps = 0
         self.nonfinite = {"weight": 0, "alpha": 0}
+        width = 1 if config.gate_mode == "single" else 2
+        # constant gate values (active first: 1, then 0), leaves that receive dL/dg every alpha step
+        self.gate_leaves = [
+            torch.tensor([1.0, 0.0][: min(width, len(a))], device=device).requires_grad_(True) for a in self.alphas
+        ]
 
     # ----------------------------------------------------------------------------- losses
     def expected_madds(self) -> torch.Tensor:
-        """E[MAdds] under ``softmax(alpha)`` per layer, plus the fixed part (differentiable)."""
+        """E[MAdds] under ``softmax(alpha)`` per layer, plus the fixed part (differentiable, CPU)."""
         assert self.costs is not None
-        total = torch.tensor(self.fixed_madds, device=self.device)
+        total = torch.tensor(float(self.fixed_madds))
         for alpha, cost in zip(self.alphas, self.costs):
             total = total + (torch.softmax(alpha, 0) * cost).sum()
         return total
@@ -136,10 +154,10 @@ class SupernetTrainer:
             return ce * ratio.clamp_min(1e-6) ** cfg.madds_beta
         return ce
 
-    def _finite_or_skip(self, value: torch.Tensor, kind: str, what: str) -> bool:
-        """True when ``value`` is finite; else warn, count consecutive failures of this ``kind``
-        of step (weight / alpha) and raise once there are ``max_nonfinite`` of them."""
-        if distributed.all_finite(value):
+    def _finite_or_skip(self, finite: bool, kind: str, what: str) -> bool:
+        """``finite``, after counting consecutive failures of this ``kind`` of step (weight / alpha):
+        a failure warns, and raises once there are ``max_nonfinite`` of them."""
+        if finite:
             self.nonfinite[kind] = 0
             return True
         self.nonfinite[kind] += 1
@@ -160,27 +178,24 @@ class SupernetTrainer:
         horizon = cfg.total_steps or cfg.steps
         return 0.5 * cfg.weight_lr * (1 + math.cos(math.pi * min(step, horizon) / horizon))
 
-    def _cpu_alphas(self) -> list[torch.Tensor]:
-        """All alphas on the CPU with one device transfer (gate sampling happens there)."""
-        flat = torch.cat([a.detach().float() for a in self.alphas]).cpu()
-        return list(flat.split([len(a) for a in self.alphas]))
-
     def weight_step(self, batch: Batch, lr: float) -> float | None:
         """One SGD step on a training batch through one path per layer (sampled from the gates)."""
         uniform = self.config.weight_sampling == "uniform"
-        for layer, alpha in zip(self.layers, self._cpu_alphas()):
-            layer.use_path(sample_paths(torch.zeros_like(alpha) if uniform else alpha, "single", self.generator)[1])
+        table = self.uniform_table if uniform else pad_alphas(self.alphas)
+        for layer, k in zip(self.layers, sample_gates(table, "single", self.generator)[:, 0].tolist()):
+            layer.use_path(k)
         x, y = (t.to(self.device, non_blocking=True) for t in batch)
         with autocast(self.device):
             loss = nn.functional.cross_entropy(self.net(x), y)
-        if not self._finite_or_skip(loss.detach(), "weight", "training loss"):
-            return None
         self.weight_opt.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.backward()  # queued before the finiteness check, so that check waits once, at the end
+        if not self._finite_or_skip(distributed.all_finite(loss.detach()), "weight", "training loss"):
+            self.weight_opt.zero_grad(set_to_none=True)
+            return None
         if self.config.grad_clip is not None:
             params = [p for g in self.weight_opt.param_groups for p in g["params"] if p.grad is not None]
             norm = nn.utils.clip_grad_norm_(params, self.config.grad_clip)
-            if not self._finite_or_skip(norm, "weight", "weight gradient"):
+            if not self._finite_or_skip(distributed.all_finite(norm), "weight", "weight gradient"):
                 self.weight_opt.zero_grad(set_to_none=True)
                 return None
         for group in self.weight_opt.param_groups:
@@ -188,44 +203,53 @@ class SupernetTrainer:
         self.weight_opt.step()
         return float(loss.detach())
 
+    def _gate_gradients(self, batch: Batch) -> torch.Tensor:
+        """Validation CE and ``dL/dg`` of every gate, averaged over ranks, as one CPU vector."""
+        x, y = (t.to(self.device, non_blocking=True) for t in batch)
+        try:
+            with autocast(self.device):
+                ce = nn.functional.cross_entropy(self.model(x), y)
+            # a gate gets no gradient when a later layer's active path is a zero cell
+            grads = torch.autograd.grad(ce, self.gate_leaves, allow_unused=True)
+        finally:
+            for layer in self.layers:
+                layer.gates = None
+        parts = [ce.detach().float().reshape(1)]
+        parts += [torch.zeros_like(leaf) if g is None else g.float() for g, leaf in zip(grads, self.gate_leaves)]
+        return distributed.all_reduce_mean(torch.cat(parts)).cpu()
+
     def alpha_step(self, batch: Batch) -> float | None:
         """One Adam step of the alphas on a validation batch through the binary gates."""
         mode = self.config.gate_mode
-        picks = [sample_paths(alpha, mode, self.generator) for alpha in self._cpu_alphas()]  # type: ignore[arg-type]
-        gates = [layer.use_gates(inv, act, self.device) for layer, (inv, act) in zip(self.layers, picks)]
-        x, y = (t.to(self.device, non_blocking=True) for t in batch)
-        with autocast(self.device):
-            ce = nn.functional.cross_entropy(self.model(x), y)
-        loss = self._madds_loss(ce.float())
-        for layer in self.layers:
-            layer.gates = None
-        if not self._finite_or_skip(loss.detach(), "alpha", "validation loss"):
+        table = pad_alphas(self.alphas)
+        involved = sample_gates(table, mode, self.generator)  # type: ignore[arg-type]
+        for layer, row, gates in zip(self.layers, involved.tolist(), self.gate_leaves):
+            layer.use_gates(row[: len(gates)], gates)
+        values = self._gate_gradients(batch)
+        if not self._finite_or_skip(bool(torch.isfinite(values).all()), "alpha", "validation loss"):
             return None
-        # a gate gets no gradient when a later layer's active path is a zero cell
-        wants = gates + (self.alphas if self.config.madds_loss != "none" else [])
-        grads = torch.autograd.grad(loss, wants, allow_unused=True)
+        gate_grads = torch.zeros(involved.shape)
+        for row, g in zip(gate_grads, values[1:].split([len(g) for g in self.gate_leaves])):
+            row[: len(g)] = g
+        # Eq. 6 on the CPU: d loss / d ce scales the gate gradients; the MAdds term adds its own
+        ce = values[0].clone().requires_grad_(True)
+        loss = self._madds_loss(ce)
+        direct = self.config.madds_loss != "none"
+        outer = torch.autograd.grad(loss, [ce, *self.alphas] if direct else [ce])
+        grads = alpha_grads(table, involved, gate_grads * outer[0], mode)  # type: ignore[arg-type]
         self.alpha_steps += 1
-        new_grads = []
-        for i, (alpha, (involved, active)) in enumerate(zip(self.alphas, picks)):
-            self.active_counts[i][active] += 1
-            gate_grad = grads[i] if grads[i] is not None else torch.zeros(len(involved), device=self.device)
-            g = alpha_grad(alpha, involved, gate_grad, mode)  # type: ignore[arg-type]
-            if self.config.compensate:  # Eq. 4: scale by T / T_k
-                g = g * (self.alpha_steps / self.active_counts[i].clamp_min(1.0))
-            direct = grads[len(gates) + i] if len(grads) > len(gates) else None
-            new_grads.append(g if direct is None else g + direct)
-        flat = distributed.all_reduce_mean(torch.cat(new_grads))
-        if not self._finite_or_skip(flat, "alpha", "alpha gradient"):
+        self.active_counts[torch.arange(len(table)), involved[:, 0]] += 1
+        if self.config.compensate:  # Eq. 4: scale by T / T_k
+            grads = grads * (self.alpha_steps / self.active_counts.clamp_min(1.0))
+        new_grads = [row[: len(a)] + (outer[1 + i] if direct else 0.0) for i, (row, a) in enumerate(zip(grads, self.alphas))]
+        if not self._finite_or_skip(all(bool(torch.isfinite(g).all()) for g in new_grads), "alpha", "alpha gradient"):
             return None
-        before = [a.detach().clone() for a in self.alphas]
-        for alpha, g in zip(self.alphas, flat.split([len(a) for a in self.alphas])):
-            alpha.grad = g.clone()
+        for alpha, g in zip(self.alphas, new_grads):
+            alpha.grad = g.detach().clone()
         self.alpha_opt.step()
         self.alpha_opt.zero_grad(set_to_none=True)
         if mode == "two":
-            for alpha, old, (involved, _) in zip(self.alphas, before, picks):
-                if len(involved) > 1:
-                    rescale_involved(alpha, old, involved)
+            rescale_involved(self.alphas, table, involved)
         return float(loss.detach())
 
     def train(

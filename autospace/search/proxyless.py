@@ -58,7 +58,7 @@ def run(ctx: SearchContext, config: ProxylessConfig) -> SearchOutcome:
     torch.manual_seed(ctx.seed)
     net = Supernet(ctx.skeleton, ctx.space, ctx.data.num_classes).to(ctx.device)
     check_feasible(ctx.budget, net.costs, net.fixed_madds)
-    alphas = [torch.zeros(n, device=ctx.device, requires_grad=True) for n in ctx.space.sizes()]
+    alphas = [torch.zeros(n, requires_grad=True) for n in ctx.space.sizes()]
     sn_config = SupernetConfig(
         steps=config.adapt_every,
         batch_size=ctx.batch_size,

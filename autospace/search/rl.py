@@ -60,7 +60,7 @@ def run(ctx: SearchContext, config: RLConfig) -> SearchOutcome:
     torch.manual_seed(ctx.seed)
     net = Supernet(ctx.skeleton, ctx.space, ctx.data.num_classes).to(ctx.device)
     check_feasible(ctx.budget, net.costs, net.fixed_madds)
-    theta = [torch.zeros(n, device=ctx.device, requires_grad=True) for n in ctx.space.sizes()]
+    theta = [torch.zeros(n, requires_grad=True) for n in ctx.space.sizes()]
     total = config.warmup_steps + config.steps
     sn_config = SupernetConfig(steps=1, batch_size=ctx.batch_size, weight_lr=config.weight_lr, total_steps=total)
     gen = ctx.generator(1)

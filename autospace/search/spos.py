@@ -92,7 +92,7 @@ def run(ctx: SearchContext, config: SposConfig) -> SearchOutcome:
     torch.manual_seed(ctx.seed)
     net = Supernet(ctx.skeleton, ctx.space, ctx.data.num_classes).to(ctx.device)
     check_feasible(ctx.budget, net.costs, net.fixed_madds)
-    zeros = [torch.zeros(n, device=ctx.device) for n in ctx.space.sizes()]
+    zeros = [torch.zeros(n) for n in ctx.space.sizes()]
     sn_config = SupernetConfig(steps=1, batch_size=ctx.batch_size, weight_sampling="uniform",
                                weight_lr=config.weight_lr, total_steps=config.steps)
     trainer = SupernetTrainer(net.network, net.layers, zeros, sn_config, ctx.device, ctx.generator(1))
