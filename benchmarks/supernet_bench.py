@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -43,7 +44,7 @@ from autospace.evaluators.mixed_op import MixedPathLayer
 from autospace.evaluators.supernet_train import SupernetConfig, SupernetTrainer
 from autospace.evaluators.training import autocast
 from autospace.genome import Genome, get_space
-from autospace.nn import build_cell, build_network, cell_cost, get_skeleton
+from autospace.nn import build_cell, cell_cost, get_skeleton
 
 SIZES = (2, 4, 9)
 BATCH = 64
@@ -205,7 +206,7 @@ def main() -> int:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.worker:
-        replay = json.loads(open(args.replay).read()) if args.replay else None
+        replay = json.loads(Path(args.replay).read_text()) if args.replay else None
         print(json.dumps(worker(args.worker, args.n, torch.device(args.device), args.steps, replay)))
         return 0
     result = measure(args.device, args.steps, args.threads)

@@ -15,6 +15,7 @@ import statistics
 import time
 
 import torch
+from supernet_bench import BATCH, _cells, _sync
 from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
@@ -22,7 +23,6 @@ from autospace.evaluators.mixed_op import MixedPathLayer
 from autospace.evaluators.supernet_train import SupernetConfig, SupernetTrainer
 from autospace.evaluators.training import autocast
 from autospace.nn import build_cell, get_skeleton
-from supernet_bench import BATCH, _cells, _sync
 
 RUNTIME_CALLS = ("cudaLaunchKernel", "cudaMemcpyAsync", "cudaStreamSynchronize", "cudaDeviceSynchronize")
 

@@ -229,9 +229,9 @@ def test_cuda_steps_synchronise_at_most_once_or_twice() -> None:
 
 def test_trainer_rejects_device_or_misshapen_alphas() -> None:
     layer = MixedPathLayer([torch.nn.Linear(4, 4) for _ in range(3)])
-    make = lambda alphas: SupernetTrainer(  # noqa: E731
-        torch.nn.Sequential(layer), [layer], alphas, SupernetConfig(), torch.device("cpu"), torch.Generator()
-    )
+    def make(alphas: list[torch.Tensor]) -> SupernetTrainer:
+        return SupernetTrainer(torch.nn.Sequential(layer), [layer], alphas, SupernetConfig(), torch.device("cpu"), torch.Generator())
+
     with pytest.raises(EvaluatorError, match=r"alphas\[0\] must be a 1-D CPU tensor with one entry per path \(3\)"):
         make([torch.zeros(2, requires_grad=True)])
     with pytest.raises(EvaluatorError, match="2 alpha vectors for 1 mixed layers"):
