@@ -18,7 +18,9 @@ held before them; on CPU the growth of the process's peak RSS (``resource.getrus
 ``ru_maxrss``) from before the two warm-up steps, each configuration in a fresh subprocess
 (tracemalloc does not see torch's allocator). Before the baseline is taken, the weights of every
 path and their SGD momentum buffers exist (any supernet holds them); what is measured is what a
-training step adds: activations and gradients. Times exclude the two warm-up steps.
+training step adds: activations and gradients. Times exclude the warm-up: two steps, and on CUDA
+first one forward/backward and one no-grad forward through every path (a real run trains for
+thousands of steps, so the first use of each path's kernels is not part of its steady state).
 
     python benchmarks/supernet_bench.py [--json] [--device cpu|cuda] [--steps 3] [--threads 1]
 """
@@ -134,7 +136,9 @@ def worker(mode: str, n: int, device: torch.device, steps: int, replay: list[lis
                 layer.use_path(k)
 
     base = _peak(device)
-    for i in range(2):  # warm-up: a weight and an alpha step (lazy state, cuDNN/cuBLAS handles)
+    if device.type == "cuda":  # every path once: first-use costs (lazy kernel loading, cuDNN
+        _warm_every_path(net, layers, x, y)  # heuristics) are paid once per path in a real run
+    for i in range(2):  # warm-up: a weight and an alpha step (lazy state, optimiser buffers)
         choose(i % count)
         step(i)
     _sync(device)
@@ -152,6 +156,19 @@ def worker(mode: str, n: int, device: torch.device, steps: int, replay: list[lis
         if mode == "gated":
             paths.append([layer.active for layer in layers])
     return {"times": times, "mem": max(_peak(device) - base, 1e-3), "paths": paths}
+
+
+def _warm_every_path(net: nn.Module, layers: list[nn.Module], x: torch.Tensor, y: torch.Tensor) -> None:
+    """Forward and backward through path k of every layer, for every k (gradients discarded)."""
+    mixed = [layer for layer in layers if isinstance(layer, MixedPathLayer)]
+    for k in range(max((len(layer.paths) for layer in mixed), default=0)):
+        for layer in mixed:
+            layer.use_path(k % len(layer.paths))
+        with autocast(x.device):
+            nn.functional.cross_entropy(net(x), y).backward()
+        with torch.no_grad(), autocast(x.device):
+            net(x)
+    net.zero_grad(set_to_none=True)
 
 
 def _run(mode: str, n: int, device: str, steps: int, threads: int, replay: str | None = None) -> dict:

@@ -15,7 +15,7 @@ import statistics
 import time
 
 import torch
-from supernet_bench import BATCH, _cells, _sync
+from supernet_bench import BATCH, _cells, _sync, _warm_every_path
 from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
@@ -57,6 +57,7 @@ def main() -> int:
         "alpha": lambda: trainer.alpha_step((x, y)),
         "standalone": standalone,
     }
+    _warm_every_path(net, layers, x, y)
     for fn in steps.values():  # warm-up
         fn()
     walls: dict[str, list[float]] = {k: [] for k in steps}
