@@ -12,6 +12,7 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
+from autospace.errors import EvaluatorError
 from autospace.evaluators import Candidate, SupernetConfig, SupernetEvaluator
 from autospace.genome import get_space
 
@@ -22,7 +23,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _worker(rank: int, world: int, port: int, out: str) -> None:
+def _worker(rank: int, world: int, port: int, out: str, mismatch: bool = False) -> None:
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world))
     torch.set_num_threads(1)
     dist.init_process_group("gloo", rank=rank, world_size=world)
@@ -32,6 +33,13 @@ def _worker(rank: int, world: int, port: int, out: str) -> None:
         cells = [[space.sample(rng) for _ in range(3)] for _ in range(4)]
         batch = [Candidate(layer, cells[layer][k], float(k)) for layer in range(4) for k in range(3)]
         ev = SupernetEvaluator("tiny", "digits", device="cpu", config=SupernetConfig(steps=6, batch_size=32))
+        if mismatch:  # rank 1 got another seed: other fitness values
+            batch = [Candidate(c.layer, c.genome, c.fitness + rank) for c in batch]
+            try:
+                ev.score(batch)
+            except EvaluatorError as err:
+                Path(out, f"rank{rank}.err").write_text(str(err))
+            return
         scores = [ev.score(batch), ev.score(batch)]
         torch.save({"scores": torch.tensor(scores), "bank": ev.bank.state_dict(), "world": ev.describe()["world_size"]}, Path(out) / f"rank{rank}.pt")
     finally:
@@ -49,3 +57,10 @@ def test_two_gloo_ranks_stay_identical(tmp_path: Path) -> None:
     assert r0["bank"]["tensors"].keys() == r1["bank"]["tensors"].keys()
     for key, tensor in r0["bank"]["tensors"].items():
         assert torch.equal(tensor, r1["bank"]["tensors"][key]), key
+
+
+@pytest.mark.slow
+def test_ranks_with_different_candidates_fail_alike(tmp_path: Path) -> None:
+    mp.spawn(_worker, args=(2, _free_port(), str(tmp_path), True), nprocs=2, join=True)
+    for rank in (0, 1):
+        assert "ranks disagree" in (tmp_path / f"rank{rank}.err").read_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import torch
@@ -51,6 +52,17 @@ def all_finite(value: torch.Tensor) -> bool:
     if size > 1:
         dist.all_reduce(flag, op=dist.ReduceOp.MIN)
     return bool(flag.item() > 0)
+
+
+def same_on_all_ranks(text: str, device: torch.device) -> bool:
+    """True when ``text`` is identical on every rank (compared by a 56-bit digest)."""
+    _, size = world()
+    if size <= 1:
+        return True
+    digest = int.from_bytes(hashlib.sha256(text.encode()).digest()[:7], "big")
+    bounds = torch.tensor([digest, -digest], dtype=torch.int64, device=device)
+    dist.all_reduce(bounds, op=dist.ReduceOp.MIN)  # [min, -max]
+    return int(bounds[0]) == digest == -int(bounds[1])
 
 
 def wrap(model: nn.Module, device: torch.device) -> nn.Module:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any
 
 import torch
@@ -37,6 +38,9 @@ from autospace.evaluators.training import batch_stream, resolve_device
 from autospace.evaluators.weight_bank import WeightBank, named_tensors, path_key
 from autospace.genome import CellSpace
 from autospace.nn import Skeleton, build_cell, cell_cost, fixed_cost, skeleton_for
+
+
+COMPILE_LIMIT = 256  # compiled variants of Cell.forward kept (dynamo's accumulated limit)
 
 
 def initial_alphas(fitness: Sequence[float | None]) -> list[float]:
@@ -68,7 +72,11 @@ class SupernetEvaluator(Evaluator):
         data_root: the dataset directory (when the dataset needs one).
         device: ``"cpu"``, ``"cuda"`` or ``"auto"``.
         seed: seeds data order and gate sampling (round ``r`` uses ``seed`` and ``r``).
-        compile: wrap each path in ``torch.compile``.
+        compile: wrap each path in ``torch.compile``. Dynamo caches compiled code per code object
+            (every cell shares ``Cell.forward``) and by default recompiles it 8 times at most, so
+            training raises that limit to `COMPILE_LIMIT` while it runs; each distinct cell
+            structure compiles once per grad mode and is reused by later rounds. It pays off when
+            rounds are long next to the compile time (seconds per new cell on a GPU).
         threads: CPU threads for torch (``torch.set_num_threads``; 0 leaves the setting alone).
             Small CPU supernets run fastest on 1 thread, several times faster on a busy machine.
         config: training hyper-parameters (`SupernetConfig`).
@@ -156,6 +164,7 @@ class SupernetEvaluator(Evaluator):
     def evaluate(self, batch: Sequence[Candidate]) -> list[float]:
         """Train a supernet of ``batch`` (all layers) for one round; the final alpha per candidate."""
         groups = self._group(batch)
+        self._check_ranks_agree(batch)
         net, layers, named = self._build(batch, groups)
         alphas = [
             torch.tensor(initial_alphas([batch[i].fitness for i in idx]), requires_grad=True)
@@ -171,7 +180,9 @@ class SupernetEvaluator(Evaluator):
         stream_seed = self.seed * 1_000_003 + self.round
         train = batch_stream(self.data.train, self.config.batch_size, torch.Generator().manual_seed(stream_seed), rank, size)
         val = batch_stream(self.data.val, self.config.batch_size, torch.Generator().manual_seed(stream_seed + 1), rank, size)
-        stats = trainer.train(train, val, start_step=self.global_step)
+        limits = torch._dynamo.config.patch(recompile_limit=COMPILE_LIMIT) if self.compile else nullcontext()
+        with limits:
+            stats = trainer.train(train, val, start_step=self.global_step)
         self.bank.store(named, trainer.weight_opt)
         self.round += 1
         self.global_step += self.config.steps
@@ -181,6 +192,19 @@ class SupernetEvaluator(Evaluator):
             for i, a in zip(idx, alpha.detach().cpu().tolist()):
                 scores[i] = a
         return scores
+
+    def _check_ranks_agree(self, batch: Sequence[Candidate]) -> None:
+        """Under torchrun every rank must train the same supernet: same settings, same round,
+        same candidates (ranks launched with different configs or seeds would otherwise hang or
+        silently average unrelated gradients)."""
+        settings = {k: v for k, v in self.describe().items() if k not in ("device", "threads")}
+        cands = [(c.layer, c.genome.to_json(), c.fitness) for c in batch]
+        text = repr((settings, self.round, cands))
+        if not distributed.same_on_all_ranks(text, self.device):
+            raise EvaluatorError(
+                f"round {self.round}: the ranks disagree on the evaluator settings or the candidates; "
+                "launch every torchrun rank with the same config and seed"
+            )
 
     @staticmethod
     def _summary(stats: RoundStats) -> dict[str, float]:
