@@ -39,7 +39,6 @@ from autospace.evaluators.weight_bank import WeightBank, named_tensors, path_key
 from autospace.genome import CellSpace
 from autospace.nn import Skeleton, build_cell, cell_cost, fixed_cost, skeleton_for
 
-
 COMPILE_LIMIT = 256  # compiled variants of Cell.forward kept (dynamo's accumulated limit)
 
 
