@@ -9,5 +9,5 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 PY="${PYTHON:-python3}"
 "$PY" -c "import torch; assert torch.cuda.is_available(), 'no CUDA device'; print(torch.__version__, torch.cuda.get_device_name())"
 "$PY" -m pytest -q -s -p no:cacheprovider -m cuda tests/
-"$PY" benchmarks/supernet_bench.py --device cuda --steps 10
+"$PY" benchmarks/supernet_bench.py --device cuda --steps 40
 (cd benchmarks && "$PY" supernet_profile.py --device cuda --n 4 --steps 5 --top 12)

@@ -81,7 +81,9 @@ def test_train_errors_are_one_line_exit_2(tmp_path: Path, arch_file: Path, capsy
     assert "expects (1, 28, 28)" in capsys.readouterr().err
     assert main(["train", "--arch", str(arch_file), "--out", str(tmp_path / "o4"), "--epochs", "0", *ARGS]) == 2
     assert "train.epochs=0" in capsys.readouterr().err
-    assert not any((tmp_path / f"o{i}").exists() for i in range(1, 5))
+    assert main(["train", "--arch", str(arch_file), "--out", str(tmp_path / "o5"), "--threads", "0", *ARGS]) == 2
+    assert "--threads must be >= 1, got 0" in capsys.readouterr().err
+    assert not any((tmp_path / f"o{i}").exists() for i in range(1, 6))
 
 
 @pytest.mark.skipif(importlib.util.find_spec("onnx") is not None, reason="onnx is installed")

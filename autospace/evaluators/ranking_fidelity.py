@@ -19,7 +19,7 @@ from torch import nn
 from autospace import atomic
 from autospace.data import DataSplit, load_digits
 from autospace.evaluators.mixed_op import MixedPathLayer
-from autospace.evaluators.supernet_train import SupernetConfig, SupernetTrainer
+from autospace.evaluators.supernet_train import WEIGHT_SAMPLING, SupernetConfig, SupernetTrainer
 from autospace.evaluators.training import TrainRecipe, accuracy, batch_stream, train_standalone
 
 PAPER_INITS: tuple[tuple[float, float, float], ...] = (
@@ -161,9 +161,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--weight-sampling", choices=WEIGHT_SAMPLING, default="uniform",
+                        help="path of a weight step: uniform (default) or from softmax(alpha)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    result = ranking_fidelity(epochs=args.epochs, device=args.device, seed=args.seed)
+    config = SupernetConfig(batch_size=64, alpha_lr=0.05, weight_sampling=args.weight_sampling)
+    result = ranking_fidelity(epochs=args.epochs, config=config, device=args.device, seed=args.seed)
     write_json(result, args.out)
     print(json.dumps({"ground_truth": result["ground_truth"], "epochs_to_correct": [r["epochs_to_correct"] for r in result["runs"]]}))
     return 0
