@@ -254,7 +254,7 @@ def run(plan: Plan, log=print) -> dict[str, Any]:
         groups[key.replace(f"T3 {big:.0f}", "T2")] = groups[key]
     ratios = [c["round_ratio"] for c in conv.values()]
     secs = [c["seconds_ratio"] for c in conv.values()]
-    spread = lambda xs: (statistics.fmean(xs), statistics.stdev(xs) if len(xs) > 1 else 0.0)  # noqa: E731
+    spread = lambda xs: (statistics.fmean(xs), statistics.stdev(xs) if len(xs) > 1 else 0.0)
     return {"plan": asdict(plan), "groups": groups, "seconds": time.perf_counter() - start,
             "convergence": {"per_seed": conv, "round_ratio": spread(ratios), "seconds_ratio": spread(secs)}}
 

@@ -59,7 +59,7 @@ def test_real_shared_mnist_split_8000_2000() -> None:
 
 @pytest.mark.parametrize("gz", [True, False])
 def test_synthetic_idx_roundtrip(tmp_path: Path, gz: bool) -> None:
-    images, labels = _synthetic_mnist(tmp_path, gz=gz)
+    images, _ = _synthetic_mnist(tmp_path, gz=gz)
     data = load_mnist(tmp_path, val_fraction=0.2, seed=0)
     assert (len(data.train), len(data.val)) == (40, 10)
     name = "t10k-images-idx3-ubyte" + (".gz" if gz else "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -38,7 +40,7 @@ def test_mobilenet_v2_layers_follow_torchvision_table() -> None:
     assert [l.c_out for l in layers] == [16, 24, 24, 32, 32, 32, 64, 64, 64, 64, 96, 96, 96, 160, 160, 160, 320]
     assert [l.stride for l in layers] == [1, 2, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1]
     assert [l.hw for l in layers][-1] == 7 and layers[-1].hw_out == 7
-    assert all(a.c_out == b.c_in and a.hw_out == b.hw for a, b in zip(layers, layers[1:]))
+    assert all(a.c_out == b.c_in and a.hw_out == b.hw for a, b in itertools.pairwise(layers))
 
 
 def test_proxyless_layers() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 from pathlib import Path
 
@@ -106,4 +107,4 @@ def test_learning_rate_warms_up_then_decays_to_zero() -> None:
     config = TrainConfig(epochs=4, lr=0.1, warmup_epochs=1)
     lrs = [lr_at(step, 10, config) for step in range(40)]
     assert lrs[0] == pytest.approx(0.01) and lrs[9] == pytest.approx(0.1)
-    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:])) and lrs[-1] < 0.002
+    assert all(a >= b for a, b in itertools.pairwise(lrs[10:])) and lrs[-1] < 0.002

@@ -52,7 +52,7 @@ def split_indices(n: int, val_fraction: float, seed: int) -> tuple[torch.Tensor,
     """A seeded random partition of ``range(n)`` into train and validation indices."""
     if not 0.0 < val_fraction < 1.0:
         raise DataError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
-    n_val = int(round(n * val_fraction))
+    n_val = round(n * val_fraction)
     if n_val < 1 or n_val >= n:
         raise DataError(f"val_fraction={val_fraction!r} leaves an empty split of {n} examples")
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))

@@ -30,7 +30,7 @@ class Genome:
     genomes computing the same function share `key`.
     """
 
-    __slots__ = ("space", "ops", "ratio", "_hash", "_key")
+    __slots__ = ("_hash", "_key", "ops", "ratio", "space")
 
     space: CellSpace
     ops: tuple[str, ...]

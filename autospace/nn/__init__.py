@@ -39,7 +39,6 @@ __all__ = [
     "fixed_cost",
     "get_op",
     "get_skeleton",
-    "skeleton_for",
     "layer_cost",
     "layer_costs",
     "list_ops",
@@ -50,4 +49,5 @@ __all__ = [
     "network_cost",
     "register_op",
     "register_skeleton",
+    "skeleton_for",
 ]
