@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 
 import torch
@@ -45,12 +46,13 @@ def all_reduce_mean(tensor: torch.Tensor) -> torch.Tensor:
     return tensor
 
 
-def all_finite(value: torch.Tensor) -> bool:
-    """True when ``value`` is finite on every rank (one device synchronisation)."""
-    flag = torch.isfinite(value).all().float().reshape(1)
+def finite_on_all_ranks(value: float, device: torch.device) -> bool:
+    """True when the host number ``value`` is finite on every rank."""
     _, size = world()
-    if size > 1:
-        dist.all_reduce(flag, op=dist.ReduceOp.MIN)
+    if size <= 1:
+        return math.isfinite(value)
+    flag = torch.tensor([float(math.isfinite(value))], device=device)
+    dist.all_reduce(flag, op=dist.ReduceOp.MIN)
     return bool(flag.item() > 0)
 
 

@@ -91,7 +91,8 @@ class SupernetTrainer:
     The ``alphas`` are 1-D CPU leaf tensors (a few numbers per layer): gate sampling, the alpha
     gradients (Eq. 3-4), the MAdds term (Eq. 6) and Adam all run on the CPU, so an alpha step
     costs the device its forward/backward plus one transfer of the gate gradients, and a weight
-    step exactly one synchronisation (the finiteness check of its loss, after backward).
+    step one wait for its loss value (checked for NaN/inf before the optimiser step); under
+    ``torchrun`` the ranks also agree on that check (one all-reduce).
     ``costs[l][k]`` is the MAdds of path ``k`` of layer ``l`` (for Eq. 6); ``fixed_madds`` those of
     the rest of the network. The gate ``generator`` (CPU) must be seeded alike on every rank.
     """
@@ -189,20 +190,21 @@ class SupernetTrainer:
         with autocast(self.device):
             loss = nn.functional.cross_entropy(self.net(x), y)
         self.weight_opt.zero_grad(set_to_none=True)
-        loss.backward()  # queued before the finiteness check, so that check waits once, at the end
-        if not self._finite_or_skip(distributed.all_finite(loss.detach()), "weight", "training loss"):
+        loss.backward()
+        value = float(loss.detach())  # the step's one wait on the device, after backward is queued
+        if not self._finite_or_skip(distributed.finite_on_all_ranks(value, self.device), "weight", "training loss"):
             self.weight_opt.zero_grad(set_to_none=True)
             return None
         if self.config.grad_clip is not None:
             params = [p for g in self.weight_opt.param_groups for p in g["params"] if p.grad is not None]
-            norm = nn.utils.clip_grad_norm_(params, self.config.grad_clip)
-            if not self._finite_or_skip(distributed.all_finite(norm), "weight", "weight gradient"):
+            norm = float(nn.utils.clip_grad_norm_(params, self.config.grad_clip))
+            if not self._finite_or_skip(distributed.finite_on_all_ranks(norm, self.device), "weight", "weight gradient"):
                 self.weight_opt.zero_grad(set_to_none=True)
                 return None
         for group in self.weight_opt.param_groups:
             group["lr"] = lr
         self.weight_opt.step()
-        return float(loss.detach())
+        return value
 
     def _gate_gradients(self, batch: Batch) -> torch.Tensor:
         """Validation CE and ``dL/dg`` of every gate, averaged over ranks, as one CPU vector."""
