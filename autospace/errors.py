@@ -15,6 +15,10 @@ class ConfigError(AutospaceError, ValueError):
     """An invalid configuration key or value."""
 
 
+class UnknownNameError(ConfigError):
+    """A name (space, skeleton, evaluator, strategy, algorithm...) that no registry knows."""
+
+
 class EvaluatorError(AutospaceError):
     """An evaluator could not score what it was given."""
 

@@ -40,10 +40,10 @@ from scipy.stats import kendalltau
 from autospace.atomic import write_json
 from autospace.data import DataSplit, get_dataset
 from autospace.evaluators import Candidate, LowFidelityEvaluator, MixedEvaluator, SupernetConfig, SupernetEvaluator
-from autospace.evaluators.training import TrainRecipe, accuracy, train_standalone
 from autospace.evaluators.zero_cost import PROXIES, ZeroCostEvaluator
 from autospace.genome import Genome, get_space
 from autospace.nn import Skeleton, build_network, cell_cost, get_skeleton
+from autospace.train.loop import TrainRecipe, accuracy, train_standalone
 
 RECIPE = TrainRecipe(epochs=2, batch_size=128, lr=0.1, momentum=0.9, weight_decay=5e-4, seed=0)
 # A quarter of RECIPE's example-passes: the best of the recipes tried at that budget on two cell

@@ -42,11 +42,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from autospace.evaluators.mixed_op import MixedPathLayer
-from autospace.evaluators.supernet_train import SupernetConfig, SupernetTrainer
-from autospace.evaluators.training import autocast
 from autospace.genome import Genome, get_space
 from autospace.nn import build_cell, cell_cost, get_skeleton
+from autospace.supernet.mixed_layer import MixedPathLayer
+from autospace.supernet.trainer import SupernetConfig, SupernetTrainer
+from autospace.train.device import autocast
 
 SIZES = (2, 4, 9)
 BATCH = 64

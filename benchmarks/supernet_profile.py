@@ -19,10 +19,10 @@ from supernet_bench import BATCH, _cells, _sync, _warm_every_path
 from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
-from autospace.evaluators.mixed_op import MixedPathLayer
-from autospace.evaluators.supernet_train import SupernetConfig, SupernetTrainer
-from autospace.evaluators.training import autocast
 from autospace.nn import build_cell, get_skeleton
+from autospace.supernet.mixed_layer import MixedPathLayer
+from autospace.supernet.trainer import SupernetConfig, SupernetTrainer
+from autospace.train.device import autocast
 
 RUNTIME_CALLS = ("cudaLaunchKernel", "cudaMemcpyAsync", "cudaStreamSynchronize", "cudaDeviceSynchronize")
 

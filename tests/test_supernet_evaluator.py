@@ -14,10 +14,10 @@ from torch.utils.data import TensorDataset
 from autospace.data import DataSplit, load_digits
 from autospace.errors import ConfigError, EvaluatorError
 from autospace.evaluators import Candidate, SupernetConfig, SupernetEvaluator, make_evaluator, resolve_evaluator_config
-from autospace.evaluators.mixed_op import MixedPathLayer
 from autospace.evaluators.supernet import initial_alphas
-from autospace.evaluators.supernet_train import SupernetTrainer
 from autospace.genome import get_space
+from autospace.supernet.mixed_layer import MixedPathLayer
+from autospace.supernet.trainer import SupernetTrainer
 
 SPACE = get_space("autospace")
 DIGITS = load_digits()
@@ -181,8 +181,8 @@ def test_cuda_compiled_paths_match_eager_shapes() -> None:
 
 
 def test_weight_bank_keys_and_tying_within_a_supernet() -> None:
-    from autospace.evaluators.weight_bank import path_key
     from autospace.genome import Genome
+    from autospace.supernet.weight_bank import path_key
 
     a = Genome(SPACE, {(1, 2): "conv3x3", (2, 4): "conv1x1"}, 2)
     b = Genome(SPACE, {(1, 2): "conv3x3", (2, 4): "dwconv3x3"}, 2)

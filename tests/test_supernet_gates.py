@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from autospace.evaluators.gates import alpha_grads, pad_alphas, rescale_involved, sample_gates
-from autospace.evaluators.mixed_op import MixedPathLayer
+from autospace.supernet.gates import alpha_grads, pad_alphas, rescale_involved, sample_gates
+from autospace.supernet.mixed_layer import MixedPathLayer
 
 
 def test_sampling_follows_softmax_and_pairs_are_distinct() -> None:

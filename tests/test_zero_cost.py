@@ -18,9 +18,9 @@ from autospace.evaluators import (
     resolve_evaluator_config,
 )
 from autospace.evaluators.mixed import rank_normalise
-from autospace.evaluators.training import TrainRecipe
 from autospace.evaluators.zero_cost import FLOOR, PROXIES
 from autospace.genome import Genome, get_space
+from autospace.train.loop import TrainRecipe
 
 SPACE = get_space("autospace")
 DIGITS = load_digits()

@@ -31,7 +31,7 @@ __all__ = [
 # without importing torch
 _LAZY = {
     "SupernetEvaluator": "autospace.evaluators.supernet",
-    "SupernetConfig": "autospace.evaluators.supernet_train",
+    "SupernetConfig": "autospace.supernet.trainer",
     "LowFidelityEvaluator": "autospace.evaluators.low_fidelity",
     "MixedEvaluator": "autospace.evaluators.mixed",
     "ZeroCostEvaluator": "autospace.evaluators.zero_cost",

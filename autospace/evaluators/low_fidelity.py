@@ -13,9 +13,10 @@ from autospace.errors import EvaluatorError
 from autospace.evaluators.base import Candidate, Evaluator
 from autospace.evaluators.registry import register_evaluator
 from autospace.evaluators.standalone import StandaloneBuilder, check_layers
-from autospace.evaluators.training import TrainRecipe, accuracy, resolve_device, train_standalone
 from autospace.genome import CellSpace, Genome
 from autospace.nn import Skeleton
+from autospace.train.device import resolve_device
+from autospace.train.loop import TrainRecipe, accuracy, train_standalone
 
 
 def _subset(dataset: TensorDataset | Any, size: int | None, seed: int) -> Any:

@@ -19,9 +19,9 @@ from autospace.evaluators.base import Candidate, Evaluator
 from autospace.evaluators.low_fidelity import LowFidelityEvaluator
 from autospace.evaluators.registry import register_evaluator
 from autospace.evaluators.standalone import check_layers
-from autospace.evaluators.training import TrainRecipe
 from autospace.evaluators.zero_cost import ZeroCostEvaluator
 from autospace.genome import CellSpace
+from autospace.train.loop import TrainRecipe
 
 
 def rank_normalise(scores: Sequence[float]) -> np.ndarray:

@@ -18,9 +18,10 @@ from torch import nn
 
 from autospace import atomic
 from autospace.data import DataSplit, load_digits
-from autospace.evaluators.mixed_op import MixedPathLayer
-from autospace.evaluators.supernet_train import WEIGHT_SAMPLING, SupernetConfig, SupernetTrainer
-from autospace.evaluators.training import TrainRecipe, accuracy, batch_stream, train_standalone
+from autospace.data.batches import batch_stream
+from autospace.supernet.mixed_layer import MixedPathLayer
+from autospace.supernet.trainer import WEIGHT_SAMPLING, SupernetConfig, SupernetTrainer
+from autospace.train.loop import TrainRecipe, accuracy, train_standalone
 
 PAPER_INITS: tuple[tuple[float, float, float], ...] = (
     (-0.296, 2.670, -0.141),

@@ -10,7 +10,7 @@ fitness is itself a momentum average of earlier alphas (Eq. 5), so it lives on t
 A cell without fitness yet starts at the mean fitness of the known cells of its layer (0.0 if
 none), i.e. neutral among them.
 
-Weights persist across rebuilds in a `WeightBank` (see `autospace.evaluators.weight_bank`):
+Weights persist across rebuilds in a `WeightBank` (see `autospace.supernet.weight_bank`):
 tensors with the same key are tied inside one supernet and inherited by the next one.
 Under ``torchrun`` (``WORLD_SIZE > 1``) the supernet is trained with DistributedDataParallel
 (gloo on CPU, nccl on CUDA): every rank samples the same gates, takes its share of each batch,
@@ -28,16 +28,17 @@ import torch
 from torch import nn
 
 from autospace.data import DataSplit, get_dataset
+from autospace.data.batches import batch_stream
 from autospace.errors import EvaluatorError
-from autospace.evaluators import distributed
 from autospace.evaluators.base import Candidate, Evaluator
-from autospace.evaluators.mixed_op import MixedPathLayer
 from autospace.evaluators.registry import register_evaluator
-from autospace.evaluators.supernet_train import RoundStats, SupernetConfig, SupernetTrainer
-from autospace.evaluators.training import batch_stream, resolve_device
-from autospace.evaluators.weight_bank import WeightBank, named_tensors, path_key
 from autospace.genome import CellSpace
 from autospace.nn import Skeleton, build_cell, cell_cost, fixed_cost, skeleton_for
+from autospace.supernet import distributed
+from autospace.supernet.mixed_layer import MixedPathLayer
+from autospace.supernet.trainer import RoundStats, SupernetConfig, SupernetTrainer
+from autospace.supernet.weight_bank import WeightBank, named_tensors, path_key
+from autospace.train.device import resolve_device
 
 COMPILE_LIMIT = 256  # compiled variants of Cell.forward kept (dynamo's accumulated limit)
 

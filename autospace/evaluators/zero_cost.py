@@ -25,11 +25,11 @@ import torch
 from torch import nn
 
 from autospace.data import DataSplit
+from autospace.data.batches import epoch_batches
 from autospace.errors import EvaluatorError
 from autospace.evaluators.base import Candidate, Evaluator
 from autospace.evaluators.registry import register_evaluator
 from autospace.evaluators.standalone import StandaloneBuilder, check_layers
-from autospace.evaluators.training import epoch_batches
 from autospace.genome import CellSpace, Genome
 from autospace.nn import Skeleton
 

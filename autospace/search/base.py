@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from autospace.data import DataSplit
-from autospace.evaluators.training import Batch, batch_stream
+from autospace.data.batches import Batch, batch_stream
 from autospace.genome import Genome
 from autospace.nn import Skeleton
 from autospace.search.budget import Budget

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from autospace.data.batches import Batch, batch_stream
 from autospace.errors import ConfigError
-from autospace.evaluators.training import Batch, batch_stream
 from autospace.evolve import Engine, EvolveConfig
 from autospace.genome import Genome, get_space
 from autospace.nn import build_network, fixed_cost, layer_cost, network_cost
@@ -36,7 +36,7 @@ from autospace.search.budget import project
 from autospace.search.config import positive
 from autospace.search.rl import reward
 from autospace.search.space import skip_allowed, zero_genome
-from autospace.search.supernet import batch_accuracy
+from autospace.train.loop import batch_accuracy
 
 NAME = "ea"
 

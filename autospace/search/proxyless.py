@@ -4,7 +4,7 @@ Binary gates over ``softmax(alpha_l)`` per layer (the zero/skip choice is one of
 where the layer allows it). Weights: SGD on training batches through one sampled path; alphas:
 Adam on validation batches through the gates (two-path estimate), with the MAdds-aware loss of
 Eq. 6 (additive form ``CE + lambda * E[MAdds] / B``) — both from
-`autospace.evaluators.supernet_train.SupernetTrainer`. ``warmup_steps`` weight-only steps with
+`autospace.supernet.trainer.SupernetTrainer`. ``warmup_steps`` weight-only steps with
 uniform paths come first (ProxylessNAS warms its weights up before the alphas move).
 
 Steering to the budget: every ``adapt_every`` steps ``lambda`` is multiplied by
@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import torch
 
 from autospace.errors import ConfigError
-from autospace.evaluators.supernet_train import SupernetConfig, SupernetTrainer
 from autospace.search.base import SearchContext, SearchOutcome
 from autospace.search.budget import check_feasible, project
 from autospace.search.config import positive
-from autospace.search.supernet import Supernet
+from autospace.supernet.builder import Supernet
+from autospace.supernet.trainer import SupernetConfig, SupernetTrainer
 
 NAME = "proxyless-g"
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import torch
 
 from autospace.errors import ConfigError
-from autospace.evaluators.supernet_train import SupernetConfig, SupernetTrainer
 from autospace.search.base import SearchContext, SearchOutcome
 from autospace.search.budget import check_feasible, project
 from autospace.search.config import positive
-from autospace.search.supernet import Supernet
+from autospace.supernet.builder import Supernet
+from autospace.supernet.trainer import SupernetConfig, SupernetTrainer
 
 NAME = "rl"
 

@@ -16,7 +16,6 @@ from typing import Any
 import torch
 
 from autospace.errors import ConfigError
-from autospace.evaluators.training import resolve_device
 from autospace.nn import get_skeleton, skeleton_for
 from autospace.search import ea, proxyless, rl, spos
 from autospace.search.architecture import Architecture
@@ -25,6 +24,7 @@ from autospace.search.budget import Budget
 from autospace.search.config import SearchSettings, as_dict, parse_section
 from autospace.search.data import DataConfig, load_data
 from autospace.search.space import MANUAL, OPEN, LayerSpace, learned_skeleton_name, resolve_space
+from autospace.train.device import resolve_device
 
 DEFAULT_SKELETON = "tiny"
 

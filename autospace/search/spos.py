@@ -23,11 +23,12 @@ import numpy as np
 import torch
 
 from autospace.errors import ConfigError
-from autospace.evaluators.supernet_train import SupernetConfig, SupernetTrainer
 from autospace.search.base import SearchContext, SearchOutcome
 from autospace.search.budget import Budget, check_feasible, project
 from autospace.search.config import positive
-from autospace.search.supernet import Supernet, batch_accuracy, recalibrate_bn
+from autospace.supernet.builder import Supernet
+from autospace.supernet.trainer import SupernetConfig, SupernetTrainer
+from autospace.train.loop import batch_accuracy, recalibrate_bn
 
 NAME = "spos"
 SELECTIONS = ("evolution", "random")

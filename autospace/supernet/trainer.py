@@ -11,11 +11,12 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
+from autospace.data.batches import Batch
 from autospace.errors import EvaluatorError
-from autospace.evaluators import distributed
-from autospace.evaluators.gates import GATE_MODES, alpha_grads, pad_alphas, rescale_involved, sample_gates
-from autospace.evaluators.mixed_op import MixedPathLayer
-from autospace.evaluators.training import Batch, autocast
+from autospace.supernet import distributed
+from autospace.supernet.gates import GATE_MODES, alpha_grads, pad_alphas, rescale_involved, sample_gates
+from autospace.supernet.mixed_layer import MixedPathLayer
+from autospace.train.device import autocast
 
 MADDS_LOSSES = ("none", "additive", "multiplicative")
 LR_SCHEDULES = ("cosine", "constant")

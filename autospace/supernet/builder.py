@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-from torch import nn
 
-from autospace.evaluators.mixed_op import MixedPathLayer
 from autospace.nn import Network, Skeleton, build_cell, fixed_cost
 from autospace.search.space import LayerSpace
+from autospace.supernet.mixed_layer import MixedPathLayer
 
 
 class Supernet:
@@ -42,32 +41,3 @@ class Supernet:
     def to(self, device: torch.device) -> Supernet:
         self.network.to(device)
         return self
-
-
-@torch.no_grad()
-def recalibrate_bn(model: nn.Module, batches: Sequence[tuple[torch.Tensor, torch.Tensor]], device: torch.device) -> None:
-    """Reset BatchNorm running statistics and re-estimate them (cumulative average) on ``batches``
-    through the current path (SPOS: shared BN statistics do not fit any single path)."""
-    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    saved = [m.momentum for m in norms]
-    for m in norms:
-        m.reset_running_stats()
-        m.momentum = None
-    model.train()
-    for x, _ in batches:
-        model(x.to(device))
-    for m, momentum in zip(norms, saved):
-        m.momentum = momentum
-
-
-@torch.no_grad()
-def batch_accuracy(model: nn.Module, batches: Sequence[tuple[torch.Tensor, torch.Tensor]], device: torch.device) -> float:
-    """Top-1 accuracy of ``model`` over ``batches`` in eval mode."""
-    model.eval()
-    correct = total = 0
-    for x, y in batches:
-        pred = model(x.to(device)).argmax(1)
-        correct += int((pred == y.to(device)).sum())
-        total += len(y)
-    model.train()
-    return correct / max(total, 1)

@@ -1,61 +1,17 @@
-"""Shared train / evaluation loops: devices, seeded batch streams, standalone training, accuracy."""
+"""Standalone training and evaluation loops: a fixed recipe, top-1 accuracy, BatchNorm recalibration."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
+from autospace.data.batches import epoch_batches
 from autospace.errors import EvaluatorError
-
-Batch = tuple[torch.Tensor, torch.Tensor]
-
-
-def resolve_device(device: str | torch.device) -> torch.device:
-    """``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` (CUDA when available) as a torch device."""
-    if isinstance(device, torch.device):
-        return device
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if not isinstance(device, str) or device.split(":")[0] not in ("cpu", "cuda"):
-        raise EvaluatorError(f"device must be 'cpu', 'cuda' or 'auto', got {device!r}")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise EvaluatorError(f"device={device!r} but CUDA is not available")
-    return torch.device(device)
-
-
-def autocast(device: torch.device) -> torch.autocast:
-    """bf16 autocast on CUDA; a disabled context on CPU."""
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
-
-
-def epoch_batches(
-    dataset: Dataset, batch_size: int, generator: torch.Generator, rank: int = 0, world: int = 1
-) -> Iterator[Batch]:
-    """One shuffled pass (full batches only). With ``world > 1`` every rank takes its own slice of
-    each global batch (``batch_size`` is the global size), as a DistributedSampler would."""
-    n = len(dataset)  # type: ignore[arg-type]
-    if batch_size < world or batch_size > n:
-        raise EvaluatorError(f"batch_size={batch_size} must be in [{world}, {n}] (world size, dataset size)")
-    perm = torch.randperm(n, generator=generator)
-    for start in range(0, n - batch_size + 1, batch_size):
-        idx = perm[start : start + batch_size][rank::world]
-        if isinstance(dataset, TensorDataset):
-            x, y = dataset.tensors
-            yield x[idx], y[idx]
-        else:
-            yield next(iter(DataLoader(torch.utils.data.Subset(dataset, idx.tolist()), batch_size=len(idx))))
-
-
-def batch_stream(
-    dataset: Dataset, batch_size: int, generator: torch.Generator, rank: int = 0, world: int = 1
-) -> Iterator[Batch]:
-    """Endless shuffled batches, epoch after epoch."""
-    while True:
-        yield from epoch_batches(dataset, batch_size, generator, rank, world)
+from autospace.train.device import autocast
 
 
 @dataclass(frozen=True)
@@ -120,6 +76,35 @@ def accuracy(model: nn.Module, dataset: Dataset, device: torch.device, batch_siz
         with autocast(device):
             pred = model(x).argmax(1)
         correct += int((pred == y).sum())
+        total += len(y)
+    model.train()
+    return correct / max(total, 1)
+
+
+@torch.no_grad()
+def recalibrate_bn(model: nn.Module, batches: Sequence[tuple[torch.Tensor, torch.Tensor]], device: torch.device) -> None:
+    """Reset BatchNorm running statistics and re-estimate them (cumulative average) on ``batches``
+    through the current path (SPOS: shared BN statistics do not fit any single path)."""
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    saved = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None
+    model.train()
+    for x, _ in batches:
+        model(x.to(device))
+    for m, momentum in zip(norms, saved):
+        m.momentum = momentum
+
+
+@torch.no_grad()
+def batch_accuracy(model: nn.Module, batches: Sequence[tuple[torch.Tensor, torch.Tensor]], device: torch.device) -> float:
+    """Top-1 accuracy of ``model`` over ``batches`` in eval mode."""
+    model.eval()
+    correct = total = 0
+    for x, y in batches:
+        pred = model(x.to(device)).argmax(1)
+        correct += int((pred == y.to(device)).sum())
         total += len(y)
     model.train()
     return correct / max(total, 1)

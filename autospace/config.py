@@ -1,0 +1,103 @@
+"""One typed config layer: every TOML section of every command is parsed into a frozen dataclass here.
+
+A section's keys are the dataclass's fields. Unknown keys, wrongly typed values (checked by
+pydantic in strict mode: ``1`` is a valid float, ``true`` is not an int, ``"1"`` is not a number)
+and values the dataclass's ``__post_init__`` rejects all become `ConfigError` s that name
+``section.key`` and the value. Configs are written back with tomli-w (`write_toml`), so every run
+directory holds the ``config.toml`` it ran with.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import tomli_w
+from pydantic import TypeAdapter, ValidationError
+
+from autospace.atomic import write_text
+from autospace.errors import AutospaceError, ConfigError
+
+T = TypeVar("T")
+
+
+@lru_cache(maxsize=None)
+def _adapter(cls: type) -> TypeAdapter[Any]:
+    return TypeAdapter(cls)
+
+
+def keys_of(cls: type) -> list[str]:
+    """The config keys of a config dataclass (its ``init`` fields)."""
+    return [f.name for f in dataclasses.fields(cls) if f.init]
+
+
+def parse_section(cls: type[T], section: str, data: Mapping[str, Any] | None = None) -> T:
+    """``data`` (a TOML table; None for an absent one) as an instance of the dataclass ``cls``."""
+    data = {} if data is None else data
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"[{section}] must be a table of keys, got {data!r}")
+    known = keys_of(cls)
+    unknown = sorted(k for k in data if k not in known)
+    if unknown:
+        raise ConfigError(f"{section}.{unknown[0]} is not a key of [{section}]; keys: {sorted(known)}")
+    try:
+        text = json.dumps(dict(data), allow_nan=True)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"[{section}] holds a value that is not a string, number, boolean or array: {exc}") from None
+    try:
+        return _adapter(cls).validate_json(text, strict=True)
+    except ValidationError as exc:
+        raise _config_error(section, data, exc) from None
+
+
+def _config_error(section: str, data: Mapping[str, Any], exc: ValidationError) -> AutospaceError:
+    err = exc.errors()[0]
+    inner = (err.get("ctx") or {}).get("error")
+    if isinstance(inner, AutospaceError):  # raised by __post_init__: already names field and value
+        return inner
+    loc = [str(p) for p in err["loc"]]
+    if not loc:
+        return ConfigError(f"[{section}]: {err['msg']}")
+    value: Any = data.get(loc[0], err.get("input"))
+    path = ".".join([section, *loc])
+    return ConfigError(f"{path}={value!r}: {err['msg'].lower()}")
+
+
+def to_table(obj: Any) -> dict[str, Any]:
+    """A config dataclass as a TOML table: tuples as arrays, None values left out (TOML has no null)."""
+    return _plain(dataclasses.asdict(obj))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def dumps_toml(tables: Mapping[str, Any]) -> str:
+    """TOML text of ``{section: table}``; None values are left out."""
+    return tomli_w.dumps(_plain(tables))
+
+
+def write_toml(path: str | os.PathLike[str], tables: Mapping[str, Any]) -> None:
+    """Write ``{section: table}`` as TOML, atomically."""
+    write_text(path, dumps_toml(tables))
+
+
+def read_toml(path: str | os.PathLike[str], what: str = "--config") -> dict[str, Any]:
+    """The TOML file ``path`` as a dict; a missing or malformed file is a `ConfigError`."""
+    try:
+        with Path(path).open("rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {str(path)!r}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what} {str(path)!r} is not valid TOML: {exc}") from None

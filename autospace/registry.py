@@ -1,0 +1,50 @@
+"""The one plug-in convention: a `Registry` of named objects behind ``register_X`` / ``get_X`` / ``list_X``.
+
+Spaces, skeletons, evaluators, evolution strategies and phase-2 algorithms each keep one
+`Registry`; their modules expose the three functions. Built-ins that need torch can be declared
+*lazy*: the name is listed at once and its module is imported (and registers it) on first use.
+An unknown name is an `UnknownNameError` that lists the known ones.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Generic, TypeVar
+
+from autospace.errors import UnknownNameError
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """Objects of one ``kind`` (e.g. ``"strategy"``) by name."""
+
+    def __init__(self, kind: str, lazy: Mapping[str, str] | None = None) -> None:
+        self.kind = kind
+        self._items: dict[str, T] = {}
+        self._lazy = dict(lazy or {})
+
+    def register(self, name: str, obj: T, *, overwrite: bool = False) -> T:
+        """Add ``obj`` under ``name``; a taken name needs ``overwrite=True``. Returns ``obj``."""
+        if not isinstance(name, str) or not name:
+            raise UnknownNameError(f"{self.kind} name={name!r} must be a non-empty string")
+        if name in self._items and not overwrite:
+            raise UnknownNameError(f"{self.kind} name={name!r} is already registered (pass overwrite=True)")
+        self._items[name] = obj
+        return obj
+
+    def get(self, name: str) -> T:
+        """The object registered as ``name``."""
+        if isinstance(name, str) and name not in self._items and name in self._lazy:
+            importlib.import_module(self._lazy[name])
+        if not isinstance(name, str) or name not in self._items:
+            raise UnknownNameError(f"{self.kind}={name!r} is not a known {self.kind}; choose one of {self.names()}")
+        return self._items[name]
+
+    def names(self) -> list[str]:
+        """Sorted names, the lazy built-ins included."""
+        return sorted(set(self._items) | set(self._lazy))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items or name in self._lazy

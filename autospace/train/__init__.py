@@ -1,0 +1,1 @@
+"""Training: the device, one standalone recipe and loop, accuracy, BatchNorm recalibration."""
