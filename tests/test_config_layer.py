@@ -76,3 +76,16 @@ def test_registry_convention() -> None:
     assert reg.get("a") == 2
     with pytest.raises(UnknownNameError):  # a lazy module that does not register the name
         reg.get("lazy_one")
+
+
+def test_torch_threads_restores_the_setting() -> None:
+    torch = pytest.importorskip("torch")
+    from autospace.train.device import torch_threads
+
+    before = torch.get_num_threads()
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with pytest.raises(ConfigError, match="threads=-1"):
+        with torch_threads(-1):
+            pass

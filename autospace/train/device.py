@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import torch
 
 from autospace.errors import ConfigError
@@ -23,3 +26,20 @@ def resolve_device(device: str | torch.device) -> torch.device:
 def autocast(device: torch.device) -> torch.autocast:
     """bf16 autocast on CUDA; a disabled context on CPU."""
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+
+@contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Run the block with ``threads`` torch CPU threads, then restore the previous setting.
+
+    ``None`` or ``0`` leaves torch's setting alone.
+    """
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 0):
+        raise ConfigError(f"threads={threads!r} must be an integer >= 0")
+    before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
