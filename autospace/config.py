@@ -14,7 +14,7 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,7 +27,7 @@ from autospace.errors import AutospaceError, ConfigError
 T = TypeVar("T")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _adapter(cls: type) -> TypeAdapter[Any]:
     return TypeAdapter(cls)
 
