@@ -1,1 +1,16 @@
-"""Training: the device, one standalone recipe and loop, accuracy, BatchNorm recalibration."""
+"""Training from scratch: one recipe (`TrainRecipe`), one loop (`fit`, `StandaloneTrainer`), top-1
+`accuracy`, BatchNorm recalibration, and the final training of a searched architecture."""
+
+from autospace.train.final import train_architecture
+from autospace.train.loop import StandaloneTrainer, accuracy, fit, recalibrate_bn
+from autospace.train.recipe import SCORING_RECIPE, TrainRecipe
+
+__all__ = [
+    "SCORING_RECIPE",
+    "StandaloneTrainer",
+    "TrainRecipe",
+    "accuracy",
+    "fit",
+    "recalibrate_bn",
+    "train_architecture",
+]
