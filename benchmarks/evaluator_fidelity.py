@@ -43,7 +43,7 @@ from autospace.evaluators import Candidate, LowFidelityEvaluator, MixedEvaluator
 from autospace.evaluators.zero_cost import PROXIES, ZeroCostEvaluator
 from autospace.genome import Genome, get_space
 from autospace.nn import Skeleton, build_network, cell_cost, get_skeleton
-from autospace.train import SCORING_RECIPE, TrainRecipe, accuracy, fit
+from autospace.train import SCORING_RECIPE, StandaloneTrainer, TrainRecipe, accuracy
 
 RECIPE = dataclasses.replace(SCORING_RECIPE, epochs=2, batch_size=128, lr=0.1, seed=0)
 # A quarter of RECIPE's example-passes: the best of the recipes tried at that budget on two cell
@@ -114,7 +114,7 @@ def reference(
     for g in cells:
         torch.manual_seed(init_seed)
         net = build_network(skeleton, [g] * skeleton.num_layers, data.num_classes)
-        fit(net, data.train, recipe, device)
+        StandaloneTrainer(net, data.train, recipe, device).fit()
         truth.append(accuracy(net, data.val, device))
     return truth
 

@@ -12,7 +12,7 @@ from torch.utils.data import TensorDataset
 
 from autospace.data.batches import batch_stream
 from autospace.errors import ConfigError, TrainingDiverged
-from autospace.train import SCORING_RECIPE, StandaloneTrainer, TrainRecipe, accuracy, fit
+from autospace.train import SCORING_RECIPE, StandaloneTrainer, TrainRecipe, accuracy
 
 CPU = torch.device("cpu")
 
@@ -56,7 +56,7 @@ def test_no_warmup_is_torchs_plain_cosine() -> None:
 def test_a_step_budget_reads_the_batches_of_an_endless_stream() -> None:
     data, recipe = _data(), replace(SCORING_RECIPE, batch_size=32, lr=0.1)
     a = _model()
-    fit(a, data, recipe, CPU, steps=7, generator=torch.Generator().manual_seed(5))
+    StandaloneTrainer(a, data, recipe, CPU, steps=7, generator=torch.Generator().manual_seed(5)).fit()
     b = _model()
     opt = torch.optim.SGD(b.parameters(), lr=0.1, momentum=0.9, weight_decay=recipe.weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, 7)
@@ -74,7 +74,7 @@ def test_epochs_and_the_per_epoch_cap() -> None:
     trainer = StandaloneTrainer(_model(), _data(), replace(SCORING_RECIPE, epochs=3, batch_size=16,
                                                            max_steps_per_epoch=4), CPU)
     assert (trainer.steps_per_epoch, trainer.total_steps) == (4, 12)
-    assert len(fit(_model(), _data(), replace(SCORING_RECIPE, epochs=3, batch_size=16), CPU)) == 3
+    assert len(StandaloneTrainer(_model(), _data(), replace(SCORING_RECIPE, epochs=3, batch_size=16), CPU).fit()) == 3
 
 
 def test_a_non_finite_loss_raises_before_it_reaches_the_weights() -> None:
@@ -83,7 +83,7 @@ def test_a_non_finite_loss_raises_before_it_reaches_the_weights() -> None:
     model = _model()
     before = [p.detach().clone() for p in model.parameters()]
     with pytest.raises(TrainingDiverged, match="loss=nan at step 0"):
-        fit(model, data, SCORING_RECIPE, CPU)
+        StandaloneTrainer(model, data, SCORING_RECIPE, CPU).fit()
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before))
 
 

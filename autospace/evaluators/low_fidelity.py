@@ -17,7 +17,7 @@ from autospace.evaluators.standalone import StandaloneBuilder, check_layers
 from autospace.genome import CellSpace, Genome
 from autospace.nn import Skeleton
 from autospace.train.device import resolve_device
-from autospace.train.loop import accuracy, fit
+from autospace.train.loop import StandaloneTrainer, accuracy
 from autospace.train.recipe import SCORING_RECIPE, TrainRecipe
 
 
@@ -61,7 +61,7 @@ class LowFidelityEvaluator(Evaluator):
 
     def score_one(self, candidate: Candidate) -> float:
         net = self.builder.network(candidate)
-        fit(net, self.train, self.recipe, self.device)
+        StandaloneTrainer(net, self.train, self.recipe, self.device).fit()
         return accuracy(net, self.val, self.device)
 
     def describe(self) -> dict[str, Any]:

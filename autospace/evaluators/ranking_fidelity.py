@@ -22,7 +22,7 @@ from autospace.data import DataSplit, load_digits
 from autospace.data.batches import batch_stream
 from autospace.supernet.mixed_layer import MixedPathLayer
 from autospace.supernet.trainer import WEIGHT_SAMPLING, SupernetConfig, SupernetTrainer
-from autospace.train.loop import accuracy, fit
+from autospace.train.loop import StandaloneTrainer, accuracy
 from autospace.train.recipe import SCORING_RECIPE, TrainRecipe
 
 PAPER_INITS: tuple[tuple[float, float, float], ...] = (
@@ -80,7 +80,7 @@ def ground_truth(data: DataSplit, recipe: TrainRecipe, device: torch.device) -> 
     """Validation accuracy of each network trained standalone with ``recipe``."""
     accs = []
     for net in _networks(data, recipe.seed):
-        fit(net, data.train, recipe, device)
+        StandaloneTrainer(net, data.train, recipe, device).fit()
         accs.append(accuracy(net, data.val, device))
     return accs
 

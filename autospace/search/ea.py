@@ -4,11 +4,10 @@ No learned space and no supernet: the evolve engine (`autospace.evolve.engine.En
 evolution, ``strategy="regularized"``) keeps one population of open-space cells per layer.
 Each round it proposes up to ``sample_size`` cells per layer; the ``j``-th proposals of all
 layers form architecture ``j`` (a layer with fewer proposals reuses them cyclically). Each
-architecture is trained from scratch for ``train_steps`` SGD steps (`autospace.train.fit`, the
-scoring recipe with weight decay 4e-5) and scored on
-``eval_batches`` validation batches with the MnasNet reward ``acc * (MAdds / B) ** w``
-(`autospace.search.rl.reward`); every proposed cell is told the best reward of the
-architectures it was part of. Per-layer MAdds caps keep proposals plausible: layer ``l`` may use
+architecture is trained from scratch for ``train_steps`` SGD steps (`autospace.train.StandaloneTrainer`,
+the scoring recipe with weight decay 4e-5) and scored on ``eval_batches`` validation batches with
+the MnasNet reward ``acc * (MAdds / B) ** w`` (`autospace.search.rl.reward`); every proposed
+cell is told the best reward of the architectures it was part of. Per-layer MAdds caps keep proposals plausible: layer ``l`` may use
 at most ``cap_slack`` times its share of the budget, the share being that layer's part of the
 MAdds of the MobileNetV2 block (dwconv3x3, e=6) written as an open-space cell.
 
@@ -34,7 +33,7 @@ from autospace.search.budget import project
 from autospace.search.config import positive
 from autospace.search.rl import reward
 from autospace.search.space import skip_allowed, zero_genome
-from autospace.train.loop import accuracy, fit
+from autospace.train.loop import StandaloneTrainer, accuracy
 from autospace.train.recipe import SCORING_RECIPE
 
 NAME = "ea"
@@ -93,7 +92,8 @@ class _Scorer:
             ctx, cfg = self.ctx, self.config
             torch.manual_seed(ctx.seed)
             model = build_network(ctx.skeleton, genomes, ctx.data.num_classes).to(ctx.device)
-            fit(model, ctx.data.train, self.recipe, ctx.device, steps=cfg.train_steps, generator=ctx.generator(2))
+            StandaloneTrainer(model, ctx.data.train, self.recipe, ctx.device, steps=cfg.train_steps,
+                              generator=ctx.generator(2)).fit()
             acc = accuracy(model, self.evals, ctx.device)
             madds = network_cost(ctx.skeleton, genomes, ctx.data.num_classes)[0]
             self.cache[genomes] = (reward(acc, madds, ctx.budget.madds, cfg.reward_alpha, cfg.reward_beta), acc, madds)

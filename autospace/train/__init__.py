@@ -1,8 +1,8 @@
-"""Training from scratch: one recipe (`TrainRecipe`), one loop (`fit`, `StandaloneTrainer`), top-1
+"""Training from scratch: one recipe (`TrainRecipe`), one loop (`StandaloneTrainer`), top-1
 `accuracy`, BatchNorm recalibration, and the final training of a searched architecture."""
 
 from autospace.train.final import train_architecture
-from autospace.train.loop import StandaloneTrainer, accuracy, fit, recalibrate_bn
+from autospace.train.loop import StandaloneTrainer, accuracy, recalibrate_bn
 from autospace.train.recipe import SCORING_RECIPE, TrainRecipe
 
 __all__ = [
@@ -10,7 +10,6 @@ __all__ = [
     "StandaloneTrainer",
     "TrainRecipe",
     "accuracy",
-    "fit",
     "recalibrate_bn",
     "train_architecture",
 ]

@@ -1,5 +1,5 @@
-"""The one training loop: a network trained from scratch with a `TrainRecipe`, step by step,
-resumable; top-1 accuracy; BatchNorm recalibration."""
+"""The one training loop (`StandaloneTrainer`: a network trained from scratch with a `TrainRecipe`,
+whole, pass by pass or step by step, resumable), top-1 accuracy, BatchNorm recalibration."""
 
 from __future__ import annotations
 
@@ -46,6 +46,13 @@ class StandaloneTrainer:
     def done(self) -> bool:
         return self.step >= self.total_steps
 
+    def fit(self) -> list[float]:
+        """Train to the end; the mean training loss of every pass."""
+        losses = []
+        while not self.done:
+            losses.append(self.train_epoch())
+        return losses
+
     def train_epoch(self, on_step: Callable[[], None] | None = None) -> float:
         """One shuffled pass (at most ``steps_per_epoch`` steps, none past the end); its mean loss."""
         self.model.train()
@@ -86,23 +93,6 @@ class StandaloneTrainer:
         self.scheduler.load_state_dict(state["scheduler"])
         self.generator.set_state(state["generator"])
         self.step = int(state["step"])
-
-
-def fit(
-    model: nn.Module,
-    train: Dataset,
-    recipe: TrainRecipe,
-    device: torch.device,
-    *,
-    steps: int | None = None,
-    generator: torch.Generator | None = None,
-) -> list[float]:
-    """Train ``model`` (see `StandaloneTrainer`); the mean training loss of every pass."""
-    trainer = StandaloneTrainer(model, train, recipe, device, steps=steps, generator=generator)
-    losses = []
-    while not trainer.done:
-        losses.append(trainer.train_epoch())
-    return losses
 
 
 @torch.no_grad()
