@@ -34,16 +34,8 @@ MODEL = "model.pt"
 METRICS = "metrics.json"
 
 
-def train_architecture(
-    arch: Architecture,
-    data: DataSplit,
-    recipe: TrainRecipe,
-    out: Path,
-    *,
-    device: str | torch.device = "cpu",
-    resume: bool = False,
-    progress: bool = True,
-) -> dict[str, Any]:
+def train_architecture(arch: Architecture, data: DataSplit, recipe: TrainRecipe, out: Path, *,
+                       device: str | torch.device = "cpu", resume: bool = False, progress: bool = True) -> dict[str, Any]:
     """Train ``arch`` on ``data`` into ``out`` (which exists); returns the metrics written."""
     device = resolve_device(device)
     torch.manual_seed(recipe.seed)

@@ -24,16 +24,8 @@ class StandaloneTrainer:
     raises `TrainingDiverged` before it reaches the weights.
     """
 
-    def __init__(
-        self,
-        model: nn.Module,
-        train: Dataset,
-        recipe: TrainRecipe,
-        device: torch.device,
-        *,
-        steps: int | None = None,
-        generator: torch.Generator | None = None,
-    ) -> None:
+    def __init__(self, model: nn.Module, train: Dataset, recipe: TrainRecipe, device: torch.device, *,
+                 steps: int | None = None, generator: torch.Generator | None = None) -> None:
         self.model, self.train_set, self.recipe, self.device = model.to(device), train, recipe, device
         self.steps_per_epoch = recipe.steps_per_epoch(len(train))  # type: ignore[arg-type]
         self.total_steps = recipe.epochs * self.steps_per_epoch if steps is None else steps
