@@ -33,3 +33,7 @@ class CheckpointError(AutospaceError):
 
 class EvolveError(AutospaceError):
     """The evolution engine cannot go on (e.g. a constraint no cell satisfies) or was misused."""
+
+
+class TrainingDiverged(AutospaceError):
+    """A training loss became non-finite (usually: lower the learning rate)."""

@@ -43,9 +43,9 @@ from autospace.evaluators import Candidate, LowFidelityEvaluator, MixedEvaluator
 from autospace.evaluators.zero_cost import PROXIES, ZeroCostEvaluator
 from autospace.genome import Genome, get_space
 from autospace.nn import Skeleton, build_network, cell_cost, get_skeleton
-from autospace.train.loop import TrainRecipe, accuracy, train_standalone
+from autospace.train import SCORING_RECIPE, StandaloneTrainer, TrainRecipe, accuracy
 
-RECIPE = TrainRecipe(epochs=2, batch_size=128, lr=0.1, momentum=0.9, weight_decay=5e-4, seed=0)
+RECIPE = dataclasses.replace(SCORING_RECIPE, epochs=2, batch_size=128, lr=0.1, seed=0)
 # A quarter of RECIPE's example-passes: the best of the recipes tried at that budget on two cell
 # samples (--seed 0 and 1). Under ~60 SGD steps (batch 128, or 1 epoch of 2,000 at batch 64) the
 # low-fidelity score ranks worse than chance.
@@ -114,7 +114,7 @@ def reference(
     for g in cells:
         torch.manual_seed(init_seed)
         net = build_network(skeleton, [g] * skeleton.num_layers, data.num_classes)
-        train_standalone(net, data.train, recipe, device)
+        StandaloneTrainer(net, data.train, recipe, device).fit()
         truth.append(accuracy(net, data.val, device))
     return truth
 
@@ -202,7 +202,8 @@ def main() -> int:
             start = time.perf_counter()
             scores[proxy] = ZeroCostEvaluator(proxy, skeleton, data, seed=args.seed).score(cands)
             seconds[proxy] = time.perf_counter() - start
-    lowfi_recipe = TrainRecipe(epochs=args.lowfi_epochs, batch_size=args.lowfi_batch_size, lr=args.lowfi_lr)
+    lowfi_recipe = dataclasses.replace(SCORING_RECIPE, epochs=args.lowfi_epochs, batch_size=args.lowfi_batch_size,
+                                       lr=args.lowfi_lr)
     lowfi = LowFidelityEvaluator(skeleton, data, recipe=lowfi_recipe, train_size=args.lowfi_train_size, seed=args.seed)
     if "low_fidelity" in only:
         start = time.perf_counter()

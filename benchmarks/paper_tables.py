@@ -19,7 +19,7 @@ Protocol (fixed; see `Plan` for every size):
   Table 4 analog: ``rl`` and ``spos`` on both spaces at the larger budget.
   Table 2 analog: the direct EA on the full open space (``ea``) vs ``proxyless-g`` on the
   learned space (and on ``irb``) at the larger budget.
-  Every found architecture is trained from scratch (`autospace.search.train`, same recipe for
+  Every found architecture is trained from scratch (`autospace.train.train_architecture`, same recipe for
   all) on the 8,000 images; params and MAdds are analytic.
 * Fig. 3 / Table 5 analog: the supernet's validation cross-entropy per round (moving average of
   3 rounds) with and without the reference constraint; target = the level both runs reach (the
@@ -55,7 +55,7 @@ from autospace.search.budget import Budget
 from autospace.search.ea import irb_as_open_cell
 from autospace.search.runner import execute, prepare
 from autospace.search.space import learned_space, manual_space
-from autospace.search.train import TrainConfig, train
+from autospace.train import TrainRecipe, train_architecture
 
 MNIST_ROOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
@@ -171,8 +171,8 @@ def _attr(algo: str) -> str:
 def score(plan: Plan, arch: Architecture, data: DataSplit, seed: int) -> dict[str, Any]:
     """Train ``arch`` from scratch on the 8,000 images; top-1 on the 2,000 test images."""
     with tempfile.TemporaryDirectory() as tmp:
-        metrics = train(arch, data, TrainConfig(epochs=plan.train_epochs, batch_size=plan.batch_size, seed=seed,
-                                                warmup_epochs=0), Path(tmp), progress=False)
+        recipe = TrainRecipe(epochs=plan.train_epochs, batch_size=plan.batch_size, seed=seed, warmup_epochs=0)
+        metrics = train_architecture(arch, data, recipe, Path(tmp), progress=False)
     return {"top1": 100 * metrics["top1"], "params": arch.params, "madds": arch.madds,
             "search_seconds": arch.search["seconds"]}
 

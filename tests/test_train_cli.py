@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import itertools
 import json
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from autospace.cli import main
 from autospace.genome import get_space
 from autospace.nn import get_skeleton
 from autospace.search import Architecture
-from autospace.search.train import TrainConfig, lr_at
 
 ARGS = ["--no-progress", "--batch-size", "64", "--max-steps-per-epoch", "4", "--warmup-epochs", "1"]
 
@@ -43,7 +41,7 @@ def test_train_writes_model_and_metrics(tmp_path: Path, arch_file: Path) -> None
 
 
 def test_resume_mid_run_matches_an_uninterrupted_run(tmp_path: Path, arch_file: Path, monkeypatch) -> None:
-    from autospace.search import train as train_mod
+    from autospace.train import final as train_mod
 
     straight, killed = tmp_path / "straight", tmp_path / "killed"
     assert main(["train", "--arch", str(arch_file), "--out", str(straight), "--epochs", "2", *ARGS]) == 0
@@ -58,7 +56,7 @@ def test_resume_mid_run_matches_an_uninterrupted_run(tmp_path: Path, arch_file: 
 
     monkeypatch.setattr(train_mod, "save_tensors", save_then_die)
     assert main(["train", "--arch", str(arch_file), "--out", str(killed), "--epochs", "2", *ARGS]) == 130
-    assert not (killed / "model.pt").exists() and torch.load(killed / "checkpoint.pt", weights_only=True)["epoch"] == 1
+    assert not (killed / "model.pt").exists() and len(torch.load(killed / "checkpoint.pt", weights_only=True)["history"]) == 1
     monkeypatch.setattr(train_mod, "save_tensors", real_save)
     assert main(["train", "--arch", str(arch_file), "--out", str(killed), "--epochs", "2", *ARGS, "--resume"]) == 0
     a = torch.load(straight / "model.pt", weights_only=True)
@@ -101,10 +99,3 @@ def test_export_onnx_runs_in_onnxruntime(tmp_path: Path, arch_file: Path) -> Non
     assert main(["train", "--arch", str(arch_file), "--out", str(out), "--epochs", "1", "--export", "onnx", *ARGS]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert (out / "model.onnx").is_file() and metrics["export"]["onnxruntime_max_abs_diff"] < 1e-4
-
-
-def test_learning_rate_warms_up_then_decays_to_zero() -> None:
-    config = TrainConfig(epochs=4, lr=0.1, warmup_epochs=1)
-    lrs = [lr_at(step, 10, config) for step in range(40)]
-    assert lrs[0] == pytest.approx(0.01) and lrs[9] == pytest.approx(0.1)
-    assert all(a >= b for a, b in itertools.pairwise(lrs[10:])) and lrs[-1] < 0.002

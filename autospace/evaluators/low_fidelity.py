@@ -3,6 +3,7 @@ training set with a fixed recipe; the score is its validation accuracy (determin
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import torch
@@ -16,7 +17,8 @@ from autospace.evaluators.standalone import StandaloneBuilder, check_layers
 from autospace.genome import CellSpace, Genome
 from autospace.nn import Skeleton
 from autospace.train.device import resolve_device
-from autospace.train.loop import TrainRecipe, accuracy, train_standalone
+from autospace.train.loop import StandaloneTrainer, accuracy
+from autospace.train.recipe import SCORING_RECIPE, TrainRecipe
 
 
 def _subset(dataset: TensorDataset | Any, size: int | None, seed: int) -> Any:
@@ -29,7 +31,7 @@ def _subset(dataset: TensorDataset | Any, size: int | None, seed: int) -> Any:
 
 
 class LowFidelityEvaluator(Evaluator):
-    """Validation accuracy after ``recipe`` (default: 2 epochs, SGD 0.05, cosine) on ``train_size``
+    """Validation accuracy after ``recipe`` (default: `SCORING_RECIPE`, 2 epochs) on ``train_size``
     training examples (default: all)."""
 
     exact = True
@@ -51,7 +53,7 @@ class LowFidelityEvaluator(Evaluator):
         super().__init__()
         if train_size is not None and train_size < 1:
             raise EvaluatorError(f"train_size must be >= 1, got {train_size!r}")
-        self.recipe = recipe or TrainRecipe(epochs=2, batch_size=64, lr=0.05, seed=seed)
+        self.recipe = recipe or replace(SCORING_RECIPE, seed=seed)
         self.builder = StandaloneBuilder.create(skeleton, data, data_root, context, seed)
         self.train = _subset(self.builder.data.train, train_size, seed)
         self.val = _subset(self.builder.data.val, val_size, seed + 1)
@@ -59,7 +61,7 @@ class LowFidelityEvaluator(Evaluator):
 
     def score_one(self, candidate: Candidate) -> float:
         net = self.builder.network(candidate)
-        train_standalone(net, self.train, self.recipe, self.device)
+        StandaloneTrainer(net, self.train, self.recipe, self.device).fit()
         return accuracy(net, self.val, self.device)
 
     def describe(self) -> dict[str, Any]:
@@ -87,7 +89,7 @@ def _factory(
     device: str = "cpu",
     seed: int = 0,
 ) -> LowFidelityEvaluator:
-    recipe = TrainRecipe(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
+    recipe = replace(SCORING_RECIPE, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
     ev = LowFidelityEvaluator(
         skeleton, data, data_root, recipe=recipe, train_size=train_size, device=device, seed=seed
     )

@@ -9,6 +9,7 @@ the momentum update). Raw scores of both parts are cached per ``(layer, genome)`
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from autospace.evaluators.registry import register_evaluator
 from autospace.evaluators.standalone import check_layers
 from autospace.evaluators.zero_cost import ZeroCostEvaluator
 from autospace.genome import CellSpace
-from autospace.train.loop import TrainRecipe
+from autospace.train.recipe import SCORING_RECIPE
 
 
 def rank_normalise(scores: Sequence[float]) -> np.ndarray:
@@ -84,7 +85,7 @@ def _factory(
     seed: int = 0,
 ) -> MixedEvaluator:
     zc = ZeroCostEvaluator(proxy, skeleton, data, data_root, seed=seed)
-    recipe = TrainRecipe(epochs=epochs, seed=seed)
+    recipe = replace(SCORING_RECIPE, epochs=epochs, seed=seed)
     lf = LowFidelityEvaluator(skeleton, zc.builder.data, recipe=recipe, train_size=train_size, device=device, seed=seed)
     check_layers(zc.builder, layers, skeleton)
     return MixedEvaluator(zc, lf, lam)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ from autospace.data import DataSplit, load_digits
 from autospace.data.batches import batch_stream
 from autospace.supernet.mixed_layer import MixedPathLayer
 from autospace.supernet.trainer import WEIGHT_SAMPLING, SupernetConfig, SupernetTrainer
-from autospace.train.loop import TrainRecipe, accuracy, train_standalone
+from autospace.train.loop import StandaloneTrainer, accuracy
+from autospace.train.recipe import SCORING_RECIPE, TrainRecipe
 
 PAPER_INITS: tuple[tuple[float, float, float], ...] = (
     (-0.296, 2.670, -0.141),
@@ -78,7 +80,7 @@ def ground_truth(data: DataSplit, recipe: TrainRecipe, device: torch.device) -> 
     """Validation accuracy of each network trained standalone with ``recipe``."""
     accs = []
     for net in _networks(data, recipe.seed):
-        train_standalone(net, data.train, recipe, device)
+        StandaloneTrainer(net, data.train, recipe, device).fit()
         accs.append(accuracy(net, data.val, device))
     return accs
 
@@ -131,7 +133,7 @@ def ranking_fidelity(
     "epochs_to_correct"}]}`` (digits by default)."""
     device = torch.device(device)
     data = data or load_digits(seed=seed)
-    recipe = recipe or TrainRecipe(epochs=3, batch_size=64, lr=0.05, seed=seed)
+    recipe = recipe or replace(SCORING_RECIPE, epochs=3, seed=seed)
     config = config or SupernetConfig(batch_size=64, alpha_lr=0.05, weight_sampling="uniform")
     truth = ground_truth(data, recipe, device)
     runs = []

@@ -4,10 +4,10 @@ No learned space and no supernet: the evolve engine (`autospace.evolve.engine.En
 evolution, ``strategy="regularized"``) keeps one population of open-space cells per layer.
 Each round it proposes up to ``sample_size`` cells per layer; the ``j``-th proposals of all
 layers form architecture ``j`` (a layer with fewer proposals reuses them cyclically). Each
-architecture is trained from scratch for ``train_steps`` SGD steps and scored on
-``eval_batches`` validation batches with the MnasNet reward ``acc * (MAdds / B) ** w``
-(`autospace.search.rl.reward`); every proposed cell is told the best reward of the
-architectures it was part of. Per-layer MAdds caps keep proposals plausible: layer ``l`` may use
+architecture is trained from scratch for ``train_steps`` SGD steps (`autospace.train.StandaloneTrainer`,
+the scoring recipe with weight decay 4e-5) and scored on ``eval_batches`` validation batches with
+the MnasNet reward ``acc * (MAdds / B) ** w`` (`autospace.search.rl.reward`); every proposed
+cell is told the best reward of the architectures it was part of. Per-layer MAdds caps keep proposals plausible: layer ``l`` may use
 at most ``cap_slack`` times its share of the budget, the share being that layer's part of the
 MAdds of the MobileNetV2 block (dwconv3x3, e=6) written as an open-space cell.
 
@@ -20,13 +20,10 @@ with the highest reward.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
-from torch import nn
 
-from autospace.data.batches import Batch, batch_stream
 from autospace.errors import ConfigError
 from autospace.evolve import Engine, EvolveConfig
 from autospace.genome import Genome, get_space
@@ -36,7 +33,8 @@ from autospace.search.budget import project
 from autospace.search.config import positive
 from autospace.search.rl import reward
 from autospace.search.space import skip_allowed, zero_genome
-from autospace.train.loop import batch_accuracy
+from autospace.train.loop import StandaloneTrainer, accuracy
+from autospace.train.recipe import SCORING_RECIPE
 
 NAME = "ea"
 
@@ -83,6 +81,7 @@ class _Scorer:
 
     def __init__(self, ctx: SearchContext, config: EAConfig) -> None:
         self.ctx, self.config = ctx, config
+        self.recipe = replace(SCORING_RECIPE, batch_size=ctx.batch_size, lr=config.lr, weight_decay=4e-5)
         val = ctx.stream("val", 5)
         self.evals = [next(val) for _ in range(config.eval_batches)]
         self.cache: dict[tuple[Genome, ...], tuple[float, float, int]] = {}
@@ -93,25 +92,12 @@ class _Scorer:
             ctx, cfg = self.ctx, self.config
             torch.manual_seed(ctx.seed)
             model = build_network(ctx.skeleton, genomes, ctx.data.num_classes).to(ctx.device)
-            _train(model, batch_stream(ctx.data.train, ctx.batch_size, ctx.generator(2)), cfg.train_steps, cfg.lr,
-                   ctx.device)
-            acc = batch_accuracy(model, self.evals, ctx.device)
+            StandaloneTrainer(model, ctx.data.train, self.recipe, ctx.device, steps=cfg.train_steps,
+                              generator=ctx.generator(2)).fit()
+            acc = accuracy(model, self.evals, ctx.device)
             madds = network_cost(ctx.skeleton, genomes, ctx.data.num_classes)[0]
             self.cache[genomes] = (reward(acc, madds, ctx.budget.madds, cfg.reward_alpha, cfg.reward_beta), acc, madds)
         return self.cache[genomes]
-
-
-def _train(model: nn.Module, batches: Iterator[Batch], steps: int, lr: float, device: torch.device) -> None:
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=4e-5)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
-    model.train()
-    for _ in range(steps):
-        x, y = next(batches)
-        loss = nn.functional.cross_entropy(model(x.to(device)), y.to(device))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
 
 
 class _Pool:

@@ -28,7 +28,7 @@ from autospace.search.budget import Budget, check_feasible, project
 from autospace.search.config import positive
 from autospace.supernet.builder import Supernet
 from autospace.supernet.trainer import SupernetConfig, SupernetTrainer
-from autospace.train.loop import batch_accuracy, recalibrate_bn
+from autospace.train.loop import accuracy, recalibrate_bn
 
 NAME = "spos"
 SELECTIONS = ("evolution", "random")
@@ -119,7 +119,7 @@ def run(ctx: SearchContext, config: SposConfig) -> SearchOutcome:
         if choice not in scores:
             net.use(choice)
             recalibrate_bn(net.network, calib, ctx.device)
-            scores[choice] = batch_accuracy(net.network, evals, ctx.device)
+            scores[choice] = accuracy(net.network, evals, ctx.device)
         return scores[choice]
 
     sampler = WindowSampler(net.costs, net.fixed_madds, ctx.budget, np.random.default_rng(ctx.seed))

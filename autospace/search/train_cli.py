@@ -12,11 +12,14 @@ from autospace.atomic import write_json
 from autospace.errors import ConfigError
 from autospace.search.architecture import Architecture
 from autospace.search.data import NAMES, DataConfig, load_data
-from autospace.search.onnx_export import FORMATS, check_export, export_onnx
-from autospace.search.train import METRICS, TrainConfig, check_train_out, train
+from autospace.train.checkpoint import load_tensors
+from autospace.train.device import resolve_device
+from autospace.train.final import METRICS, MODEL, check_train_out, train_architecture
+from autospace.train.onnx_export import FORMATS, check_export, export_onnx
+from autospace.train.recipe import TrainRecipe
 
 _RECIPE = ("epochs", "batch_size", "lr", "momentum", "weight_decay", "warmup_epochs", "label_smoothing", "seed",
-           "device", "max_steps_per_epoch")
+           "max_steps_per_epoch")
 
 
 def register(subparsers: Any) -> None:
@@ -27,7 +30,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--data", default="digits", choices=NAMES, help="dataset (default digits)")
     p.add_argument("--data-root", help="data directory (MNIST defaults to ../shared/data/mnist)")
     p.add_argument("--data-seed", type=int, default=0, help="seed of the train/validation split")
-    defaults = TrainConfig()
+    defaults = TrainRecipe()
     p.add_argument("--epochs", type=int, default=defaults.epochs)
     p.add_argument("--batch-size", type=int, default=defaults.batch_size)
     p.add_argument("--lr", type=float, default=defaults.lr)
@@ -36,7 +39,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--warmup-epochs", type=int, default=defaults.warmup_epochs)
     p.add_argument("--label-smoothing", type=float, default=defaults.label_smoothing)
     p.add_argument("--seed", type=int, default=defaults.seed)
-    p.add_argument("--device", default=defaults.device)
+    p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice); small networks "
                    "run fastest on 1, many times faster on a busy machine")
     p.add_argument("--max-steps-per-epoch", type=int, help="cap the steps of an epoch (smoke runs)")
@@ -47,7 +50,8 @@ def register(subparsers: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    config = TrainConfig(**{k: getattr(args, k) for k in _RECIPE})
+    recipe = TrainRecipe(**{k: getattr(args, k) for k in _RECIPE})
+    device = resolve_device(args.device)
     if args.threads is not None and args.threads < 1:
         raise ConfigError(f"--threads must be >= 1, got {args.threads}")
     arch = Architecture.load(args.arch)
@@ -65,12 +69,11 @@ def main(args: argparse.Namespace) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-    metrics = train(arch, data, config, out, resume=args.resume, progress=not args.no_progress and sys.stderr.isatty())
+    metrics = train_architecture(arch, data, recipe, out, device=device, resume=args.resume,
+                                 progress=not args.no_progress and sys.stderr.isatty())
     if args.export:
         model = arch.build()
-        import torch
-
-        model.load_state_dict(torch.load(out / "model.pt", map_location="cpu", weights_only=True))
+        model.load_state_dict(load_tensors(out / MODEL))
         metrics["export"] = export_onnx(model, arch.skeleton.input_shape, Path(out) / "model.onnx")
         write_json(out / METRICS, metrics)
     print(f"top-1 {metrics['top1']:.4f}  params {metrics['params']:,}  MAdds {metrics['madds']:,} "

@@ -1,77 +1,102 @@
-"""Standalone training and evaluation loops: a fixed recipe, top-1 accuracy, BatchNorm recalibration."""
+"""The one training loop (`StandaloneTrainer`: a network trained from scratch with a `TrainRecipe`,
+whole, pass by pass or step by step, resumable), top-1 accuracy, BatchNorm recalibration."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
-from autospace.data.batches import epoch_batches
-from autospace.errors import EvaluatorError
+from autospace.data.batches import Batch, epoch_batches
+from autospace.errors import TrainingDiverged
 from autospace.train.device import autocast
+from autospace.train.recipe import TrainRecipe
 
 
-@dataclass(frozen=True)
-class TrainRecipe:
-    """A fixed standalone training recipe: SGD with momentum and a cosine learning rate."""
+class StandaloneTrainer:
+    """Trains ``model`` on ``train`` with ``recipe``: ``recipe.epochs`` epochs, or exactly ``steps``
+    steps over as many passes as they need; the learning-rate schedule spans the whole run.
 
-    epochs: int = 5
-    batch_size: int = 64
-    lr: float = 0.05
-    momentum: float = 0.9
-    weight_decay: float = 5e-4
-    seed: int = 0
+    ``generator`` draws the batch order (default: seeded with ``recipe.seed``). A non-finite loss
+    raises `TrainingDiverged` before it reaches the weights.
+    """
 
-    def to_dict(self) -> dict[str, float]:
-        return asdict(self)
+    def __init__(self, model: nn.Module, train: Dataset, recipe: TrainRecipe, device: torch.device, *,
+                 steps: int | None = None, generator: torch.Generator | None = None) -> None:
+        self.model, self.train_set, self.recipe, self.device = model.to(device), train, recipe, device
+        self.steps_per_epoch = recipe.steps_per_epoch(len(train))  # type: ignore[arg-type]
+        self.total_steps = recipe.epochs * self.steps_per_epoch if steps is None else steps
+        self.optimizer = recipe.optimizer(model.parameters())
+        self.scheduler = recipe.scheduler(self.optimizer, self.total_steps, self.steps_per_epoch)
+        self.generator = generator or torch.Generator().manual_seed(recipe.seed)
+        self.step = 0
 
+    @property
+    def done(self) -> bool:
+        return self.step >= self.total_steps
 
-def train_standalone(
-    model: nn.Module, train: Dataset, recipe: TrainRecipe, device: torch.device, max_steps: int | None = None
-) -> list[float]:
-    """Train ``model`` with ``recipe``; the mean training loss of every epoch."""
-    model.to(device).train()
-    gen = torch.Generator().manual_seed(recipe.seed)
-    opt = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum, weight_decay=recipe.weight_decay)
-    steps_per_epoch = len(train) // recipe.batch_size  # type: ignore[arg-type]
-    total = recipe.epochs * steps_per_epoch if max_steps is None else min(max_steps, recipe.epochs * steps_per_epoch)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(total, 1))
-    losses: list[float] = []
-    step = 0
-    for _ in range(recipe.epochs):
+    def fit(self) -> list[float]:
+        """Train to the end; the mean training loss of every pass."""
+        losses = []
+        while not self.done:
+            losses.append(self.train_epoch())
+        return losses
+
+    def train_epoch(self, on_step: Callable[[], None] | None = None) -> float:
+        """One shuffled pass (at most ``steps_per_epoch`` steps, none past the end); its mean loss."""
+        self.model.train()
         running, count = 0.0, 0
-        for x, y in epoch_batches(train, recipe.batch_size, gen):
-            if step >= total:
+        for x, y in epoch_batches(self.train_set, self.recipe.batch_size, self.generator):
+            if count >= self.steps_per_epoch or self.done:
                 break
-            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            with autocast(device):
-                loss = nn.functional.cross_entropy(model(x), y)
-            if not torch.isfinite(loss):
-                raise EvaluatorError(f"standalone training diverged: loss={float(loss)} at step {step}")
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            running, count, step = running + float(loss.detach()), count + 1, step + 1
-        if count:
-            losses.append(running / count)
-    return losses
+            running += self.train_step(x, y)
+            count += 1
+            if on_step is not None:
+                on_step()
+        return running / max(count, 1)
+
+    def train_step(self, x: torch.Tensor, y: torch.Tensor) -> float:
+        """One optimiser and scheduler step on a batch; the loss."""
+        x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+        with autocast(self.device):
+            loss = nn.functional.cross_entropy(self.model(x), y, label_smoothing=self.recipe.label_smoothing)
+        if not torch.isfinite(loss):
+            lr = self.optimizer.param_groups[0]["lr"]
+            raise TrainingDiverged(f"training diverged: loss={float(loss.detach())} at step {self.step} (lr={lr:.4g}); "
+                                   f"lower the learning rate (train.lr={self.recipe.lr})")
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.scheduler.step()
+        self.step += 1
+        return float(loss.detach())
+
+    def state_dict(self) -> dict[str, Any]:
+        """Weights, optimiser, schedule, batch order and step: all a resumed run needs."""
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(), "generator": self.generator.get_state(), "step": self.step}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.generator.set_state(state["generator"])
+        self.step = int(state["step"])
 
 
 @torch.no_grad()
-def accuracy(model: nn.Module, dataset: Dataset, device: torch.device, batch_size: int = 512) -> float:
-    """Top-1 accuracy of ``model`` on ``dataset`` (eval mode)."""
+def accuracy(model: nn.Module, data: Dataset | Iterable[Batch], device: torch.device, batch_size: int = 512) -> float:
+    """Top-1 accuracy of ``model`` (eval mode, autocast) on a dataset or on the given batches."""
     model.to(device).eval()
+    if isinstance(data, TensorDataset):
+        data = zip(data.tensors[0].split(batch_size), data.tensors[1].split(batch_size))
+    elif isinstance(data, Dataset):
+        data = DataLoader(data, batch_size=batch_size)
     correct, total = 0, 0
-    loader = (
-        zip(dataset.tensors[0].split(batch_size), dataset.tensors[1].split(batch_size))
-        if isinstance(dataset, TensorDataset)
-        else DataLoader(dataset, batch_size=batch_size)
-    )
-    for x, y in loader:
+    for x, y in data:
         x, y = x.to(device), y.to(device)
         with autocast(device):
             pred = model(x).argmax(1)
@@ -82,7 +107,7 @@ def accuracy(model: nn.Module, dataset: Dataset, device: torch.device, batch_siz
 
 
 @torch.no_grad()
-def recalibrate_bn(model: nn.Module, batches: Sequence[tuple[torch.Tensor, torch.Tensor]], device: torch.device) -> None:
+def recalibrate_bn(model: nn.Module, batches: Iterable[Batch], device: torch.device) -> None:
     """Reset BatchNorm running statistics and re-estimate them (cumulative average) on ``batches``
     through the current path (SPOS: shared BN statistics do not fit any single path)."""
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
@@ -95,16 +120,3 @@ def recalibrate_bn(model: nn.Module, batches: Sequence[tuple[torch.Tensor, torch
         model(x.to(device))
     for m, momentum in zip(norms, saved):
         m.momentum = momentum
-
-
-@torch.no_grad()
-def batch_accuracy(model: nn.Module, batches: Sequence[tuple[torch.Tensor, torch.Tensor]], device: torch.device) -> float:
-    """Top-1 accuracy of ``model`` over ``batches`` in eval mode."""
-    model.eval()
-    correct = total = 0
-    for x, y in batches:
-        pred = model(x.to(device)).argmax(1)
-        correct += int((pred == y.to(device)).sum())
-        total += len(y)
-    model.train()
-    return correct / max(total, 1)

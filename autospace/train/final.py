@@ -1,0 +1,105 @@
+"""Final training of a searched architecture from scratch (``autospace train``).
+
+The recipe's defaults (`TrainRecipe`): SGD with Nesterov momentum, one warmup epoch then a cosine
+to zero, label smoothing 0.1, weight decay 4e-5. After every epoch the state (trainer, global RNG,
+history) is written atomically to ``OUT/checkpoint.pt``; ``resume=True`` continues from it. At the
+end: ``OUT/model.pt`` (the state dict) and ``OUT/metrics.json`` (top-1 on the validation split,
+params, analytic MAdds and the FlopCounterMode measurement, per-epoch history).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from autospace.atomic import write_json
+from autospace.data import DataSplit
+from autospace.errors import CheckpointError, ConfigError
+from autospace.nn import measure_cost
+from autospace.train.checkpoint import load_tensors, save_tensors
+from autospace.train.device import resolve_device
+from autospace.train.loop import StandaloneTrainer, accuracy
+from autospace.train.recipe import TrainRecipe
+
+if TYPE_CHECKING:
+    from autospace.search.architecture import Architecture
+
+CHECKPOINT = "checkpoint.pt"
+MODEL = "model.pt"
+METRICS = "metrics.json"
+
+
+def train_architecture(arch: Architecture, data: DataSplit, recipe: TrainRecipe, out: Path, *,
+                       device: str | torch.device = "cpu", resume: bool = False, progress: bool = True) -> dict[str, Any]:
+    """Train ``arch`` on ``data`` into ``out`` (which exists); returns the metrics written."""
+    device = resolve_device(device)
+    torch.manual_seed(recipe.seed)
+    trainer = StandaloneTrainer(arch.build(), data.train, recipe, device)
+    history: list[dict[str, Any]] = []
+    if resume:
+        state = _resume_state(out / CHECKPOINT, arch, recipe)
+        trainer.load_state_dict(state["trainer"])
+        torch.set_rng_state(state["torch_rng"])
+        history = list(state["history"])
+    bar = tqdm(total=trainer.total_steps, initial=trainer.step, disable=not progress, desc="train", unit="step")
+    for epoch in range(len(history), recipe.epochs):
+        loss = trainer.train_epoch(on_step=lambda: bar.update(1))
+        top1 = accuracy(trainer.model, data.val, device)
+        history.append({"epoch": epoch + 1, "train_loss": loss, "val_top1": top1})
+        bar.set_postfix(loss=f"{loss:.3f}", top1=f"{top1:.4f}")
+        save_tensors(out / CHECKPOINT, {
+            "trainer": trainer.state_dict(), "torch_rng": torch.get_rng_state(), "history": history,
+            "arch": arch.to_dict()["genomes"], "recipe": recipe.to_dict(),
+        })
+    bar.close()
+    return _finish(arch, trainer.model.cpu(), data, recipe, device, out, history)
+
+
+def _resume_state(path: Path, arch: Architecture, recipe: TrainRecipe) -> dict[str, Any]:
+    """The checkpoint in ``path``; it must belong to the same architecture and recipe."""
+    state = load_tensors(path)
+    if state.get("arch") != arch.to_dict()["genomes"]:
+        raise CheckpointError(f"checkpoint {str(path)!r} was written for another architecture")
+    if state.get("recipe") != recipe.to_dict():
+        changed = sorted(k for k, v in recipe.to_dict().items() if state.get("recipe", {}).get(k) != v)
+        raise CheckpointError(f"checkpoint {str(path)!r} was written with other settings: {changed}")
+    return state
+
+
+def _finish(arch: Architecture, model: nn.Module, data: DataSplit, recipe: TrainRecipe, device: torch.device,
+            out: Path, history: list[dict[str, Any]]) -> dict[str, Any]:
+    madds, params = arch.cost
+    measured_madds, measured_params = measure_cost(model, arch.skeleton.input_shape)
+    metrics = {
+        "top1": history[-1]["val_top1"],
+        "params": params,
+        "madds": madds,
+        "measured_madds": measured_madds,
+        "measured_params": measured_params,
+        "cost_model_exact": madds == measured_madds and params == measured_params,
+        "epochs": recipe.epochs,
+        "data": data.describe(),
+        "recipe": recipe.to_dict(),
+        "device": str(device),
+        "history": history,
+    }
+    save_tensors(out / MODEL, model.state_dict())
+    write_json(out / METRICS, metrics)
+    return metrics
+
+
+def check_train_out(out: str | os.PathLike[str], resume: bool) -> Path:
+    """``out`` must be new or empty, or hold a checkpoint when resuming."""
+    out = Path(out)
+    if resume:
+        if not (out / CHECKPOINT).is_file():
+            raise CheckpointError(f"--resume: no {CHECKPOINT} in --out {str(out)!r}")
+        return out
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(f"--out {str(out)!r} already exists and is not empty (use --resume to continue a run)")
+    return out

@@ -1,0 +1,76 @@
+"""The one training recipe: SGD (momentum, Nesterov, weight decay), label smoothing and a per-step
+learning rate that warms up linearly and then follows a cosine to zero (torch's schedulers)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, LRScheduler, SequentialLR
+
+from autospace.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class TrainRecipe:
+    """How a network is trained from scratch. The defaults are the final-training recipe of
+    ``autospace train``; short scoring runs start from `SCORING_RECIPE`.
+
+    ``nesterov`` is ignored when ``momentum`` is 0. ``warmup_epochs``: the learning rate rises
+    linearly over that many epochs of steps, then a cosine takes it to zero at the last step
+    (0: plain cosine). ``seed``: the batch order (final training also seeds the initialisation).
+    ``max_steps_per_epoch`` caps an epoch (smoke runs).
+    """
+
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 0.05
+    momentum: float = 0.9
+    nesterov: bool = True
+    weight_decay: float = 4e-5
+    warmup_epochs: int = 1
+    label_smoothing: float = 0.1
+    seed: int = 0
+    max_steps_per_epoch: int | None = None
+
+    def __post_init__(self) -> None:
+        capped = ("max_steps_per_epoch",) if self.max_steps_per_epoch is not None else ()
+        for name in ("epochs", "batch_size", "lr", *capped):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"train.{name}={getattr(self, name)!r} must be > 0")
+        for name in ("momentum", "weight_decay", "warmup_epochs", "seed"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"train.{name}={getattr(self, name)!r} must be >= 0")
+        if not 0 <= self.label_smoothing < 1:
+            raise ConfigError(f"train.label_smoothing={self.label_smoothing!r} must be in [0, 1)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def steps_per_epoch(self, examples: int) -> int:
+        """Steps of one epoch over ``examples`` training examples (full batches, capped)."""
+        steps = examples // self.batch_size
+        if steps < 1:
+            raise ConfigError(f"train.batch_size={self.batch_size} exceeds the {examples} training examples")
+        return steps if self.max_steps_per_epoch is None else min(steps, self.max_steps_per_epoch)
+
+    def optimizer(self, params: Iterable[torch.nn.Parameter]) -> torch.optim.SGD:
+        return torch.optim.SGD(params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay,
+                               nesterov=self.nesterov and self.momentum > 0)
+
+    def scheduler(self, optimizer: torch.optim.Optimizer, total_steps: int, steps_per_epoch: int) -> LRScheduler:
+        """Stepped once after every optimiser step: ``lr * (t + 1) / W`` for the first ``W`` steps
+        (``W = warmup_epochs * steps_per_epoch``), then a cosine from ``lr`` to zero at ``total_steps``."""
+        warmup = self.warmup_epochs * steps_per_epoch
+        if warmup == 0:
+            return CosineAnnealingLR(optimizer, max(total_steps, 1))
+        linear = LinearLR(optimizer, start_factor=1 / warmup, end_factor=1.0, total_iters=warmup - 1)
+        cosine = CosineAnnealingLR(optimizer, max(total_steps - warmup, 1))
+        return SequentialLR(optimizer, [linear, cosine], milestones=[warmup])
+
+
+SCORING_RECIPE = TrainRecipe(epochs=2, weight_decay=5e-4, nesterov=False, warmup_epochs=0, label_smoothing=0.0)
+"""Short scoring runs (low fidelity, ranking ground truth, direct EA): momentum SGD, weight decay
+5e-4, plain cosine; callers change fields with ``dataclasses.replace``."""
