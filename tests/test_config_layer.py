@@ -86,6 +86,5 @@ def test_torch_threads_restores_the_setting() -> None:
     with torch_threads(1):
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == before
-    with pytest.raises(ConfigError, match="threads=-1"):
-        with torch_threads(-1):
-            pass
+    with pytest.raises(ConfigError, match="threads=-1"), torch_threads(-1):
+        pass

@@ -74,7 +74,7 @@ def test_train_errors_are_one_line_exit_2(tmp_path: Path, arch_file: Path, capsy
     assert main(["train", "--arch", str(bad), "--out", str(tmp_path / "o1"), *ARGS]) == 2
     assert "cannot read architecture" in capsys.readouterr().err
     assert main(["train", "--arch", str(arch_file), "--out", str(tmp_path / "o2"), "--resume", *ARGS]) == 2
-    assert "no checkpoint.pt" in capsys.readouterr().err
+    assert "not a run directory (no config.toml)" in capsys.readouterr().err
     big = tmp_path / "arch28.json"
     arch = Architecture.load(arch_file)
     Architecture(get_skeleton("tiny", input_size=28), arch.genomes, 10).save(big)

@@ -14,8 +14,7 @@ from autospace.evaluators import (
     LowFidelityEvaluator,
     MixedEvaluator,
     ZeroCostEvaluator,
-    make_evaluator,
-    resolve_evaluator_config,
+    create_evaluator,
 )
 from autospace.evaluators.mixed import rank_normalise
 from autospace.evaluators.zero_cost import FLOOR, PROXIES
@@ -83,7 +82,7 @@ def test_rank_normalise_and_mixed_scores_per_layer() -> None:
 
 def test_registered_for_config_files() -> None:
     for name in ("zero_cost", "low_fidelity", "mixed"):
-        ev = make_evaluator(resolve_evaluator_config({"name": name}), space=SPACE, layers=4)
+        ev = create_evaluator(name, space=SPACE, layers=4)
         assert ev.describe()["name"] == name
     with pytest.raises(EvaluatorError, match="evolve.layers=2"):
-        make_evaluator(resolve_evaluator_config({"name": "zero_cost"}), space=SPACE, layers=2)
+        create_evaluator("zero_cost", space=SPACE, layers=2)

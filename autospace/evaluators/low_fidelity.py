@@ -3,6 +3,7 @@ training set with a fixed recipe; the score is its validation accuracy (determin
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
@@ -73,26 +74,34 @@ class LowFidelityEvaluator(Evaluator):
         }
 
 
+@dataclass(frozen=True)
+class LowFidelitySettings:
+    """``[evaluator]`` keys of ``low_fidelity`` besides the recipe's (`LowFidelityRecipe`)."""
+
+    skeleton: str = "tiny"
+    data: str = "digits"
+    data_root: str | None = None
+    train_size: int | None = None
+    val_size: int | None = None
+    device: str = "cpu"
+
+
+@dataclass(frozen=True)
+class LowFidelityRecipe(TrainRecipe):
+    """The recipe of a low-fidelity score: `TrainRecipe` for 2 epochs; its ``seed`` also seeds
+    the subsets and the networks."""
+
+    epochs: int = 2
+
+
 def _factory(
-    *,
-    space: CellSpace,
-    layers: int,
-    skeleton: str = "tiny",
-    data: str = "digits",
-    data_root: str | None = None,
-    epochs: int = 2,
-    batch_size: int = 64,
-    lr: float = 0.05,
-    train_size: int | None = None,
-    device: str = "cpu",
-    seed: int = 0,
+    settings: LowFidelitySettings, recipe: LowFidelityRecipe, *, space: CellSpace, layers: int
 ) -> LowFidelityEvaluator:
-    recipe = TrainRecipe(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
-    ev = LowFidelityEvaluator(
-        skeleton, data, data_root, recipe=recipe, train_size=train_size, device=device, seed=seed
-    )
-    check_layers(ev.builder, layers, skeleton)
+    ev = LowFidelityEvaluator(**asdict(settings), recipe=recipe, seed=recipe.seed)
+    check_layers(ev.builder, layers, settings.skeleton)
     return ev
 
 
-register_evaluator("low_fidelity", _factory, path_keys=("data_root",))
+register_evaluator(
+    "low_fidelity", _factory, settings=(LowFidelitySettings, LowFidelityRecipe), path_keys=("data_root",)
+)

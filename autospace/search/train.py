@@ -11,8 +11,7 @@ split, params, analytic MAdds and the FlopCounterMode measurement, per-epoch his
 from __future__ import annotations
 
 import math
-import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from autospace.data.batches import epoch_batches
 from autospace.errors import CheckpointError, ConfigError
 from autospace.nn import measure_cost
 from autospace.search.architecture import Architecture
-from autospace.search.config import as_dict, positive
+from autospace.search.config import positive
 from autospace.train.device import resolve_device
 from autospace.train.loop import accuracy
 
@@ -86,8 +85,8 @@ def load_checkpoint(path: Path, arch: Architecture, config: TrainConfig) -> dict
         raise CheckpointError(f"cannot read checkpoint {str(path)!r}: {exc}") from None
     if state.get("arch") != arch.to_dict()["genomes"]:
         raise CheckpointError(f"checkpoint {str(path)!r} was written for another architecture")
-    if state.get("config") != as_dict(config):
-        changed = sorted(k for k, v in as_dict(config).items() if state.get("config", {}).get(k) != v)
+    if state.get("config") != asdict(config):
+        changed = sorted(k for k, v in asdict(config).items() if state.get("config", {}).get(k) != v)
         raise CheckpointError(f"checkpoint {str(path)!r} was written with other settings: {changed}")
     return state
 
@@ -144,7 +143,7 @@ def train(
         save_tensors(out / CHECKPOINT, {
             "model": model.state_dict(), "optimizer": opt.state_dict(), "generator": gen.get_state(),
             "torch_rng": torch.get_rng_state(), "epoch": epoch + 1, "history": history,
-            "arch": arch.to_dict()["genomes"], "config": as_dict(config),
+            "arch": arch.to_dict()["genomes"], "config": asdict(config),
         })
     bar.close()
     return _finish(arch, model.cpu(), data, config, out, history)
@@ -163,21 +162,9 @@ def _finish(arch: Architecture, model: nn.Module, data: DataSplit, config: Train
         "cost_model_exact": madds == measured_madds and params == measured_params,
         "epochs": config.epochs,
         "data": data.describe(),
-        "config": as_dict(config),
+        "config": asdict(config),
         "history": history,
     }
     save_tensors(out / MODEL, model.state_dict())
     write_json(out / METRICS, metrics)
     return metrics
-
-
-def check_train_out(out: str | os.PathLike[str], resume: bool) -> Path:
-    """``out`` must be new or empty, or hold a checkpoint when resuming."""
-    out = Path(out)
-    if resume:
-        if not (out / CHECKPOINT).is_file():
-            raise CheckpointError(f"--resume: no {CHECKPOINT} in --out {str(out)!r}")
-        return out
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ConfigError(f"--out {str(out)!r} already exists and is not empty (use --resume to continue a run)")
-    return out
