@@ -22,7 +22,7 @@ from autospace.errors import CheckpointError, ConfigError
 CONFIG = "config.toml"
 HISTORY = "history.jsonl"
 # evolve
-CHECKPOINT_DIR = "checkpoint"
+CHECKPOINT = "checkpoint"
 LEARNED_SPACE = "learned_space.json"
 RANKING_FIDELITY = "ranking_fidelity.json"
 # search

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,19 @@ def test_learning_rate_warms_up_then_decays_to_zero() -> None:
     lrs = [lr_at(step, 10, config) for step in range(40)]
     assert lrs[0] == pytest.approx(0.01) and lrs[9] == pytest.approx(0.1)
     assert all(a >= b for a, b in itertools.pairwise(lrs[10:])) and lrs[-1] < 0.002
+
+
+def test_config_toml_is_written_and_resume_reads_it(tmp_path: Path, arch_file: Path, capsys) -> None:
+    cfg = tmp_path / "train.toml"
+    cfg.write_text("[train]\nepochs = 1\nbatch_size = 64\nmax_steps_per_epoch = 2\n[data]\nname = 'digits'\n")
+    out = tmp_path / "t"
+    assert main(["train", "--arch", str(arch_file), "--out", str(out), "--config", str(cfg), "--no-progress"]) == 0
+    saved = tomllib.loads((out / "config.toml").read_text())
+    assert saved["train"]["epochs"] == 1 and saved["train"]["max_steps_per_epoch"] == 2
+    assert saved["data"] == {"name": "digits", "seed": 0, "size": 64, "num_classes": 10}
+    assert main(["train", "--arch", str(arch_file), "--out", str(out), "--resume", "--no-progress"]) == 0
+    assert main(["train", "--arch", str(arch_file), "--out", str(out), "--resume", "--epochs", "3"]) == 2
+    assert "train.epochs=3 differs from the run's 1" in capsys.readouterr().err
+    cfg.write_text("[train]\nepoch = 1\n")
+    assert main(["train", "--arch", str(arch_file), "--out", str(tmp_path / "t2"), "--config", str(cfg)]) == 2
+    assert "train.epoch is not a key of [train]" in capsys.readouterr().err and not (tmp_path / "t2").exists()

@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from autospace import rundir
 from autospace.errors import ConfigError
-from autospace.evolve.runconfig import RunConfig, load_run_config
+from autospace.evolve.runconfig import RunConfig, load_run_config, parse_run_config
 from autospace.evolve.runner import evolve
 
 
@@ -32,13 +32,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _resume_config(run_dir: Path, args: argparse.Namespace) -> RunConfig:
-    rundir.resume_dir(run_dir)
-    if "evaluator" not in rundir.read_config(run_dir):
+    data = rundir.read_config(rundir.resume_dir(run_dir))
+    if "evaluator" not in data:
         raise ConfigError(
             f"--resume {str(run_dir)!r}: its {rundir.CONFIG} has no [evaluator] (the run was given an evaluator "
             "object in Python); resume it with evolve(..., resume=True)"
         )
-    saved = load_run_config(run_dir / rundir.CONFIG, {"workers": args.workers})
+    saved = parse_run_config(data, run_dir, {"workers": args.workers})
     if args.seed is not None and args.seed != saved.evolve.seed:
         raise ConfigError(f"--seed={args.seed} differs from the run's seed={saved.evolve.seed}")
     if args.config is not None:

@@ -12,8 +12,6 @@ from typing import Any
 
 from autospace.errors import AutospaceError, CheckpointError, ConfigError, GenomeError
 from autospace.evolve.learned import LearnedSpace
-from autospace.search.architecture import Architecture
-
 from autospace.rundir import (
     ARCHITECTURE,
     CONFIG,
@@ -24,7 +22,7 @@ from autospace.rundir import (
     SEARCH_FILES,
     SUMMARY,
 )
-
+from autospace.search.architecture import Architecture
 
 LearnedLike = LearnedSpace | str | Path | Mapping[str, Any]
 """What the learned-space figures accept: a `LearnedSpace`, a path to its JSON, or the parsed JSON."""
