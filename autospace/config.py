@@ -13,7 +13,7 @@ import dataclasses
 import json
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -64,9 +64,36 @@ def _config_error(section: str, data: Mapping[str, Any], exc: ValidationError) -
     loc = [str(p) for p in err["loc"]]
     if not loc:
         return ConfigError(f"[{section}]: {err['msg']}")
+    if err["type"] == "missing":
+        return ConfigError(f"{section}.{loc[0]} is required")
     value: Any = data.get(loc[0], err.get("input"))
     path = ".".join([section, *loc])
     return ConfigError(f"{path}={value!r}: {err['msg'].lower()}")
+
+
+def parse_parts(classes: Sequence[type], section: str, data: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
+    """One section whose keys are the fields of several dataclasses: one instance of each.
+
+    The classes' keys must not overlap; a key none of them has is a `ConfigError`.
+    """
+    data = {} if data is None else data
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"[{section}] must be a table of keys, got {data!r}")
+    known = [key for cls in classes for key in keys_of(cls)]
+    unknown = sorted(k for k in data if k not in known)
+    if unknown:
+        raise ConfigError(f"{section}.{unknown[0]} is not a key of [{section}]; keys: {sorted(known)}")
+    return tuple(parse_section(cls, section, {k: v for k, v in data.items() if k in keys_of(cls)}) for cls in classes)
+
+
+def check_sections(data: Mapping[str, Any], sections: Sequence[str], what: str = "--config") -> dict[str, Any]:
+    """``data`` (a parsed TOML file) must hold only tables named in ``sections``."""
+    for name, table in data.items():
+        if name not in sections:
+            raise ConfigError(f"[{name}] is not a config section of {what}; sections: {list(sections)}")
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{what} key {name!r} must be a [section], got {table!r}")
+    return dict(data)
 
 
 def to_table(obj: Any) -> dict[str, Any]:

@@ -43,9 +43,9 @@ from autospace.evaluators import Candidate, LowFidelityEvaluator, MixedEvaluator
 from autospace.evaluators.zero_cost import PROXIES, ZeroCostEvaluator
 from autospace.genome import Genome, get_space
 from autospace.nn import Skeleton, build_network, cell_cost, get_skeleton
-from autospace.train import SCORING_RECIPE, StandaloneTrainer, TrainRecipe, accuracy
+from autospace.train import ScoringRecipe, StandaloneTrainer, TrainRecipe, accuracy
 
-RECIPE = dataclasses.replace(SCORING_RECIPE, epochs=2, batch_size=128, lr=0.1, seed=0)
+RECIPE = ScoringRecipe(epochs=2, batch_size=128, lr=0.1, seed=0)
 # A quarter of RECIPE's example-passes: the best of the recipes tried at that budget on two cell
 # samples (--seed 0 and 1). Under ~60 SGD steps (batch 128, or 1 epoch of 2,000 at batch 64) the
 # low-fidelity score ranks worse than chance.
@@ -202,7 +202,7 @@ def main() -> int:
             start = time.perf_counter()
             scores[proxy] = ZeroCostEvaluator(proxy, skeleton, data, seed=args.seed).score(cands)
             seconds[proxy] = time.perf_counter() - start
-    lowfi_recipe = dataclasses.replace(SCORING_RECIPE, epochs=args.lowfi_epochs, batch_size=args.lowfi_batch_size,
+    lowfi_recipe = ScoringRecipe(epochs=args.lowfi_epochs, batch_size=args.lowfi_batch_size,
                                        lr=args.lowfi_lr)
     lowfi = LowFidelityEvaluator(skeleton, data, recipe=lowfi_recipe, train_size=args.lowfi_train_size, seed=args.seed)
     if "low_fidelity" in only:

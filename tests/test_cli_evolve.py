@@ -99,7 +99,7 @@ def test_bad_configs_exit_2_with_one_line_and_write_nothing(tmp_path, capsys, ex
     ("old", "new", "message"),
     [
         ("population = 10", "population = 0", "evolve.population=0"),
-        ("population = 10", "populaton = 10", "evolve.populaton is not a config key"),
+        ("population = 10", "populaton = 10", "evolve.populaton is not a key of [evolve]"),
         ('strategy = "autospace"', 'strategy = "annealing"', "evolve.strategy='annealing'"),
         ("delay = 0.0", 'delay = "no"', "evaluator.delay='no'"),
         ('name = "analytic"\nseed = 1\ndelay = 0.0', 'name = "tabular"\npath = "missing.csv"', "missing.csv"),
@@ -191,3 +191,32 @@ def test_example_analytic_config_runs(tmp_path):
     out = tmp_path / "analytic"
     assert main(["evolve", "--config", str(ROOT / "examples" / "analytic.toml"), "--out", str(out), "--quiet"]) == 0
     assert len(LearnedSpace.load(out / "learned_space.json").layers) == 3
+
+
+def test_a_python_run_resumes_from_the_cli(tmp_path):
+    """evolve(out=...) writes config.toml, so `autospace evolve --resume --out DIR` continues it."""
+    settings = {"layers": 2, "population": 10, "sample_size": 5, "rounds": 6, "top_k": 3, "seed": 4}
+    evaluator = {"name": "analytic", "seed": 1}
+
+    def stop_after_round_3(line: str) -> None:
+        if line.startswith("round 3/"):
+            raise KeyboardInterrupt
+
+    out = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        evolve("autospace", evaluator, "autospace", out=out, log=stop_after_round_3, **settings)
+    assert len(History.load(out / "history.jsonl")) == 3 and not (out / "learned_space.json").exists()
+    assert tomllib.loads((out / "config.toml").read_text())["evaluator"] == {"name": "analytic", "seed": 1, "delay": 0.0}
+    assert main(["evolve", "--resume", "--out", str(out), "--quiet"]) == 0
+    ref = expected(6)
+    assert History.load(out / "history.jsonl").without_wall_clock() == ref.history.without_wall_clock()
+    assert LearnedSpace.load(out / "learned_space.json").to_dict() == ref.learned_space.to_dict()
+
+
+def test_a_run_with_an_evaluator_object_resumes_from_python_only(tmp_path, capsys):
+    space = get_space("autospace")
+    out = tmp_path / "run"
+    evolve(space, AnalyticEvaluator(space), population=6, sample_size=3, rounds=2, out=out)
+    assert "evaluator" not in tomllib.loads((out / "config.toml").read_text())
+    assert main(["evolve", "--resume", str(out), "--quiet"]) == 2
+    assert "has no [evaluator]" in capsys.readouterr().err

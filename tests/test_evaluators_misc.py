@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import types
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,12 @@ from autospace.evaluators import (
     Candidate,
     CostEvaluator,
     Evaluator,
+    create_evaluator,
+    get_evaluator,
     layer_cost_fn,
     list_evaluators,
-    make_evaluator,
+    parse_evaluator,
     register_evaluator,
-    resolve_evaluator_config,
 )
 from autospace.genome import get_space
 
@@ -74,51 +76,77 @@ def test_cost_evaluator_and_layer_cost_use_the_nn_cost_model(fake_nn):
 
 def test_registry_resolves_defaults_and_relative_paths(tmp_path, nb201_csv):
     rel = Path("..") / "data.csv"
-    resolved = resolve_evaluator_config({"name": "tabular", "path": str(rel)}, tmp_path / "cfg")
-    assert resolved == {
+    spec = parse_evaluator({"name": "tabular", "path": str(rel)}, tmp_path / "cfg")
+    assert spec.to_table() == {
         "name": "tabular",
         "path": str((tmp_path / "data.csv").resolve()),
         "search_metric": "val12",
         "report_metric": "test200",
     }
-    assert {"analytic", "cost", "tabular"} <= set(list_evaluators())
-    ev = make_evaluator(resolve_evaluator_config({"name": "tabular", "path": str(nb201_csv)}), space=get_space("nb201"))
+    assert {"analytic", "cost", "tabular", "supernet", "mixed"} <= set(list_evaluators())
+    ev = create_evaluator("tabular", space=get_space("nb201"), path=str(nb201_csv))
     assert ev.describe()["rows"] == 15_625
     with pytest.raises(DataError, match="is not a file"):
-        make_evaluator(resolved, space=get_space("nb201"))
+        spec.create(space=get_space("nb201"))
 
 
 @pytest.mark.parametrize(
     ("section", "match"),
     [
-        ({"name": "nope"}, "evaluator.name='nope'"),
+        ({"name": "nope"}, "evaluator='nope' is not a known evaluator"),
         ({}, "evaluator.name=None"),
         ({"name": "analytic", "colour": 1}, "evaluator.colour"),
         ({"name": "analytic", "delay": "slow"}, "evaluator.delay='slow'"),
         ({"name": "analytic", "seed": 1.5}, "evaluator.seed=1.5"),
         ({"name": "tabular"}, "evaluator.path is required"),
+        ({"name": "supernet", "total_steps": "all"}, "evaluator.total_steps='all'"),
+        ({"name": "supernet", "madds_budget": "150k"}, "evaluator.madds_budget='150k'"),
+        ({"name": "low_fidelity", "train_size": 1.5}, "evaluator.train_size=1.5"),
     ],
 )
 def test_registry_rejects_bad_sections(section, match):
     with pytest.raises(ConfigError, match=match):
-        resolve_evaluator_config(section)
+        parse_evaluator(section)
+
+
+def test_every_settings_field_is_a_key():
+    """The keys of an evaluator are the fields of its settings dataclasses (nothing copied by hand)."""
+    from autospace.supernet.trainer import SupernetConfig
+    from autospace.train.loop import TrainRecipe
+
+    supernet = get_evaluator("supernet").keys()
+    assert {f.name for f in fields(SupernetConfig)} <= set(supernet) and {"grad_clip", "alpha_betas"} <= set(supernet)
+    assert {f.name for f in fields(TrainRecipe)} <= set(get_evaluator("low_fidelity").keys())
+    assert {f.name for f in fields(TrainRecipe)} <= set(get_evaluator("mixed").keys())
+    spec = parse_evaluator({"name": "supernet", "grad_clip": 1.0, "alpha_betas": [0.5, 0.9]})
+    assert spec.settings[1].grad_clip == 1.0 and spec.settings[1].alpha_betas == (0.5, 0.9)
+    assert spec.to_table()["alpha_betas"] == [0.5, 0.9]
+
+
+@dataclass(frozen=True)
+class _ConstantSettings:
+    value: float = 1.0
 
 
 def test_registering_a_new_evaluator():
     class Constant(Evaluator):
+        def __init__(self, value: float) -> None:
+            super().__init__()
+            self.value = value
+
         def score_one(self, candidate):
             return self.value
 
         def describe(self):
             return {"name": "constant"}
 
-    def factory(*, space, layers, value: float = 1.0):
-        ev = Constant()
-        ev.value = value
-        return ev
+    def factory(settings: _ConstantSettings, *, space, layers):
+        return Constant(settings.value)
 
-    register_evaluator("constant-test", factory)
+    register_evaluator("constant-test", factory, settings=_ConstantSettings)
     with pytest.raises(ConfigError, match="already registered"):
-        register_evaluator("constant-test", factory)
-    ev = make_evaluator(resolve_evaluator_config({"name": "constant-test", "value": 3}), space=SPACE)
+        register_evaluator("constant-test", factory, settings=_ConstantSettings)
+    ev = create_evaluator("constant-test", space=SPACE, value=3)
     assert ev.score([Candidate(0, SPACE.sample(0))]) == [3.0]
+    with pytest.raises(ConfigError, match="evaluator.value='x'"):
+        create_evaluator("constant-test", space=SPACE, value="x")

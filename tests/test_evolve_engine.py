@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from autospace.config import parse_section
 from autospace.errors import ConfigError, EvolveError
 from autospace.evaluators import AnalyticEvaluator, Candidate, Evaluator
 from autospace.evolve import Engine, EvolveConfig, evolve, momentum_update
@@ -202,9 +203,9 @@ def test_config_errors_name_the_field():
         ({"rounds": True}, "rounds=True"),
     ]:
         with pytest.raises(ConfigError, match=match.replace("[", "\\[")):
-            EvolveConfig(**kwargs)
-    with pytest.raises(ConfigError, match="colour is not an evolve setting"):
-        EvolveConfig.from_dict({"colour": 1})
+            parse_section(EvolveConfig, "evolve", kwargs)
+    with pytest.raises(ConfigError, match="evolve.colour is not a key"):
+        parse_section(EvolveConfig, "evolve", {"colour": 1})
     with pytest.raises(ConfigError, match="reference genome is of space 'nb201'"):
         Engine(SPACE, reference=NB201.sample(0))
 

@@ -3,10 +3,13 @@ window, deterministic under a seed; and the 224x224 mobile setting on random ten
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
 from autospace.errors import ConfigError
-from autospace.search import search
+from autospace.search import list_algorithms, register_algorithm, search
+from autospace.search.base import SearchContext, SearchOutcome
 from autospace.search.space import resolve_space
 
 FAST = {
@@ -80,7 +83,32 @@ def test_bad_settings_name_the_field() -> None:
         search("irb", "rl", BUDGET, {"rl": {"steps": 0}})
     with pytest.raises(ConfigError, match="spos.nope"):
         search("irb", "spos", BUDGET, {"spos": {"nope": 1}})
-    with pytest.raises(ConfigError, match="algo='darts'"):
+    with pytest.raises(ConfigError, match="algorithm='darts' is not a known algorithm"):
         search("irb", "darts", BUDGET)
     with pytest.raises(ConfigError, match="search.batch_size='x'"):
         search("irb", "rl", BUDGET, {"search": {"batch_size": "x"}})
+
+
+@dataclass(frozen=True)
+class _PickConfig:
+    """``[pick]``: the candidate index every layer takes."""
+
+    index: int = 0
+
+
+def _pick(ctx: SearchContext, config: _PickConfig) -> SearchOutcome:
+    genomes = [cands[min(config.index, len(cands) - 1)] for cands in ctx.space.candidates]
+    return SearchOutcome(genomes, [{"step": 0, "index": config.index}], {"picked": config.index})
+
+
+def test_an_algorithm_from_a_user_module_runs_a_search() -> None:
+    register_algorithm("pick-test", _pick, _PickConfig)
+    with pytest.raises(ConfigError, match="already registered"):
+        register_algorithm("pick-test", _pick, _PickConfig)
+    assert "pick-test" in list_algorithms()
+    arch, outcome = search("irb", "pick-test", BUDGET, {"search": FAST["search"], "pick-test": {"index": 1}})
+    space = resolve_space("irb", arch.skeleton)
+    assert list(arch.genomes) == [cands[min(1, len(cands) - 1)] for cands in space.candidates]
+    assert arch.search["algo"] == "pick-test" and outcome.summary == {"picked": 1}
+    with pytest.raises(ConfigError, match="pick-test.index='x'"):
+        search("irb", "pick-test", BUDGET, {"pick-test": {"index": "x"}})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -39,12 +39,13 @@ def test_search_writes_a_complete_run_directory(tmp_path: Path, fast_config: Pat
     out = tmp_path / "run"
     assert _run("--config", str(fast_config), "--space", "irb", "--algo", "rl", "--madds-budget", "100k",
                 "--out", str(out)) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["architecture.json", "config.json", "history.jsonl",
+    assert sorted(p.name for p in out.iterdir()) == ["architecture.json", "config.toml", "history.jsonl",
                                                       "summary.json"]
     arch = Architecture.load(out / "architecture.json")
     assert abs(arch.madds - 1e5) <= 1e4
-    config = json.loads((out / "config.json").read_text())
+    config = tomllib.loads((out / "config.toml").read_text())
     assert config["rl"]["steps"] == 4 and config["search"]["threads"] == 1
+    assert config["algo"] == "rl" and config["space"] == "irb" and config["madds_budget"] == 1e5
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
@@ -128,7 +129,7 @@ def test_interrupted_write_leaves_no_partial_run_directory(tmp_path: Path, fast_
     def die(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "write_jsonl", die)  # after architecture.json and config.json were written
+    monkeypatch.setattr(cli.rundir, "write_jsonl", die)  # after architecture.json and config.toml were written
     out = tmp_path / "run"
     assert _run("--config", str(fast_config), "--space", "irb", "--algo", "rl", "--madds-budget", "1e5",
                 "--out", str(out)) == 130
@@ -140,10 +141,10 @@ def test_madds_suffixes() -> None:
 
 
 def test_example_config_is_valid() -> None:
-    from autospace.search.config import read_config
+    from autospace.config import read_toml
     from autospace.search.runner import prepare
 
-    sections = read_config(EXAMPLE)
+    sections = read_toml(EXAMPLE)
     for algo in ("proxyless-g", "rl", "spos"):
         run = prepare("irb", algo, 1e5, sections)
         assert run.settings.skeleton == "tiny" and run.data_config.name == "digits"

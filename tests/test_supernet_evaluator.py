@@ -13,7 +13,7 @@ from torch.utils.data import TensorDataset
 
 from autospace.data import DataSplit, load_digits
 from autospace.errors import ConfigError, EvaluatorError
-from autospace.evaluators import Candidate, SupernetConfig, SupernetEvaluator, make_evaluator, resolve_evaluator_config
+from autospace.evaluators import Candidate, SupernetConfig, SupernetEvaluator, parse_evaluator
 from autospace.evaluators.supernet import initial_alphas
 from autospace.genome import get_space
 from autospace.supernet.mixed_layer import MixedPathLayer
@@ -151,13 +151,13 @@ def test_compensation_counts_active_iterations() -> None:
 
 
 def test_constructible_from_a_config_section() -> None:
-    section = resolve_evaluator_config({"name": "supernet", "steps": 4, "device": "cpu", "gate_mode": "single"})
-    ev = make_evaluator(section, space=SPACE, layers=4)
+    spec = parse_evaluator({"name": "supernet", "steps": 4, "device": "cpu", "gate_mode": "single"})
+    ev = spec.create(space=SPACE, layers=4)
     assert isinstance(ev, SupernetEvaluator) and ev.config.steps == 4 and ev.config.gate_mode == "single"
     with pytest.raises(EvaluatorError, match="evolve.layers=3"):
-        make_evaluator(section, space=SPACE, layers=3)
+        spec.create(space=SPACE, layers=3)
     with pytest.raises(ConfigError, match="evaluator.steps"):
-        resolve_evaluator_config({"name": "supernet", "steps": "many"})
+        parse_evaluator({"name": "supernet", "steps": "many"})
 
 
 @pytest.mark.cuda

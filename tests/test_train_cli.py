@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -72,7 +73,7 @@ def test_train_errors_are_one_line_exit_2(tmp_path: Path, arch_file: Path, capsy
     assert main(["train", "--arch", str(bad), "--out", str(tmp_path / "o1"), *ARGS]) == 2
     assert "cannot read architecture" in capsys.readouterr().err
     assert main(["train", "--arch", str(arch_file), "--out", str(tmp_path / "o2"), "--resume", *ARGS]) == 2
-    assert "no checkpoint.pt" in capsys.readouterr().err
+    assert "not a run directory (no config.toml)" in capsys.readouterr().err
     big = tmp_path / "arch28.json"
     arch = Architecture.load(arch_file)
     Architecture(get_skeleton("tiny", input_size=28), arch.genomes, 10).save(big)
@@ -99,3 +100,20 @@ def test_export_onnx_runs_in_onnxruntime(tmp_path: Path, arch_file: Path) -> Non
     assert main(["train", "--arch", str(arch_file), "--out", str(out), "--epochs", "1", "--export", "onnx", *ARGS]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert (out / "model.onnx").is_file() and metrics["export"]["onnxruntime_max_abs_diff"] < 1e-4
+
+
+
+def test_config_toml_is_written_and_resume_reads_it(tmp_path: Path, arch_file: Path, capsys) -> None:
+    cfg = tmp_path / "train.toml"
+    cfg.write_text("[train]\nepochs = 1\nbatch_size = 64\nmax_steps_per_epoch = 2\n[data]\nname = 'digits'\n")
+    out = tmp_path / "t"
+    assert main(["train", "--arch", str(arch_file), "--out", str(out), "--config", str(cfg), "--no-progress"]) == 0
+    saved = tomllib.loads((out / "config.toml").read_text())
+    assert saved["train"]["epochs"] == 1 and saved["train"]["max_steps_per_epoch"] == 2
+    assert saved["data"] == {"name": "digits", "seed": 0, "size": 64, "num_classes": 10}
+    assert main(["train", "--arch", str(arch_file), "--out", str(out), "--resume", "--no-progress"]) == 0
+    assert main(["train", "--arch", str(arch_file), "--out", str(out), "--resume", "--epochs", "3"]) == 2
+    assert "train.epochs=3 differs from the run's 1" in capsys.readouterr().err
+    cfg.write_text("[train]\nepoch = 1\n")
+    assert main(["train", "--arch", str(arch_file), "--out", str(tmp_path / "t2"), "--config", str(cfg)]) == 2
+    assert "train.epoch is not a key of [train]" in capsys.readouterr().err and not (tmp_path / "t2").exists()

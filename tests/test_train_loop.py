@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import pytest
 import torch
@@ -12,7 +11,7 @@ from torch.utils.data import TensorDataset
 
 from autospace.data.batches import batch_stream
 from autospace.errors import ConfigError, TrainingDiverged
-from autospace.train import SCORING_RECIPE, StandaloneTrainer, TrainRecipe, accuracy
+from autospace.train import ScoringRecipe, StandaloneTrainer, TrainRecipe, accuracy
 
 CPU = torch.device("cpu")
 
@@ -49,12 +48,12 @@ def test_schedule_equals_the_hand_written_warmup_and_cosine(epochs: int, warmup:
 
 
 def test_no_warmup_is_torchs_plain_cosine() -> None:
-    opt = SCORING_RECIPE.optimizer([nn.Parameter(torch.zeros(1))])
-    assert isinstance(SCORING_RECIPE.scheduler(opt, 20, 5), torch.optim.lr_scheduler.CosineAnnealingLR)
+    opt = ScoringRecipe().optimizer([nn.Parameter(torch.zeros(1))])
+    assert isinstance(ScoringRecipe().scheduler(opt, 20, 5), torch.optim.lr_scheduler.CosineAnnealingLR)
 
 
 def test_a_step_budget_reads_the_batches_of_an_endless_stream() -> None:
-    data, recipe = _data(), replace(SCORING_RECIPE, batch_size=32, lr=0.1)
+    data, recipe = _data(), ScoringRecipe(batch_size=32, lr=0.1)
     a = _model()
     StandaloneTrainer(a, data, recipe, CPU, steps=7, generator=torch.Generator().manual_seed(5)).fit()
     b = _model()
@@ -71,10 +70,10 @@ def test_a_step_budget_reads_the_batches_of_an_endless_stream() -> None:
 
 
 def test_epochs_and_the_per_epoch_cap() -> None:
-    trainer = StandaloneTrainer(_model(), _data(), replace(SCORING_RECIPE, epochs=3, batch_size=16,
+    trainer = StandaloneTrainer(_model(), _data(), ScoringRecipe(epochs=3, batch_size=16,
                                                            max_steps_per_epoch=4), CPU)
     assert (trainer.steps_per_epoch, trainer.total_steps) == (4, 12)
-    assert len(StandaloneTrainer(_model(), _data(), replace(SCORING_RECIPE, epochs=3, batch_size=16), CPU).fit()) == 3
+    assert len(StandaloneTrainer(_model(), _data(), ScoringRecipe(epochs=3, batch_size=16), CPU).fit()) == 3
 
 
 def test_a_non_finite_loss_raises_before_it_reaches_the_weights() -> None:
@@ -83,7 +82,7 @@ def test_a_non_finite_loss_raises_before_it_reaches_the_weights() -> None:
     model = _model()
     before = [p.detach().clone() for p in model.parameters()]
     with pytest.raises(TrainingDiverged, match="loss=nan at step 0"):
-        StandaloneTrainer(model, data, SCORING_RECIPE, CPU).fit()
+        StandaloneTrainer(model, data, ScoringRecipe(), CPU).fit()
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before))
 
 

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from test_viz_io import write_run
 
 from autospace.cli import main
+from autospace.config import dumps_toml
 from autospace.errors import CheckpointError
 from autospace.genome import Genome
 from autospace.nn import get_skeleton, layer_cost
@@ -73,7 +74,7 @@ def _irb(op: str, ratio: int = 6) -> Genome:
 
 def write_search_run(path: Path, algo: str = "proxyless-g", budget: float = 1e5, files: tuple[str, ...] = ()) -> Path:
     """A search run directory per docs/formats.md: the tiny skeleton with four irb cells (layer 2
-    the skip), ``HISTORIES[algo]``, config.json and summary.json; ``files`` limits what is written."""
+    the skip), ``HISTORIES[algo]``, config.toml and summary.json; ``files`` limits what is written."""
     genomes = [_irb("dwconv3x3", 3), _irb("dwconv5x5"), _irb("zero", 3), _irb("dwconv7x7")]
     search = {"algo": algo, "space": "irb", "madds_budget": budget, "tolerance": 0.1, "seed": 0}
     arch = Architecture(get_skeleton("tiny"), genomes, 10, search)
@@ -87,7 +88,7 @@ def write_search_run(path: Path, algo: str = "proxyless-g", budget: float = 1e5,
     summary = {"madds": arch.madds, "params": arch.params, "seconds": 1.5, "scored": 14, "alphas": [[0.1, 0.2]]}
     contents = {
         "architecture.json": json.dumps(arch.to_dict()),
-        "config.json": json.dumps(config),
+        "config.toml": dumps_toml(config),
         "history.jsonl": "".join(json.dumps(r) + "\n" for r in HISTORIES[algo]),
         "summary.json": json.dumps(summary),
     }
@@ -196,7 +197,7 @@ def test_save_report_of_a_real_search_run(cli_run: Path, tmp_path: Path) -> None
 
 
 def test_missing_files_and_records_without_a_step_are_noted(tmp_path: Path) -> None:
-    run = write_search_run(tmp_path / "run", "spos-random", files=("history.jsonl", "config.json"))
+    run = write_search_run(tmp_path / "run", "spos-random", files=("history.jsonl", "summary.json"))
     report = build_report(run)
     assert [name for name, _, _ in report.figures] == ["search_curves"]
     assert any(n.startswith("architecture: skipped") and "architecture.json is missing" in n for n in report.notes)

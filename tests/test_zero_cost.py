@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -15,13 +14,12 @@ from autospace.evaluators import (
     LowFidelityEvaluator,
     MixedEvaluator,
     ZeroCostEvaluator,
-    make_evaluator,
-    resolve_evaluator_config,
+    create_evaluator,
 )
 from autospace.evaluators.mixed import rank_normalise
 from autospace.evaluators.zero_cost import FLOOR, PROXIES
 from autospace.genome import Genome, get_space
-from autospace.train import SCORING_RECIPE
+from autospace.train import ScoringRecipe
 
 SPACE = get_space("autospace")
 DIGITS = load_digits()
@@ -60,7 +58,7 @@ def test_context_cell_fills_other_layers() -> None:
 
 
 def test_low_fidelity_prefers_a_trainable_cell() -> None:
-    ev = LowFidelityEvaluator("tiny", DIGITS, recipe=replace(SCORING_RECIPE, epochs=2), val_size=200)
+    ev = LowFidelityEvaluator("tiny", DIGITS, recipe=ScoringRecipe(epochs=2), val_size=200)
     good, dead = ev.score([Candidate(0, CONV), Candidate(1, ZERO)])
     assert 0.5 < good <= 1.0 and dead < 0.2
 
@@ -69,7 +67,7 @@ def test_rank_normalise_and_mixed_scores_per_layer() -> None:
     assert rank_normalise([3.0, 1.0, 2.0]).tolist() == [1.0, 0.0, 0.5]
     assert rank_normalise([7.0]).tolist() == [0.5]
     zc = ZeroCostEvaluator("grad_norm", "tiny", DIGITS)
-    lf = LowFidelityEvaluator("tiny", DIGITS, recipe=replace(SCORING_RECIPE, epochs=1), train_size=128, val_size=128)
+    lf = LowFidelityEvaluator("tiny", DIGITS, recipe=ScoringRecipe(epochs=1), train_size=128, val_size=128)
     mixed = MixedEvaluator(zc, lf, lam=0.75)
     batch = _cands(3, layer=0) + _cands(3, layer=2)
     scores = mixed.score(batch)
@@ -84,7 +82,7 @@ def test_rank_normalise_and_mixed_scores_per_layer() -> None:
 
 def test_registered_for_config_files() -> None:
     for name in ("zero_cost", "low_fidelity", "mixed"):
-        ev = make_evaluator(resolve_evaluator_config({"name": name}), space=SPACE, layers=4)
+        ev = create_evaluator(name, space=SPACE, layers=4)
         assert ev.describe()["name"] == name
     with pytest.raises(EvaluatorError, match="evolve.layers=2"):
-        make_evaluator(resolve_evaluator_config({"name": "zero_cost"}), space=SPACE, layers=2)
+        create_evaluator("zero_cost", space=SPACE, layers=2)

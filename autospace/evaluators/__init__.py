@@ -4,10 +4,13 @@ from autospace.evaluators.analytic import AnalyticEvaluator
 from autospace.evaluators.base import Candidate, Evaluator, EvaluatorCost
 from autospace.evaluators.cost import CostEvaluator, layer_cost_fn, skeleton_layer_specs
 from autospace.evaluators.registry import (
+    TORCH_EVALUATORS,
+    EvaluatorSpec,
+    create_evaluator,
+    get_evaluator,
     list_evaluators,
-    make_evaluator,
+    parse_evaluator,
     register_evaluator,
-    resolve_evaluator_config,
 )
 from autospace.evaluators.tabular import TabularEvaluator
 
@@ -17,25 +20,19 @@ __all__ = [
     "CostEvaluator",
     "Evaluator",
     "EvaluatorCost",
+    "EvaluatorSpec",
     "TabularEvaluator",
+    "create_evaluator",
+    "get_evaluator",
     "layer_cost_fn",
     "list_evaluators",
-    "make_evaluator",
+    "parse_evaluator",
     "register_evaluator",
-    "resolve_evaluator_config",
     "skeleton_layer_specs",
 ]
 
-# torch-based evaluators are imported on first use (the registry does the same for their
-# names), so that runs with table or analytic scores, and their worker processes, start
-# without importing torch
-_LAZY = {
-    "SupernetEvaluator": "autospace.evaluators.supernet",
-    "SupernetConfig": "autospace.supernet.trainer",
-    "LowFidelityEvaluator": "autospace.evaluators.low_fidelity",
-    "MixedEvaluator": "autospace.evaluators.mixed",
-    "ZeroCostEvaluator": "autospace.evaluators.zero_cost",
-}
+# torch-based evaluator classes are imported on first use, like their names in the registry
+_LAZY = {cls: module for module, cls in TORCH_EVALUATORS.values()} | {"SupernetConfig": "autospace.supernet.trainer"}
 __all__ += list(_LAZY)
 
 

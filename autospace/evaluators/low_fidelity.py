@@ -3,7 +3,7 @@ training set with a fixed recipe; the score is its validation accuracy (determin
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
@@ -18,7 +18,7 @@ from autospace.genome import CellSpace, Genome
 from autospace.nn import Skeleton
 from autospace.train.device import resolve_device
 from autospace.train.loop import StandaloneTrainer, accuracy
-from autospace.train.recipe import SCORING_RECIPE, TrainRecipe
+from autospace.train.recipe import ScoringRecipe, TrainRecipe
 
 
 def _subset(dataset: TensorDataset | Any, size: int | None, seed: int) -> Any:
@@ -31,7 +31,7 @@ def _subset(dataset: TensorDataset | Any, size: int | None, seed: int) -> Any:
 
 
 class LowFidelityEvaluator(Evaluator):
-    """Validation accuracy after ``recipe`` (default: `SCORING_RECIPE`, 2 epochs) on ``train_size``
+    """Validation accuracy after ``recipe`` (default: `ScoringRecipe`, 2 epochs) on ``train_size``
     training examples (default: all)."""
 
     exact = True
@@ -53,7 +53,7 @@ class LowFidelityEvaluator(Evaluator):
         super().__init__()
         if train_size is not None and train_size < 1:
             raise EvaluatorError(f"train_size must be >= 1, got {train_size!r}")
-        self.recipe = recipe or replace(SCORING_RECIPE, seed=seed)
+        self.recipe = recipe or ScoringRecipe(seed=seed)
         self.builder = StandaloneBuilder.create(skeleton, data, data_root, context, seed)
         self.train = _subset(self.builder.data.train, train_size, seed)
         self.val = _subset(self.builder.data.val, val_size, seed + 1)
@@ -75,26 +75,26 @@ class LowFidelityEvaluator(Evaluator):
         }
 
 
+@dataclass(frozen=True)
+class LowFidelitySettings:
+    """``[evaluator]`` keys of ``low_fidelity`` besides the recipe's (`ScoringRecipe`)."""
+
+    skeleton: str = "tiny"
+    data: str = "digits"
+    data_root: str | None = None
+    train_size: int | None = None
+    val_size: int | None = None
+    device: str = "cpu"
+
+
 def _factory(
-    *,
-    space: CellSpace,
-    layers: int,
-    skeleton: str = "tiny",
-    data: str = "digits",
-    data_root: str | None = None,
-    epochs: int = 2,
-    batch_size: int = 64,
-    lr: float = 0.05,
-    train_size: int | None = None,
-    device: str = "cpu",
-    seed: int = 0,
+    settings: LowFidelitySettings, recipe: ScoringRecipe, *, space: CellSpace, layers: int
 ) -> LowFidelityEvaluator:
-    recipe = replace(SCORING_RECIPE, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
-    ev = LowFidelityEvaluator(
-        skeleton, data, data_root, recipe=recipe, train_size=train_size, device=device, seed=seed
-    )
-    check_layers(ev.builder, layers, skeleton)
+    ev = LowFidelityEvaluator(**asdict(settings), recipe=recipe, seed=recipe.seed)
+    check_layers(ev.builder, layers, settings.skeleton)
     return ev
 
 
-register_evaluator("low_fidelity", _factory, path_keys=("data_root",))
+register_evaluator(
+    "low_fidelity", _factory, settings=(LowFidelitySettings, ScoringRecipe), path_keys=("data_root",)
+)

@@ -9,7 +9,7 @@ the momentum update). Raw scores of both parts are cached per ``(layer, genome)`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,12 +17,12 @@ from scipy.stats import rankdata
 
 from autospace.errors import EvaluatorError
 from autospace.evaluators.base import Candidate, Evaluator
-from autospace.evaluators.low_fidelity import LowFidelityEvaluator
+from autospace.evaluators.low_fidelity import LowFidelityEvaluator, LowFidelitySettings
 from autospace.evaluators.registry import register_evaluator
 from autospace.evaluators.standalone import check_layers
 from autospace.evaluators.zero_cost import ZeroCostEvaluator
 from autospace.genome import CellSpace
-from autospace.train.recipe import SCORING_RECIPE
+from autospace.train.recipe import ScoringRecipe
 
 
 def rank_normalise(scores: Sequence[float]) -> np.ndarray:
@@ -70,25 +70,28 @@ class MixedEvaluator(Evaluator):
         }
 
 
+@dataclass(frozen=True)
+class MixedSettings:
+    """``[evaluator]`` keys of ``mixed`` besides the low-fidelity part's (`LowFidelitySettings`,
+    `ScoringRecipe`): the weight ``lam`` and the zero-cost proxy with its batches."""
+
+    lam: float = 0.75
+    proxy: str = "jacob_cov"
+    proxy_batch_size: int = 64
+    proxy_batches: int = 1
+
+
 def _factory(
-    *,
-    space: CellSpace,
-    layers: int,
-    lam: float = 0.75,
-    proxy: str = "jacob_cov",
-    skeleton: str = "tiny",
-    data: str = "digits",
-    data_root: str | None = None,
-    epochs: int = 2,
-    train_size: int | None = None,
-    device: str = "cpu",
-    seed: int = 0,
+    settings: MixedSettings, low: LowFidelitySettings, recipe: ScoringRecipe, *, space: CellSpace, layers: int
 ) -> MixedEvaluator:
-    zc = ZeroCostEvaluator(proxy, skeleton, data, data_root, seed=seed)
-    recipe = replace(SCORING_RECIPE, epochs=epochs, seed=seed)
-    lf = LowFidelityEvaluator(skeleton, zc.builder.data, recipe=recipe, train_size=train_size, device=device, seed=seed)
-    check_layers(zc.builder, layers, skeleton)
-    return MixedEvaluator(zc, lf, lam)
+    zc = ZeroCostEvaluator(settings.proxy, low.skeleton, low.data, low.data_root, batch_size=settings.proxy_batch_size,
+                           batches=settings.proxy_batches, seed=recipe.seed)
+    lf = LowFidelityEvaluator(low.skeleton, zc.builder.data, recipe=recipe, train_size=low.train_size,
+                              val_size=low.val_size, device=low.device, seed=recipe.seed)
+    check_layers(zc.builder, layers, low.skeleton)
+    return MixedEvaluator(zc, lf, settings.lam)
 
 
-register_evaluator("mixed", _factory, path_keys=("data_root",))
+register_evaluator(
+    "mixed", _factory, settings=(MixedSettings, LowFidelitySettings, ScoringRecipe), path_keys=("data_root",)
+)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from autospace.data.batches import batch_stream
 from autospace.supernet.mixed_layer import MixedPathLayer
 from autospace.supernet.trainer import WEIGHT_SAMPLING, SupernetConfig, SupernetTrainer
 from autospace.train.loop import StandaloneTrainer, accuracy
-from autospace.train.recipe import SCORING_RECIPE, TrainRecipe
+from autospace.train.recipe import ScoringRecipe, TrainRecipe
 
 PAPER_INITS: tuple[tuple[float, float, float], ...] = (
     (-0.296, 2.670, -0.141),
@@ -133,7 +132,7 @@ def ranking_fidelity(
     "epochs_to_correct"}]}`` (digits by default)."""
     device = torch.device(device)
     data = data or load_digits(seed=seed)
-    recipe = recipe or replace(SCORING_RECIPE, epochs=3, seed=seed)
+    recipe = recipe or ScoringRecipe(epochs=3, seed=seed)
     config = config or SupernetConfig(batch_size=64, alpha_lr=0.05, weight_sampling="uniform")
     truth = ground_truth(data, recipe, device)
     runs = []

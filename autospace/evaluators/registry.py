@@ -1,132 +1,172 @@
 """Evaluators by name, so config files can name them (``[evaluator] name = "tabular"``).
 
-A factory is a callable ``factory(*, space, layers, **params) -> Evaluator``; ``space`` and
-``layers`` come from the run, every other keyword parameter is a config key, and its default
-(if any) is the key's default. Keys listed as ``path_keys`` are file paths: a relative path is
-resolved against the directory of the config file. The supernet registers itself the same way.
+An evaluator registers a factory and the settings dataclass(es) its keys come from:
+``register_evaluator(name, factory, settings=(Cls, ...), path_keys=(...))``. The keys of an
+``[evaluator]`` section are ``name`` and the fields of those dataclasses (parsed by
+`autospace.config`); ``factory(*settings, space=..., layers=...)`` builds the evaluator, with
+``space`` and ``layers`` taken from the run. Keys in ``path_keys`` are file paths: a relative
+path is resolved against the directory of the config file. Torch-based evaluators register
+themselves when their module is first imported (see `TORCH_EVALUATORS`).
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autospace.config import keys_of, parse_parts, to_table
 from autospace.errors import ConfigError
 from autospace.evaluators.analytic import AnalyticEvaluator
 from autospace.evaluators.base import Evaluator
 from autospace.evaluators.cost import CostEvaluator
 from autospace.evaluators.tabular import TabularEvaluator
 from autospace.genome import CellSpace
+from autospace.registry import Registry
 
 EvaluatorFactory = Callable[..., Evaluator]
-_CONTEXT = ("space", "layers")
-_REQUIRED = inspect.Parameter.empty
+
+TORCH_EVALUATORS = {
+    "supernet": ("autospace.evaluators.supernet", "SupernetEvaluator"),
+    "low_fidelity": ("autospace.evaluators.low_fidelity", "LowFidelityEvaluator"),
+    "mixed": ("autospace.evaluators.mixed", "MixedEvaluator"),
+    "zero_cost": ("autospace.evaluators.zero_cost", "ZeroCostEvaluator"),
+}
+"""Built-in evaluators that need torch: name -> (the module that registers it on import, its class).
+They are imported on first use, so that runs with table or analytic scores start without torch."""
 
 
 @dataclass(frozen=True)
-class _Entry:
+class EvaluatorEntry:
+    """A registered evaluator: its factory, settings dataclasses and path keys."""
+
+    name: str
     factory: EvaluatorFactory
+    settings: tuple[type, ...]
     path_keys: tuple[str, ...]
 
-    def params(self) -> dict[str, Any]:
-        """Config key -> default (``inspect.Parameter.empty`` when required)."""
-        sig = inspect.signature(self.factory)
-        return {n: p.default for n, p in sig.parameters.items() if n not in _CONTEXT and p.kind is p.KEYWORD_ONLY}
+    def keys(self) -> list[str]:
+        """The keys of its ``[evaluator]`` section besides ``name``."""
+        return [key for cls in self.settings for key in keys_of(cls)]
 
 
-_REGISTRY: dict[str, _Entry] = {}
-# evaluators whose module registers them on import, imported when their name is first used
-_LAZY_MODULES = {
-    "supernet": "autospace.evaluators.supernet",
-    "low_fidelity": "autospace.evaluators.low_fidelity",
-    "mixed": "autospace.evaluators.mixed",
-    "zero_cost": "autospace.evaluators.zero_cost",
-}
+@dataclass(frozen=True)
+class EvaluatorSpec:
+    """A parsed ``[evaluator]`` section: the evaluator's name and one settings object per
+    settings dataclass, relative paths resolved."""
+
+    name: str
+    settings: tuple[Any, ...]
+
+    def create(self, *, space: CellSpace, layers: int = 1) -> Evaluator:
+        """Build the evaluator for a run on ``space`` with ``layers`` searchable layers."""
+        return get_evaluator(self.name).factory(*self.settings, space=space, layers=layers)
+
+    def to_table(self) -> dict[str, Any]:
+        """The section as a TOML table, every default filled in."""
+        table: dict[str, Any] = {"name": self.name}
+        for part in self.settings:
+            table |= to_table(part)
+        return table
+
+
+_EVALUATORS: Registry[EvaluatorEntry] = Registry(
+    "evaluator", lazy={name: module for name, (module, _) in TORCH_EVALUATORS.items()}
+)
 
 
 def register_evaluator(
-    name: str, factory: EvaluatorFactory, *, path_keys: tuple[str, ...] = (), overwrite: bool = False
+    name: str,
+    factory: EvaluatorFactory,
+    *,
+    settings: type | tuple[type, ...] = (),
+    path_keys: tuple[str, ...] = (),
+    overwrite: bool = False,
 ) -> None:
-    """Make ``factory`` available under ``name`` in config files."""
-    if name in _REGISTRY and not overwrite:
-        raise ConfigError(f"evaluator name={name!r} is already registered (pass overwrite=True)")
-    _REGISTRY[name] = _Entry(factory, tuple(path_keys))
+    """Make ``factory`` available under ``name`` in config files; its keys are the fields of the
+    ``settings`` dataclass(es), which must not overlap."""
+    parts = settings if isinstance(settings, tuple) else (settings,)
+    entry = EvaluatorEntry(name, factory, parts, tuple(path_keys))
+    keys = entry.keys()
+    clash = sorted({k for k in keys if keys.count(k) > 1} | ({"name"} & set(keys)))
+    if clash:
+        raise ConfigError(f"evaluator {name!r}: settings key {clash[0]!r} is taken (by another dataclass or 'name')")
+    if set(entry.path_keys) - set(keys):
+        raise ConfigError(f"evaluator {name!r}: path_keys {sorted(set(entry.path_keys) - set(keys))} are not keys")
+    _EVALUATORS.register(name, entry, overwrite=overwrite)
+
+
+def get_evaluator(name: str) -> EvaluatorEntry:
+    """The evaluator registered as ``name`` (a built-in is imported on first use)."""
+    return _EVALUATORS.get(name)
 
 
 def list_evaluators() -> list[str]:
-    """Names of the registered evaluators (and of the built-in ones imported on first use)."""
-    return sorted(set(_REGISTRY) | set(_LAZY_MODULES))
+    """Names of the registered evaluators (the built-in ones included)."""
+    return _EVALUATORS.names()
 
 
-def _entry(name: Any) -> _Entry:
-    if isinstance(name, str) and name not in _REGISTRY and name in _LAZY_MODULES:
-        importlib.import_module(_LAZY_MODULES[name])
-    if not isinstance(name, str) or name not in _REGISTRY:
-        raise ConfigError(f"evaluator.name={name!r} is not a registered evaluator; choose one of {list_evaluators()}")
-    return _REGISTRY[name]
+def parse_evaluator(section: Mapping[str, Any], base_dir: str | os.PathLike[str] = ".") -> EvaluatorSpec:
+    """Validate an ``[evaluator]`` section; relative paths are taken relative to ``base_dir``."""
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"[evaluator] must be a table of keys, got {section!r}")
+    name = section.get("name")
+    if not isinstance(name, str):
+        raise ConfigError(f"evaluator.name={name!r} must name an evaluator; choose one of {list_evaluators()}")
+    entry = get_evaluator(name)
+    data = {k: v for k, v in section.items() if k != "name"}
+    for key in entry.path_keys:
+        if isinstance(data.get(key), str):
+            data[key] = str((Path(base_dir) / data[key]).resolve())
+    return EvaluatorSpec(name, parse_parts(entry.settings, "evaluator", data))
 
 
-def _check_type(key: str, value: Any, default: Any) -> None:
-    if default is _REQUIRED or default is None:
-        return
-    expected = (int, float) if isinstance(default, float) else type(default)
-    if isinstance(value, bool) and not isinstance(default, bool) or not isinstance(value, expected):
-        raise ConfigError(f"evaluator.{key}={value!r} must be of type {type(default).__name__}")
+def create_evaluator(name: str, *, space: CellSpace, layers: int = 1, **keys: Any) -> Evaluator:
+    """The evaluator ``name`` with the ``[evaluator]`` keys ``keys`` (relative paths: to the
+    working directory), e.g. ``create_evaluator("tabular", space=nb201, path="cifar10.csv")``."""
+    return parse_evaluator({"name": name, **keys}).create(space=space, layers=layers)
 
 
-def resolve_evaluator_config(section: Mapping[str, Any], base_dir: str | os.PathLike[str] = ".") -> dict[str, Any]:
-    """Validate an ``[evaluator]`` section and fill in defaults; relative paths become absolute."""
-    entry = _entry(section.get("name"))
-    params = entry.params()
-    resolved: dict[str, Any] = {"name": section["name"]}
-    for key, value in section.items():
-        if key == "name":
-            continue
-        if key not in params:
-            raise ConfigError(f"evaluator.{key} is not a key of evaluator {section['name']!r}; keys: {sorted(params)}")
-        _check_type(key, value, params[key])
-    for key, default in params.items():
-        if key in section:
-            value = section[key]
-        elif default is _REQUIRED:
-            raise ConfigError(f"evaluator.{key} is required for evaluator {section['name']!r}")
-        else:
-            value = default
-        if key in entry.path_keys and value is not None:
-            value = str((Path(base_dir) / str(value)).resolve())
-        if value is not None:
-            resolved[key] = value
-    return resolved
+@dataclass(frozen=True)
+class TabularSettings:
+    """``[evaluator]`` keys of ``tabular``: the CSV table and its metric columns."""
+
+    path: str
+    search_metric: str = "val12"
+    report_metric: str = "test200"
 
 
-def make_evaluator(config: Mapping[str, Any], *, space: CellSpace, layers: int = 1) -> Evaluator:
-    """Build the evaluator a resolved ``[evaluator]`` section describes."""
-    entry = _entry(config.get("name"))
-    params = {k: v for k, v in config.items() if k != "name"}
-    return entry.factory(space=space, layers=layers, **params)
+@dataclass(frozen=True)
+class AnalyticSettings:
+    """``[evaluator]`` keys of ``analytic``: the seed of its target cells and a per-query delay."""
+
+    seed: int = 0
+    delay: float = 0.0
 
 
-def _tabular(
-    *, space: CellSpace, layers: int, path: str, search_metric: str = "val12", report_metric: str = "test200"
-) -> TabularEvaluator:
-    return TabularEvaluator.from_csv(path, search_metric=search_metric, report_metric=report_metric, space=space)
+@dataclass(frozen=True)
+class CostSettings:
+    """``[evaluator]`` keys of ``cost``: the skeleton whose cost model scores, and the metric."""
+
+    skeleton: str
+    metric: str = "madds"
+    minimize: bool = True
 
 
-def _analytic(*, space: CellSpace, layers: int, seed: int = 0, delay: float = 0.0) -> AnalyticEvaluator:
-    return AnalyticEvaluator(space, layers=layers, seed=seed, delay=delay)
+def _tabular(s: TabularSettings, *, space: CellSpace, layers: int) -> TabularEvaluator:
+    return TabularEvaluator.from_csv(s.path, search_metric=s.search_metric, report_metric=s.report_metric, space=space)
 
 
-def _cost(
-    *, space: CellSpace, layers: int, skeleton: str, metric: str = "madds", minimize: bool = True
-) -> CostEvaluator:
-    return CostEvaluator(skeleton, metric=metric, minimize=minimize)
+def _analytic(s: AnalyticSettings, *, space: CellSpace, layers: int) -> AnalyticEvaluator:
+    return AnalyticEvaluator(space, layers=layers, seed=s.seed, delay=s.delay)
 
 
-register_evaluator("tabular", _tabular, path_keys=("path",))
-register_evaluator("analytic", _analytic)
-register_evaluator("cost", _cost)
+def _cost(s: CostSettings, *, space: CellSpace, layers: int) -> CostEvaluator:
+    return CostEvaluator(s.skeleton, metric=s.metric, minimize=s.minimize)
+
+
+register_evaluator("tabular", _tabular, settings=TabularSettings, path_keys=("path",))
+register_evaluator("analytic", _analytic, settings=AnalyticSettings)
+register_evaluator("cost", _cost, settings=CostSettings)

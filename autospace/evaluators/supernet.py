@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from contextlib import nullcontext
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
@@ -250,48 +251,28 @@ class SupernetEvaluator(Evaluator):
         }
 
 
-def _factory(
-    *,
-    space: CellSpace,
-    layers: int,
-    skeleton: str = "tiny",
-    data: str = "digits",
-    data_root: str | None = None,
-    device: str = "auto",
-    seed: int = 0,
-    compile: bool = False,
-    threads: int = 0,
-    steps: int = 100,
-    batch_size: int = 64,
-    gate_mode: str = "two",
-    weight_sampling: str = "uniform",
-    weight_lr: float = 0.05,
-    momentum: float = 0.9,
-    weight_decay: float = 4e-5,
-    lr_schedule: str = "cosine",
-    total_steps: int | None = None,
-    alpha_lr: float = 0.01,
-    compensate: bool = True,
-    madds_loss: str = "none",
-    madds_budget: float | None = None,
-    madds_lambda: float = 0.1,
-    madds_beta: float = 0.6,
-    max_nonfinite: int = 3,
-) -> SupernetEvaluator:
-    config = SupernetConfig(
-        steps=steps, batch_size=batch_size, gate_mode=gate_mode, weight_sampling=weight_sampling,
-        weight_lr=weight_lr, momentum=momentum, weight_decay=weight_decay, lr_schedule=lr_schedule,
-        total_steps=total_steps, alpha_lr=alpha_lr, compensate=compensate, madds_loss=madds_loss,
-        madds_budget=madds_budget, madds_lambda=madds_lambda, madds_beta=madds_beta, max_nonfinite=max_nonfinite,
-    )
-    ev = SupernetEvaluator(
-        skeleton, data, data_root, device=device, seed=seed, compile=compile, threads=threads, config=config
-    )
+@dataclass(frozen=True)
+class SupernetSettings:
+    """``[evaluator]`` keys of ``supernet`` besides the `SupernetConfig` fields (the arguments of
+    `SupernetEvaluator` other than ``config``)."""
+
+    skeleton: str = "tiny"
+    data: str = "digits"
+    data_root: str | None = None
+    device: str = "auto"
+    seed: int = 0
+    compile: bool = False
+    threads: int = 0
+
+
+def _factory(settings: SupernetSettings, config: SupernetConfig, *, space: CellSpace, layers: int) -> SupernetEvaluator:
+    ev = SupernetEvaluator(**asdict(settings), config=config)
     if ev.skeleton.num_layers != layers:
         raise EvaluatorError(
-            f"evaluator.skeleton={skeleton!r} has {ev.skeleton.num_layers} searchable layers but evolve.layers={layers}"
+            f"evaluator.skeleton={settings.skeleton!r} has {ev.skeleton.num_layers} searchable layers "
+            f"but evolve.layers={layers}"
         )
     return ev
 
 
-register_evaluator("supernet", _factory, path_keys=("data_root",))
+register_evaluator("supernet", _factory, settings=(SupernetSettings, SupernetConfig), path_keys=("data_root",))

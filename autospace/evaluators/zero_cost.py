@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -157,21 +158,23 @@ class ZeroCostEvaluator(Evaluator):
         }
 
 
-def _factory(
-    *,
-    space: CellSpace,
-    layers: int,
-    proxy: str = "naswot",
-    skeleton: str = "tiny",
-    data: str = "digits",
-    data_root: str | None = None,
-    batch_size: int = 64,
-    batches: int = 1,
-    seed: int = 0,
-) -> ZeroCostEvaluator:
-    ev = ZeroCostEvaluator(proxy, skeleton, data, data_root, batch_size=batch_size, batches=batches, seed=seed)
-    check_layers(ev.builder, layers, skeleton)
+@dataclass(frozen=True)
+class ZeroCostSettings:
+    """``[evaluator]`` keys of ``zero_cost`` (the arguments of `ZeroCostEvaluator`)."""
+
+    proxy: str = "naswot"
+    skeleton: str = "tiny"
+    data: str = "digits"
+    data_root: str | None = None
+    batch_size: int = 64
+    batches: int = 1
+    seed: int = 0
+
+
+def _factory(settings: ZeroCostSettings, *, space: CellSpace, layers: int) -> ZeroCostEvaluator:
+    ev = ZeroCostEvaluator(**asdict(settings))
+    check_layers(ev.builder, layers, settings.skeleton)
     return ev
 
 
-register_evaluator("zero_cost", _factory, path_keys=("data_root",))
+register_evaluator("zero_cost", _factory, settings=ZeroCostSettings, path_keys=("data_root",))

@@ -9,7 +9,7 @@ run.learned_space.save("learned_space.json")
 """
 
 from autospace.evolve.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from autospace.evolve.config import STRATEGIES, EvolveConfig
+from autospace.evolve.config import EvolveConfig
 from autospace.evolve.engine import Engine
 from autospace.evolve.history import History
 from autospace.evolve.individual import Fitness, Individual
@@ -20,7 +20,6 @@ from autospace.evolve.runconfig import RunConfig, load_run_config
 from autospace.evolve.runner import EvolveResult, evolve
 
 __all__ = [
-    "STRATEGIES",
     "Checkpoint",
     "Engine",
     "EvolveConfig",

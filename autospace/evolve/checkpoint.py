@@ -21,8 +21,8 @@ from typing import Any
 
 from autospace.atomic import open_atomic, write_text
 from autospace.errors import CheckpointError
+from autospace.rundir import CHECKPOINT
 
-CHECKPOINT = "checkpoint"
 PREVIOUS = "checkpoint.prev"
 TEMPORARY = "checkpoint.tmp"
 ENGINE_FILE = "engine.json"

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import tomllib
 from pathlib import Path
 
 from tqdm import tqdm
 
-from autospace.atomic import write_text
-from autospace.errors import CheckpointError, ConfigError
-from autospace.evolve.checkpoint import has_checkpoint
-from autospace.evolve.ranks import is_main_process
-from autospace.evolve.runconfig import RunConfig, load_run_config
-from autospace.evolve.runner import LEARNED_FILE, evolve
-
-CONFIG_FILE = "config.toml"
+from autospace import rundir
+from autospace.errors import ConfigError
+from autospace.evolve.runconfig import RunConfig, load_run_config, parse_run_config
+from autospace.evolve.runner import evolve
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,9 +32,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _resume_config(run_dir: Path, args: argparse.Namespace) -> RunConfig:
-    if not (run_dir / CONFIG_FILE).is_file():
-        raise CheckpointError(f"--resume {str(run_dir)!r}: not a run directory (no {CONFIG_FILE})")
-    saved = load_run_config(run_dir / CONFIG_FILE, {"workers": args.workers})
+    data = rundir.read_config(rundir.resume_dir(run_dir))
+    if "evaluator" not in data:
+        raise ConfigError(
+            f"--resume {str(run_dir)!r}: its {rundir.CONFIG} has no [evaluator] (the run was given an evaluator "
+            "object in Python); resume it with evolve(..., resume=True)"
+        )
+    saved = parse_run_config(data, run_dir, {"workers": args.workers})
     if args.seed is not None and args.seed != saved.evolve.seed:
         raise ConfigError(f"--seed={args.seed} differs from the run's seed={saved.evolve.seed}")
     if args.config is not None:
@@ -63,36 +62,25 @@ def run(args: argparse.Namespace) -> int:
         if args.config is None:
             raise ConfigError("--config is required for a new run")
         config = load_run_config(args.config, {"workers": args.workers, "seed": args.seed})
-    evaluator = config.build_evaluator()  # validates data files before anything is written
-    main = is_main_process()  # under torchrun only rank 0 writes and reports
-    if not args.resume and main:
-        if run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
-            raise ConfigError(f"--out {str(run_dir)!r} exists and is not empty; use --resume or another directory")
-        run_dir.mkdir(parents=True, exist_ok=True)
-        text = config.to_toml()
-        tomllib.loads(text)
-        write_text(run_dir / CONFIG_FILE, text)
-    cfg = config.evolve
-    settings = {k: v for k, v in cfg.to_dict().items() if k not in ("strategy", "seed")}
+    assert config.evaluator is not None  # a config file always names one
+    main = rundir.is_main_process()  # under torchrun only rank 0 writes and reports
     result = evolve(
         config.space,
-        evaluator,
-        cfg.strategy,
+        config.evaluator.to_table(),
+        config=config.evolve,
         reference=config.reference,
-        seed=cfg.seed,
         out=run_dir,
         workers=config.workers,
         skeleton=config.skeleton,
-        resume=bool(args.resume) and has_checkpoint(run_dir),
+        resume=bool(args.resume),
         progress=main and not args.quiet,
         log=tqdm.write if main and not args.quiet else None,
-        **settings,
     )
     if not main:
         return 0
     best = ", ".join("-" if b is None else f"{b.fitness:.4g}" for b in result.best)
     print(
         f"done: {result.engine.round} rounds, {result.engine.distinct_queries} distinct queries, "
-        f"best per layer [{best}]; learned space: {run_dir / LEARNED_FILE}"
+        f"best per layer [{best}]; learned space: {run_dir / rundir.LEARNED_SPACE}"
     )
     return 0

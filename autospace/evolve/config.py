@@ -1,13 +1,15 @@
-"""`EvolveConfig`: every knob of the evolution engine, validated, with defaults for any cell space."""
+"""`EvolveConfig`: every knob of the evolution engine (the ``[evolve]`` keys of a run config), with
+defaults for any cell space. Parsed and type-checked by `autospace.config.parse_section`; the
+checks here are the ranges and the cross-field ones."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from autospace.errors import ConfigError
+from autospace.evolve.strategies import STRATEGY_CLASSES
 
-STRATEGIES = ("autospace", "regularized", "random", "local")
 INITS = ("reference", "random")
 
 
@@ -16,8 +18,8 @@ class EvolveConfig:
     """Settings of one evolution run.
 
     Args:
-        strategy: ``autospace`` (the paper's DEA loop), ``regularized`` (aging evolution),
-            ``random`` or ``local`` (best-improvement local search with restarts).
+        strategy: a registered strategy: ``autospace`` (the paper's DEA loop), ``regularized``
+            (aging evolution), ``random`` or ``local`` (best-improvement local search with restarts).
         population: cells per layer population ``P_l``.
         rounds: number of ask/tell rounds (the run also stops when ``budget`` is spent).
         sample_size: cells scored per layer per round (``N``; the paper scores 9); also the
@@ -58,33 +60,29 @@ class EvolveConfig:
     madds_cap: float | tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.madds_cap, list):
-            object.__setattr__(self, "madds_cap", tuple(self.madds_cap))
-        self._validate()
-
-    def _validate(self) -> None:
-        if self.strategy not in STRATEGIES:
-            raise ConfigError(f"strategy={self.strategy!r} is not one of {STRATEGIES}")
+        if self.strategy not in STRATEGY_CLASSES:
+            known = sorted(STRATEGY_CLASSES)
+            raise ConfigError(f"evolve.strategy={self.strategy!r} is not a known strategy; choose one of {known}")
         if self.init not in INITS:
-            raise ConfigError(f"init={self.init!r} is not one of {INITS}")
+            raise ConfigError(f"evolve.init={self.init!r} is not one of {list(INITS)}")
         for name in ("population", "rounds", "sample_size", "tournament_size", "top_k", "max_tries", "layers"):
-            _check_int(name, getattr(self, name), minimum=1)
-        _check_int("seed", self.seed, minimum=0)
-        _check_int("tau", self.tau, minimum=0)
+            _at_least(name, getattr(self, name), 1)
+        _at_least("seed", self.seed, 0)
+        _at_least("tau", self.tau, 0)
         for name in ("budget", "offspring"):
             if getattr(self, name) is not None:
-                _check_int(name, getattr(self, name), minimum=1)
+                _at_least(name, getattr(self, name), 1)
         for name in ("momentum", "constraint_fraction"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                raise ConfigError(f"{name}={value!r} must be a number in [0, 1]")
-        if self.madds_cap is not None:
-            caps = self.madds_cap if isinstance(self.madds_cap, tuple) else (self.madds_cap,)
-            if isinstance(self.madds_cap, tuple) and len(caps) != self.layers:
-                raise ConfigError(f"madds_cap has {len(caps)} values, expected one per layer (layers={self.layers})")
-            for cap in caps:
-                if isinstance(cap, bool) or not isinstance(cap, (int, float)) or cap <= 0:
-                    raise ConfigError(f"madds_cap={self.madds_cap!r} must be a positive number or one per layer")
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"evolve.{name}={getattr(self, name)!r} must be in [0, 1]")
+        if isinstance(self.madds_cap, tuple) and len(self.madds_cap) != self.layers:
+            raise ConfigError(
+                f"evolve.madds_cap has {len(self.madds_cap)} values ({list(self.madds_cap)!r}), "
+                f"expected one per layer (layers={self.layers})"
+            )
+        caps = self.madds_cap if isinstance(self.madds_cap, tuple) else (self.madds_cap,)
+        if self.madds_cap is not None and not all(cap > 0 for cap in caps):
+            raise ConfigError(f"evolve.madds_cap={self.madds_cap!r} must be positive")
 
     def cap(self, layer: int) -> float | None:
         """The MAdds cap of ``layer`` (None: uncapped)."""
@@ -93,21 +91,13 @@ class EvolveConfig:
         return None if self.madds_cap is None else float(self.madds_cap)
 
     def to_dict(self) -> dict[str, Any]:
+        """Every field as JSON data (checkpoints compare it)."""
         data = asdict(self)
         if isinstance(self.madds_cap, tuple):
             data["madds_cap"] = list(self.madds_cap)
         return data
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> EvolveConfig:
-        """Config from a mapping; an unknown key is a `ConfigError` naming it."""
-        known = {f.name for f in fields(cls)}
-        for key in data:
-            if key not in known:
-                raise ConfigError(f"{key} is not an evolve setting; settings: {sorted(known)}")
-        return cls(**data)
 
-
-def _check_int(name: str, value: Any, *, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{name}={value!r} must be an integer >= {minimum}")
+def _at_least(name: str, value: int, minimum: int) -> None:
+    if value < minimum:
+        raise ConfigError(f"evolve.{name}={value!r} must be >= {minimum}")

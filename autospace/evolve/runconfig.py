@@ -1,7 +1,8 @@
-"""Run configuration files (TOML) for ``autospace evolve``.
+"""Run configuration files (TOML) of ``autospace evolve``, and the ``config.toml`` every evolution
+run directory holds.
 
 ```toml
-[evolve]                 # EvolveConfig fields, plus space, skeleton and workers
+[evolve]                 # space, skeleton, workers (`EvolveRun`) and the EvolveConfig fields
 space = "nb201"
 strategy = "autospace"
 population = 20
@@ -25,121 +26,131 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autospace.config import check_sections, parse_parts, parse_section, read_toml
 from autospace.errors import ConfigError, GenomeError
 from autospace.evaluators.base import Evaluator
-from autospace.evaluators.registry import make_evaluator, resolve_evaluator_config
-from autospace.evolve import toml
+from autospace.evaluators.registry import EvaluatorSpec, parse_evaluator
 from autospace.evolve.config import EvolveConfig
 from autospace.genome import CellSpace, Genome, get_space
 
 SECTIONS = ("evolve", "reference", "evaluator")
-RUN_KEYS = {"space": "autospace", "skeleton": None, "workers": 1}
-REFERENCE_KEYS = ("nb201", "genome", "file")
 
 
-@dataclass
+@dataclass(frozen=True)
+class EvolveRun:
+    """The ``[evolve]`` keys that are not `EvolveConfig` fields.
+
+    Args:
+        space: a registered cell space.
+        skeleton: macro network (`autospace.nn`): ``layers`` defaults to its searchable layers
+            and ``madds_cap`` uses its cost model.
+        workers: processes scoring independent evaluators.
+    """
+
+    space: str = "autospace"
+    skeleton: str | None = None
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ConfigError(f"evolve.workers={self.workers!r} must be >= 1")
+
+
+@dataclass(frozen=True)
+class ReferenceSettings:
+    """``[reference]``: exactly one of an NB201 string, a genome table or a genome JSON file."""
+
+    nb201: str | None = None
+    genome: dict[str, Any] | None = None
+    file: str | None = None
+
+    def __post_init__(self) -> None:
+        given = [k for k in ("nb201", "genome", "file") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ConfigError(f"[reference] needs exactly one of ['nb201', 'genome', 'file'], got {given}")
+
+    def genome_in(self, space: CellSpace, base_dir: Path) -> Genome:
+        """The reference genome (``file`` relative to ``base_dir``)."""
+        key = "nb201" if self.nb201 is not None else "genome" if self.genome is not None else "file"
+        try:
+            if self.nb201 is not None:
+                return Genome.from_nb201(self.nb201, space)
+            if self.genome is not None:
+                return Genome.from_dict(self.genome, space)
+            path = base_dir / str(self.file)
+            try:
+                return Genome.from_dict(json.loads(path.read_text()), space)
+            except (OSError, json.JSONDecodeError) as exc:
+                raise ConfigError(f"reference.file={str(path)!r} cannot be read as genome JSON: {exc}") from None
+        except GenomeError as exc:
+            raise ConfigError(f"reference.{key}: {exc}") from None
+
+
+@dataclass(frozen=True)
 class RunConfig:
-    """A validated, resolved run configuration."""
+    """A validated, resolved run configuration (``evaluator`` None: an evaluator given as an
+    object, which a config file cannot describe)."""
 
     space: CellSpace
     skeleton: str | None
     workers: int
     evolve: EvolveConfig
     reference: Genome | None
-    evaluator: dict[str, Any]
+    evaluator: EvaluatorSpec | None
 
     def build_evaluator(self) -> Evaluator:
-        return make_evaluator(self.evaluator, space=self.space, layers=self.evolve.layers)
+        if self.evaluator is None:
+            raise ConfigError("the run config has no [evaluator] section (its evaluator was a Python object)")
+        return self.evaluator.create(space=self.space, layers=self.evolve.layers)
 
     def to_tables(self) -> dict[str, dict[str, Any]]:
+        """The config as TOML tables (None values are left out when written)."""
         evolve = {"space": self.space.name, "skeleton": self.skeleton, "workers": self.workers}
-        evolve |= self.evolve.to_dict()
-        tables: dict[str, dict[str, Any]] = {"evolve": evolve}
+        tables: dict[str, dict[str, Any]] = {"evolve": evolve | self.evolve.to_dict()}
         if self.reference is not None:
             tables["reference"] = {"genome": self.reference.to_dict()}
-        tables["evaluator"] = dict(self.evaluator)
+        if self.evaluator is not None:
+            tables["evaluator"] = self.evaluator.to_table()
         return tables
 
-    def to_toml(self) -> str:
-        return toml.dumps(self.to_tables())
+
+def default_layers(table: Mapping[str, Any], skeleton: Any) -> dict[str, Any]:
+    """``[evolve]`` keys with ``layers`` set to the skeleton's searchable layers unless given."""
+    if isinstance(skeleton, str) and "layers" not in table:
+        from autospace.evaluators.cost import skeleton_layer_specs
+
+        return {**table, "layers": len(skeleton_layer_specs(skeleton))}
+    return dict(table)
 
 
-def load_run_config(path: str | os.PathLike[str], overrides: dict[str, Any] | None = None) -> RunConfig:
+def load_run_config(path: str | os.PathLike[str], overrides: Mapping[str, Any] | None = None) -> RunConfig:
     """Read and validate a TOML run config; ``overrides`` replace ``[evolve]`` keys (CLI flags)."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"cannot read config {str(path)!r}: {exc.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config {str(path)!r} is not valid TOML: {exc}") from None
-    return parse_run_config(data, path.parent, overrides)
+    return parse_run_config(read_toml(path, what="config"), path.parent, overrides)
 
 
 def parse_run_config(
-    data: dict[str, Any], base_dir: str | os.PathLike[str], overrides: dict[str, Any] | None = None
+    data: Mapping[str, Any], base_dir: str | os.PathLike[str], overrides: Mapping[str, Any] | None = None
 ) -> RunConfig:
     """Validate the tables of a run config (see the module docstring)."""
-    for name, table in data.items():
-        if name not in SECTIONS:
-            raise ConfigError(f"[{name}] is not a config section; sections: {list(SECTIONS)}")
-        if not isinstance(table, dict):
-            raise ConfigError(f"{name} must be a table ([{name}])")
-    evolve = dict(data.get("evolve", {}))
-    evolve.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    known = set(RUN_KEYS) | {f.name for f in fields(EvolveConfig)}
-    for key in evolve:
-        if key not in known:
-            raise ConfigError(f"evolve.{key} is not a config key; keys: {sorted(known)}")
-    run = {key: evolve.pop(key, default) for key, default in RUN_KEYS.items()}
+    check_sections(data, SECTIONS, "the run config")
+    table = {**data.get("evolve", {}), **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    run, config = parse_parts((EvolveRun, EvolveConfig), "evolve", default_layers(table, table.get("skeleton")))
     try:
-        space = get_space(run["space"])
+        space = get_space(run.space)
     except GenomeError:
-        raise ConfigError(f"evolve.space={run['space']!r} is not a registered space") from None
-    if run["skeleton"] is not None and not isinstance(run["skeleton"], str):
-        raise ConfigError(f"evolve.skeleton={run['skeleton']!r} must be a skeleton name")
-    if isinstance(run["workers"], bool) or not isinstance(run["workers"], int) or run["workers"] < 1:
-        raise ConfigError(f"evolve.workers={run['workers']!r} must be an integer >= 1")
-    if run["skeleton"] is not None and "layers" not in evolve:
-        from autospace.evaluators.cost import skeleton_layer_specs
-
-        evolve["layers"] = len(skeleton_layer_specs(run["skeleton"]))
-    if "madds_cap" in evolve and run["skeleton"] is None:
+        raise ConfigError(f"evolve.space={run.space!r} is not a registered space") from None
+    if config.madds_cap is not None and run.skeleton is None:
         raise ConfigError("evolve.madds_cap needs evolve.skeleton (the cost model of its layers)")
-    try:
-        config = EvolveConfig(**evolve)
-    except ConfigError as exc:
-        raise ConfigError(f"evolve.{exc}") from None
     if "evaluator" not in data:
         raise ConfigError("[evaluator] section is missing (at least: name = ...)")
-    evaluator = resolve_evaluator_config(data["evaluator"], base_dir)
-    reference = _reference(data.get("reference"), space, Path(base_dir))
-    return RunConfig(space, run["skeleton"], run["workers"], config, reference, evaluator)
-
-
-def _reference(table: dict[str, Any] | None, space: CellSpace, base_dir: Path) -> Genome | None:
-    if table is None:
-        return None
-    for key in table:
-        if key not in REFERENCE_KEYS:
-            raise ConfigError(f"reference.{key} is not a config key; keys: {list(REFERENCE_KEYS)}")
-    if len(table) != 1:
-        raise ConfigError(f"[reference] needs exactly one of {list(REFERENCE_KEYS)}, got {sorted(table)}")
-    key, value = next(iter(table.items()))
-    try:
-        if key == "nb201":
-            return Genome.from_nb201(value, space)
-        if key == "genome":
-            return Genome.from_dict(value, space)
-        path = base_dir / str(value)
-        try:
-            return Genome.from_dict(json.loads(path.read_text()), space)
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ConfigError(f"reference.file={str(path)!r} cannot be read as genome JSON: {exc}") from None
-    except GenomeError as exc:
-        raise ConfigError(f"reference.{key}: {exc}") from None
+    evaluator = parse_evaluator(data["evaluator"], base_dir)
+    reference = None
+    if "reference" in data:
+        reference = parse_section(ReferenceSettings, "reference", data["reference"]).genome_in(space, Path(base_dir))
+    return RunConfig(space, run.skeleton, run.workers, config, reference, evaluator)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,20 +13,19 @@ from typing import Any
 
 from tqdm import tqdm
 
-from autospace.errors import CheckpointError
+from autospace import rundir
+from autospace.config import parse_section
 from autospace.evaluators.base import Evaluator
-from autospace.evaluators.cost import layer_cost_fn, skeleton_layer_specs
+from autospace.evaluators.cost import layer_cost_fn
+from autospace.evaluators.registry import parse_evaluator
 from autospace.evolve.checkpoint import Checkpoint, has_checkpoint, load_checkpoint, save_checkpoint
 from autospace.evolve.config import EvolveConfig
 from autospace.evolve.engine import Engine, LayerCost
 from autospace.evolve.history import History
 from autospace.evolve.learned import LearnedSpace, Ranked
 from autospace.evolve.parallel import ProcessMap
-from autospace.evolve.ranks import is_main_process
+from autospace.evolve.runconfig import RunConfig, default_layers
 from autospace.genome import CellSpace, Genome, get_space
-
-HISTORY_FILE = "history.jsonl"
-LEARNED_FILE = "learned_space.json"
 
 
 @dataclass
@@ -52,19 +51,13 @@ def format_round(record: dict[str, Any], rounds: int) -> str:
 
 def evolve(
     space: CellSpace | str,
-    evaluator: Evaluator,
-    strategy: str = "autospace",
+    evaluator: Evaluator | Mapping[str, Any],
+    strategy: str | None = None,
     *,
+    config: EvolveConfig | None = None,
     reference: Genome | None = None,
-    tau: int = 2,
-    population: int = 64,
-    rounds: int = 40,
-    sample_size: int = 9,
-    top_k: int = 5,
-    seed: int = 0,
     out: str | os.PathLike[str] | None = None,
     workers: int = 1,
-    budget: int | None = None,
     skeleton: str | None = None,
     layer_cost: LayerCost | None = None,
     resume: bool = False,
@@ -74,36 +67,35 @@ def evolve(
 ) -> EvolveResult:
     """Evolve layer-wise populations of ``space`` scored by ``evaluator``.
 
-    ``settings`` are further `EvolveConfig` fields (``tournament_size``, ``momentum``,
-    ``constraint_fraction``, ``init``, ``max_tries``, ``layers``, ``madds_cap``). With a
-    ``skeleton``, ``layers`` defaults to its number of searchable layers and ``madds_cap`` uses
-    the `autospace.nn` cost model. With ``out``, the run writes ``history.jsonl`` and
-    ``checkpoint/`` every round and ``learned_space.json`` at the end; ``resume=True`` continues
-    from the checkpoint there (or starts, if there is none yet). ``workers > 1`` scores independent evaluators in a process pool.
+    ``evaluator`` is an `Evaluator`, or an ``[evaluator]`` table (``{"name": "analytic",
+    "seed": 1}``) that is built here and recorded in the run's ``config.toml``. The evolution
+    settings are ``config`` (default: `EvolveConfig`'s defaults) with ``strategy`` and any other
+    `EvolveConfig` field in ``settings`` replaced (checked like the ``[evolve]`` keys of a config
+    file). With a ``skeleton``, ``layers`` defaults to its number of searchable layers and
+    ``madds_cap`` uses the `autospace.nn` cost model. With ``out`` (which must be new or empty),
+    the run writes ``config.toml``, then ``history.jsonl`` and ``checkpoint/`` every round and
+    ``learned_space.json`` at the end; ``resume=True`` continues from the checkpoint there (or
+    starts, if there is none yet); ``autospace evolve --resume`` continues it too when the
+    evaluator was given as a table. ``workers > 1`` scores independent evaluators in a process pool.
     """
     space = space if isinstance(space, CellSpace) else get_space(space)
-    if skeleton is not None and "layers" not in settings:
-        settings["layers"] = len(skeleton_layer_specs(skeleton))
-    config = EvolveConfig.from_dict(
-        dict(
-            strategy=strategy,
-            tau=tau,
-            population=population,
-            rounds=rounds,
-            sample_size=sample_size,
-            top_k=top_k,
-            seed=seed,
-            budget=budget,
-            **settings,
-        )
-    )
+    if strategy is not None:
+        settings["strategy"] = strategy
+    if config is None or settings:
+        base = {} if config is None else config.to_dict()
+        config = parse_section(EvolveConfig, "evolve", default_layers(base | settings, skeleton))
+    spec = None
+    if isinstance(evaluator, Mapping):
+        spec = parse_evaluator(evaluator)
+        evaluator = spec.create(space=space, layers=config.layers)
     if config.madds_cap is not None and layer_cost is None and skeleton is not None:
         layer_cost = layer_cost_fn(skeleton)
     engine = Engine(space, config, exact=evaluator.exact, reference=reference, layer_cost=layer_cost)
     run_dir = None if out is None else Path(out)
-    writes = run_dir is not None and is_main_process()
+    writes = run_dir is not None and rundir.is_main_process()
     if run_dir is not None:
-        _prepare(run_dir, engine, evaluator, resume, writes)
+        run_config = RunConfig(space, skeleton, workers, config, reference, spec)
+        _prepare(run_dir, run_config, engine, evaluator, resume, writes)
     if workers > 1 and not evaluator.independent:
         warnings.warn(
             f"workers={workers} ignored: {type(evaluator).__name__} scores its batch jointly "
@@ -120,28 +112,32 @@ def evolve(
             record = engine.tell(scores, evaluator.cost)
             if writes:
                 save_checkpoint(run_dir, Checkpoint(engine.state_dict(), evaluator.state_dict()))
-                engine.history.append_last(run_dir / HISTORY_FILE)
+                engine.history.append_last(run_dir / rundir.HISTORY)
             bar.update(1)
             if log is not None:
                 log(format_round(record, config.rounds))
     learned = engine.learned_space(skeleton)
     if writes:
-        learned.save(run_dir / LEARNED_FILE)
+        learned.save(run_dir / rundir.LEARNED_SPACE)
     return EvolveResult(learned, engine.history, engine.best, engine, evaluator)
 
 
-def _prepare(run_dir: Path, engine: Engine, evaluator: Evaluator, resume: bool, writes: bool) -> None:
-    """Load the checkpoint when resuming (every rank), else check the directory is free."""
+def _prepare(
+    run_dir: Path, config: RunConfig, engine: Engine, evaluator: Evaluator, resume: bool, writes: bool
+) -> None:
+    """Load the checkpoint when resuming (every rank), else create the run directory."""
     if resume and has_checkpoint(run_dir):
         state = load_checkpoint(run_dir)
         engine.load_state_dict(state.engine)
         evaluator.load_state_dict(state.evaluator)
         if writes:
-            engine.history.save(run_dir / HISTORY_FILE)  # drop lines of a round that was not checkpointed
+            engine.history.save(run_dir / rundir.HISTORY)  # drop lines of a round that was not checkpointed
         return
     if not writes:
         return
-    if has_checkpoint(run_dir):
-        raise CheckpointError(f"{str(run_dir)!r} already holds a run; resume it or choose another out directory")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    engine.history.save(run_dir / HISTORY_FILE)  # a fresh file: rounds are appended to it
+    if resume:
+        run_dir.mkdir(parents=True, exist_ok=True)  # resuming a run killed before its first checkpoint
+    else:
+        rundir.create(run_dir)
+    rundir.write_config(run_dir, config.to_tables())
+    engine.history.save(run_dir / rundir.HISTORY)  # a fresh file: rounds are appended to it

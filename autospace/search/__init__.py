@@ -8,18 +8,28 @@ of a learned space, the manual ``irb`` space or a seeded sample of the ``open`` 
 
 from autospace.search.architecture import Architecture
 from autospace.search.budget import Budget, project
-from autospace.search.runner import ALGORITHMS, build_context, execute, prepare, search
+from autospace.search.runner import (
+    build_context,
+    execute,
+    get_algorithm,
+    list_algorithms,
+    prepare,
+    register_algorithm,
+    search,
+)
 from autospace.search.space import LayerSpace, resolve_space
 
 __all__ = [
-    "ALGORITHMS",
     "Architecture",
     "Budget",
     "LayerSpace",
     "build_context",
     "execute",
+    "get_algorithm",
+    "list_algorithms",
     "prepare",
     "project",
+    "register_algorithm",
     "resolve_space",
     "search",
 ]

@@ -1,6 +1,6 @@
 """``autospace search``: phase-2 NAS on a layer-wise space under a MAdds budget.
 
-Writes ``RUN_DIR/architecture.json`` (docs/formats.md), ``config.json`` (every setting
+Writes ``RUN_DIR/architecture.json`` (docs/formats.md), ``config.toml`` (every setting
 resolved), ``history.jsonl`` (the algorithm's log) and ``summary.json``. Every setting is checked
 before ``RUN_DIR`` is created; the directory appears only when the search has finished.
 """
@@ -13,11 +13,11 @@ import re
 import sys
 from typing import Any
 
+from autospace import rundir
 from autospace.atomic import write_json
+from autospace.config import read_toml
 from autospace.errors import ConfigError
-from autospace.search.config import read_config
-from autospace.search.rundir import check_out_dir, staged_dir, write_jsonl
-from autospace.search.runner import ALGORITHMS, build_context, execute, prepare
+from autospace.search.runner import build_context, execute, list_algorithms, prepare
 
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9}
 
@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser("search", help="phase-2 architecture search under a MAdds budget",
                               description=__doc__.splitlines()[0])
     p.add_argument("--space", required=True, help="learned_space.json, 'irb' or 'open'")
-    p.add_argument("--algo", required=True, choices=sorted(ALGORITHMS))
+    p.add_argument("--algo", required=True, choices=list_algorithms())
     p.add_argument("--madds-budget", required=True, help="target MAdds, e.g. 5e6 or 330M")
     p.add_argument("--out", required=True, help="run directory (must not exist or be empty)")
     p.add_argument("--config", help="TOML file with [search], [data] and per-algorithm sections")
@@ -48,28 +48,28 @@ def register(subparsers: Any) -> None:
 
 
 def _sections(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
-    sections = {k: dict(v) for k, v in read_config(args.config).items()}
+    sections = {} if args.config is None else read_toml(args.config)
     for flag, section, key in (("seed", "search", "seed"), ("skeleton", "search", "skeleton"),
                                ("device", "search", "device"), ("data", "data", "name"),
                                ("data_root", "data", "root")):
-        value = getattr(args, flag)
-        if value is not None:
-            sections.setdefault(section, {})[key] = value
+        value, table = getattr(args, flag), sections.get(section, {})
+        if value is not None and isinstance(table, dict):  # else prepare() names the bad section
+            sections[section] = {**table, key: value}
     return sections
 
 
 def main(args: argparse.Namespace) -> int:
     run = prepare(args.space, args.algo, parse_madds(args.madds_budget), _sections(args))
-    check_out_dir(args.out)
+    rundir.check_new(args.out)
     log = (lambda record: None) if args.quiet else (lambda record: print(json.dumps(record), file=sys.stderr))
     ctx = build_context(run, log)
     arch, outcome = execute(run, ctx)
-    with staged_dir(args.out) as stage:
-        arch.save(stage / "architecture.json")
-        write_json(stage / "config.json", run.resolved())
-        write_jsonl(stage / "history.jsonl", outcome.history)
-        write_json(stage / "summary.json", {**outcome.summary, "madds": arch.madds, "params": arch.params,
+    with rundir.staged(args.out) as stage:
+        arch.save(stage / rundir.ARCHITECTURE)
+        rundir.write_config(stage, run.to_tables())
+        rundir.write_jsonl(stage / rundir.HISTORY, outcome.history)
+        write_json(stage / rundir.SUMMARY, {**outcome.summary, "madds": arch.madds, "params": arch.params,
                                             "seconds": arch.search["seconds"]})
-    print(f"architecture: {args.out}/architecture.json  MAdds {arch.madds:,}  params {arch.params:,}  "
+    print(f"architecture: {args.out}/{rundir.ARCHITECTURE}  MAdds {arch.madds:,}  params {arch.params:,}  "
           f"(budget {run.budget.madds:,.0f})")
     return 0

@@ -4,7 +4,6 @@ the skeleton's input shape, for smoke runs of large skeletons such as ``proxyles
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 from torch.utils.data import TensorDataset
@@ -12,6 +11,7 @@ from torch.utils.data import TensorDataset
 from autospace.data import DATASETS, DataSplit, get_dataset
 from autospace.errors import ConfigError
 from autospace.nn import Skeleton
+from autospace.search.config import positive
 
 RANDOM = "random"
 NAMES = (*DATASETS, RANDOM)
@@ -32,13 +32,7 @@ class DataConfig:
     def __post_init__(self) -> None:
         if self.name not in NAMES:
             raise ConfigError(f"data.name={self.name!r} is not one of {list(NAMES)}")
-        for key in ("size", "num_classes"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"data.{key}={value!r} must be a positive integer")
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        positive("data", self, "size", "num_classes")
 
 
 def random_split(shape: tuple[int, int, int], size: int, num_classes: int, seed: int) -> DataSplit:

@@ -20,7 +20,7 @@ with the highest reward.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 
@@ -34,7 +34,7 @@ from autospace.search.config import positive
 from autospace.search.rl import reward
 from autospace.search.space import skip_allowed, zero_genome
 from autospace.train.loop import StandaloneTrainer, accuracy
-from autospace.train.recipe import SCORING_RECIPE
+from autospace.train.recipe import ScoringRecipe
 
 NAME = "ea"
 
@@ -81,7 +81,7 @@ class _Scorer:
 
     def __init__(self, ctx: SearchContext, config: EAConfig) -> None:
         self.ctx, self.config = ctx, config
-        self.recipe = replace(SCORING_RECIPE, batch_size=ctx.batch_size, lr=config.lr, weight_decay=4e-5)
+        self.recipe = ScoringRecipe(batch_size=ctx.batch_size, lr=config.lr, weight_decay=4e-5)
         val = ctx.stream("val", 5)
         self.evals = [next(val) for _ in range(config.eval_batches)]
         self.cache: dict[tuple[Genome, ...], tuple[float, float, int]] = {}

@@ -1,8 +1,9 @@
 """`search`: one entry point for every phase-2 algorithm, from settings to an `Architecture`.
 
-Algorithms are registered by name with their config class and ``run(ctx, config)``:
-``proxyless-g``, ``rl``, ``spos`` (candidates per layer from a `LayerSpace`) and ``ea`` (the
-direct evolutionary search over the whole open space; only with ``space="open"``).
+Algorithms are registered by name (`register_algorithm`) with their config class and
+``run(ctx, config)``: ``proxyless-g``, ``rl``, ``spos`` (candidates per layer from a `LayerSpace`)
+and ``ea`` (the direct evolutionary search over the whole open space; only with
+``space="open"``); a user's own module adds more the same way.
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ from typing import Any
 
 import torch
 
+from autospace.config import check_sections, parse_section, to_table
 from autospace.errors import ConfigError
 from autospace.nn import get_skeleton, skeleton_for
+from autospace.registry import Registry
 from autospace.search import ea, proxyless, rl, spos
 from autospace.search.architecture import Architecture
 from autospace.search.base import Progress, SearchContext, SearchOutcome
 from autospace.search.budget import Budget
-from autospace.search.config import SearchSettings, as_dict, parse_section
+from autospace.search.config import SearchSettings
 from autospace.search.data import DataConfig, load_data
 from autospace.search.space import MANUAL, OPEN, LayerSpace, learned_skeleton_name, resolve_space
-from autospace.train.device import resolve_device
+from autospace.train.device import resolve_device, torch_threads
 
 DEFAULT_SKELETON = "tiny"
 
@@ -39,25 +42,41 @@ class Algorithm:
     needs_layer_space: bool = True
 
 
-ALGORITHMS: dict[str, Algorithm] = {
-    a.name: a
-    for a in (
-        Algorithm(proxyless.NAME, proxyless.ProxylessConfig, proxyless.run),
-        Algorithm(rl.NAME, rl.RLConfig, rl.run),
-        Algorithm(spos.NAME, spos.SposConfig, spos.run),
-        Algorithm(ea.NAME, ea.EAConfig, ea.run, needs_layer_space=False),
-    )
-}
+_ALGORITHMS: Registry[Algorithm] = Registry("algorithm")
+
+
+def register_algorithm(
+    name: str,
+    run: Callable[[SearchContext, Any], SearchOutcome],
+    config_cls: type,
+    *,
+    needs_layer_space: bool = True,
+    overwrite: bool = False,
+) -> None:
+    """Make ``run(ctx, config)`` available as ``algo=name``; its settings are the ``[name]``
+    section of a search config, parsed into the dataclass ``config_cls``. An algorithm that
+    searches the whole open space itself (``ctx.space`` None) sets ``needs_layer_space=False``."""
+    _ALGORITHMS.register(name, Algorithm(name, config_cls, run, needs_layer_space), overwrite=overwrite)
 
 
 def get_algorithm(name: str) -> Algorithm:
-    if name not in ALGORITHMS:
-        raise ConfigError(f"algo={name!r} is not a search algorithm; choose one of {sorted(ALGORITHMS)}")
-    return ALGORITHMS[name]
+    """The algorithm registered as ``name``."""
+    return _ALGORITHMS.get(name)
 
 
-@dataclass
-class SearchRun:
+def list_algorithms() -> list[str]:
+    """Names of the registered algorithms."""
+    return _ALGORITHMS.names()
+
+
+register_algorithm(proxyless.NAME, proxyless.run, proxyless.ProxylessConfig)
+register_algorithm(rl.NAME, rl.run, rl.RLConfig)
+register_algorithm(spos.NAME, spos.run, spos.SposConfig)
+register_algorithm(ea.NAME, ea.run, ea.EAConfig, needs_layer_space=False)
+
+
+@dataclass(frozen=True)
+class SearchPlan:
     """Everything resolved before any work starts (so errors come before any output)."""
 
     algorithm: Algorithm
@@ -67,23 +86,23 @@ class SearchRun:
     space_name: str
     budget: Budget
 
-    def resolved(self) -> dict[str, Any]:
-        """The full configuration, every default filled in (written to the run directory)."""
+    def to_tables(self) -> dict[str, Any]:
+        """The full configuration, every default filled in (the run directory's config.toml)."""
         return {
             "algo": self.algorithm.name,
             "space": self.space_name,
             "madds_budget": self.budget.madds,
-            "search": as_dict(self.settings),
-            "data": self.data_config.to_dict(),
-            self.algorithm.name: as_dict(self.algo_config),
+            "search": to_table(self.settings),
+            "data": to_table(self.data_config),
+            self.algorithm.name: to_table(self.algo_config),
         }
 
 
 def prepare(
     space: str, algo: str, madds_budget: float, sections: Mapping[str, Mapping[str, Any]] | None = None
-) -> SearchRun:
+) -> SearchPlan:
     """Validate every setting (config ``sections`` as read from TOML) without doing any work."""
-    sections = sections or {}
+    sections = check_sections(sections or {}, ("search", "data", *list_algorithms()))
     algorithm = get_algorithm(algo)
     settings = parse_section(SearchSettings, "search", sections.get("search"))
     if not algorithm.needs_layer_space and space != OPEN:
@@ -91,7 +110,7 @@ def prepare(
     settings = replace(settings, skeleton=_skeleton_name(space, settings.skeleton))
     get_skeleton(settings.skeleton)
     resolve_device(settings.device)
-    return SearchRun(
+    return SearchPlan(
         algorithm,
         parse_section(algorithm.config_cls, algorithm.name, sections.get(algorithm.name)),
         settings,
@@ -109,7 +128,7 @@ def _skeleton_name(space: str, requested: str | None) -> str:
     return requested or learned or DEFAULT_SKELETON
 
 
-def build_context(run: SearchRun, log: Progress | None = None) -> SearchContext:
+def build_context(run: SearchPlan, log: Progress | None = None) -> SearchContext:
     """Load the data, fit the skeleton to it, resolve the candidates per layer."""
     settings = run.settings
     base = get_skeleton(settings.skeleton)
@@ -124,17 +143,12 @@ def build_context(run: SearchRun, log: Progress | None = None) -> SearchContext:
     )
 
 
-def execute(run: SearchRun, ctx: SearchContext) -> tuple[Architecture, SearchOutcome]:
+def execute(run: SearchPlan, ctx: SearchContext) -> tuple[Architecture, SearchOutcome]:
     """Run the algorithm; the found architecture with its search metadata."""
     start = time.perf_counter()
-    threads = torch.get_num_threads()
-    if run.settings.threads is not None:
-        torch.set_num_threads(run.settings.threads)
-    try:
+    with torch_threads(run.settings.threads):
         torch.manual_seed(run.settings.seed)
         outcome = run.algorithm.run(ctx, run.algo_config)
-    finally:
-        torch.set_num_threads(threads)
     arch = Architecture(ctx.skeleton, tuple(outcome.genomes), ctx.data.num_classes, {
         "algo": run.algorithm.name,
         "space": run.space_name,

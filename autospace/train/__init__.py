@@ -3,10 +3,10 @@
 
 from autospace.train.final import train_architecture
 from autospace.train.loop import StandaloneTrainer, accuracy, recalibrate_bn
-from autospace.train.recipe import SCORING_RECIPE, TrainRecipe
+from autospace.train.recipe import ScoringRecipe, TrainRecipe
 
 __all__ = [
-    "SCORING_RECIPE",
+    "ScoringRecipe",
     "StandaloneTrainer",
     "TrainRecipe",
     "accuracy",

@@ -9,7 +9,6 @@ params, analytic MAdds and the FlopCounterMode measurement, per-epoch history).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +18,9 @@ from tqdm import tqdm
 
 from autospace.atomic import write_json
 from autospace.data import DataSplit
-from autospace.errors import CheckpointError, ConfigError
+from autospace.errors import CheckpointError
 from autospace.nn import measure_cost
+from autospace.rundir import METRICS, MODEL, TRAIN_CHECKPOINT
 from autospace.train.checkpoint import load_tensors, save_tensors
 from autospace.train.device import resolve_device
 from autospace.train.loop import StandaloneTrainer, accuracy
@@ -29,9 +29,6 @@ from autospace.train.recipe import TrainRecipe
 if TYPE_CHECKING:
     from autospace.search.architecture import Architecture
 
-CHECKPOINT = "checkpoint.pt"
-MODEL = "model.pt"
-METRICS = "metrics.json"
 
 
 def train_architecture(arch: Architecture, data: DataSplit, recipe: TrainRecipe, out: Path, *,
@@ -42,7 +39,7 @@ def train_architecture(arch: Architecture, data: DataSplit, recipe: TrainRecipe,
     trainer = StandaloneTrainer(arch.build(), data.train, recipe, device)
     history: list[dict[str, Any]] = []
     if resume:
-        state = _resume_state(out / CHECKPOINT, arch, recipe)
+        state = _resume_state(out / TRAIN_CHECKPOINT, arch, recipe)
         trainer.load_state_dict(state["trainer"])
         torch.set_rng_state(state["torch_rng"])
         history = list(state["history"])
@@ -52,7 +49,7 @@ def train_architecture(arch: Architecture, data: DataSplit, recipe: TrainRecipe,
         top1 = accuracy(trainer.model, data.val, device)
         history.append({"epoch": epoch + 1, "train_loss": loss, "val_top1": top1})
         bar.set_postfix(loss=f"{loss:.3f}", top1=f"{top1:.4f}")
-        save_tensors(out / CHECKPOINT, {
+        save_tensors(out / TRAIN_CHECKPOINT, {
             "trainer": trainer.state_dict(), "torch_rng": torch.get_rng_state(), "history": history,
             "arch": arch.to_dict()["genomes"], "recipe": recipe.to_dict(),
         })
@@ -91,15 +88,3 @@ def _finish(arch: Architecture, model: nn.Module, data: DataSplit, recipe: Train
     save_tensors(out / MODEL, model.state_dict())
     write_json(out / METRICS, metrics)
     return metrics
-
-
-def check_train_out(out: str | os.PathLike[str], resume: bool) -> Path:
-    """``out`` must be new or empty, or hold a checkpoint when resuming."""
-    out = Path(out)
-    if resume:
-        if not (out / CHECKPOINT).is_file():
-            raise CheckpointError(f"--resume: no {CHECKPOINT} in --out {str(out)!r}")
-        return out
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ConfigError(f"--out {str(out)!r} already exists and is not empty (use --resume to continue a run)")
-    return out

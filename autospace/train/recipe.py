@@ -16,7 +16,7 @@ from autospace.errors import ConfigError
 @dataclass(frozen=True)
 class TrainRecipe:
     """How a network is trained from scratch. The defaults are the final-training recipe of
-    ``autospace train``; short scoring runs start from `SCORING_RECIPE`.
+    ``autospace train``; short scoring runs use `ScoringRecipe`.
 
     ``nesterov`` is ignored when ``momentum`` is 0. ``warmup_epochs``: the learning rate rises
     linearly over that many epochs of steps, then a cosine takes it to zero at the last step
@@ -71,6 +71,14 @@ class TrainRecipe:
         return SequentialLR(optimizer, [linear, cosine], milestones=[warmup])
 
 
-SCORING_RECIPE = TrainRecipe(epochs=2, weight_decay=5e-4, nesterov=False, warmup_epochs=0, label_smoothing=0.0)
-"""Short scoring runs (low fidelity, ranking ground truth, direct EA): momentum SGD, weight decay
-5e-4, plain cosine; callers change fields with ``dataclasses.replace``."""
+@dataclass(frozen=True)
+class ScoringRecipe(TrainRecipe):
+    """`TrainRecipe` with the defaults of short scoring runs (low fidelity, ranking ground truth,
+    the direct EA): 2 epochs of momentum SGD without Nesterov, weight decay 5e-4, plain cosine,
+    no label smoothing."""
+
+    epochs: int = 2
+    nesterov: bool = False
+    weight_decay: float = 5e-4
+    warmup_epochs: int = 0
+    label_smoothing: float = 0.0

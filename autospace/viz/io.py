@@ -12,20 +12,17 @@ from typing import Any
 
 from autospace.errors import AutospaceError, CheckpointError, ConfigError, GenomeError
 from autospace.evolve.learned import LearnedSpace
+from autospace.rundir import (
+    ARCHITECTURE,
+    CONFIG,
+    EVOLVE_FILES,
+    HISTORY,
+    LEARNED_SPACE,
+    RANKING_FIDELITY,
+    SEARCH_FILES,
+    SUMMARY,
+)
 from autospace.search.architecture import Architecture
-
-CONFIG = "config.toml"
-HISTORY = "history.jsonl"
-LEARNED_SPACE = "learned_space.json"
-RANKING_FIDELITY = "ranking_fidelity.json"
-RUN_FILES = (CONFIG, HISTORY, LEARNED_SPACE, RANKING_FIDELITY)
-"""The files of an evolution run directory."""
-ARCHITECTURE = "architecture.json"
-SEARCH_CONFIG = "config.json"
-SUMMARY = "summary.json"
-SEARCH_FILES = (ARCHITECTURE, SEARCH_CONFIG, HISTORY, SUMMARY)
-"""The files of a search run directory."""
-
 
 LearnedLike = LearnedSpace | str | Path | Mapping[str, Any]
 """What the learned-space figures accept: a `LearnedSpace`, a path to its JSON, or the parsed JSON."""
@@ -148,7 +145,7 @@ class SearchRun:
     @property
     def settings(self) -> dict[str, Any]:
         """The search's settings, flat: ``algo``, ``space``, ``madds_budget``, ``tolerance``,
-        ``seed``, ``skeleton``, ``data``, ... from config.json, else architecture.json's ``search``."""
+        ``seed``, ``skeleton``, ``data``, ... from config.toml, else architecture.json's ``search``."""
         settings = dict(self.architecture.search) if self.architecture else {}
         config = self.config or {}
         search, data = _table(config, "search"), _table(config, "data")
@@ -180,13 +177,13 @@ AnyRun = Run | SearchRun
 
 def run_kind(path: Path) -> str:
     """``"search"`` for a directory with a file only `autospace search` writes (architecture.json,
-    config.json, summary.json), ``"evolution"`` for one with a file of `RUN_FILES` (history.jsonl
+    summary.json), ``"evolution"`` for one with a file of `EVOLVE_FILES` (config.toml or history.jsonl
     alone counts as evolution); an error for a directory with both kinds' own files or none."""
     if not path.is_dir():
         raise CheckpointError(f"run directory {str(path)!r} does not exist or is not a directory")
-    search = [name for name in SEARCH_FILES if name != HISTORY and (path / name).is_file()]
-    evolution = [name for name in RUN_FILES if (path / name).is_file()]
-    if search and set(evolution) - {HISTORY}:
+    search = [name for name in SEARCH_FILES if name not in EVOLVE_FILES and (path / name).is_file()]
+    evolution = [name for name in EVOLVE_FILES if (path / name).is_file()]
+    if search and set(evolution) - set(SEARCH_FILES):
         raise CheckpointError(
             f"{str(path)!r} mixes an evolution run ({', '.join(evolution)}) and a search run ({', '.join(search)})"
         )
@@ -194,7 +191,7 @@ def run_kind(path: Path) -> str:
         return "search"
     if evolution:
         return "evolution"
-    names = ", ".join(dict.fromkeys(RUN_FILES + SEARCH_FILES))
+    names = ", ".join(dict.fromkeys(EVOLVE_FILES + SEARCH_FILES))
     raise CheckpointError(f"{str(path)!r} is not a run directory: it has none of {names}")
 
 
@@ -205,7 +202,7 @@ def load_run(path: str | Path) -> AnyRun:
 
 
 def _load_evolution_run(path: Path) -> Run:
-    present = {name: path / name for name in RUN_FILES if (path / name).is_file()}
+    present = {name: path / name for name in EVOLVE_FILES if (path / name).is_file()}
     fidelity = present.get(RANKING_FIDELITY)
     return Run(
         path=path,
@@ -223,7 +220,7 @@ def load_search_run(path: str | Path) -> SearchRun:
     return SearchRun(
         path=path,
         architecture=load_architecture(present[ARCHITECTURE]) if ARCHITECTURE in present else None,
-        config=_read_object(present[SEARCH_CONFIG]) if SEARCH_CONFIG in present else None,
+        config=load_config(present[CONFIG]) if CONFIG in present else None,
         history=load_history(present[HISTORY]) if HISTORY in present else None,
         summary=_read_object(present[SUMMARY]) if SUMMARY in present else None,
     )

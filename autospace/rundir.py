@@ -1,0 +1,106 @@
+"""Run directories of every stage (evolve, search, train): their file names, "``--out`` must be
+new or empty", resume look-up, staged creation, and which process writes.
+
+Every run directory holds the ``config.toml`` it ran with (docs/formats.md); ``--resume`` reads
+it back. Under ``torchrun`` every rank runs the same stage and only rank 0 writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from autospace.atomic import temp_sibling, write_text
+from autospace.config import read_toml, write_toml
+from autospace.errors import CheckpointError, ConfigError
+
+CONFIG = "config.toml"
+HISTORY = "history.jsonl"
+# evolve
+CHECKPOINT = "checkpoint"
+LEARNED_SPACE = "learned_space.json"
+RANKING_FIDELITY = "ranking_fidelity.json"
+# search
+ARCHITECTURE = "architecture.json"
+SUMMARY = "summary.json"
+# train
+TRAIN_CHECKPOINT = "checkpoint.pt"
+MODEL = "model.pt"
+METRICS = "metrics.json"
+ONNX_MODEL = "model.onnx"
+
+EVOLVE_FILES = (CONFIG, HISTORY, LEARNED_SPACE, RANKING_FIDELITY)
+"""The files of an evolution run directory (besides ``checkpoint/``)."""
+SEARCH_FILES = (ARCHITECTURE, CONFIG, HISTORY, SUMMARY)
+"""The files of a search run directory."""
+
+
+def is_main_process() -> bool:
+    """True outside ``torchrun`` and on its global rank 0 (read from the ``RANK`` variable)."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def check_new(path: str | os.PathLike[str]) -> Path:
+    """``path`` must not exist or be an empty directory, and its parent must be creatable."""
+    path = Path(path)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise ConfigError(
+            f"run directory {str(path)!r} already exists and is not empty; resume it or choose another (--out)"
+        )
+    parent = path.resolve().parent
+    if parent.exists() and not parent.is_dir():
+        raise ConfigError(f"run directory {str(path)!r}: parent {str(parent)!r} is not a directory")
+    return path
+
+
+def create(path: str | os.PathLike[str]) -> Path:
+    """The new (or empty) run directory ``path``, created with its parents."""
+    path = check_new(path)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@contextmanager
+def staged(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A hidden sibling directory that becomes ``path`` when the block succeeds and vanishes
+    otherwise, so a run directory appears whole or not at all."""
+    path = check_new(path)
+    path.resolve().parent.mkdir(parents=True, exist_ok=True)
+    stage = temp_sibling(path.resolve())
+    stage.mkdir()  # not tempfile.mkdtemp: the run directory gets the umask's permissions
+    try:
+        yield stage
+        if path.exists():
+            path.rmdir()
+        os.replace(stage, path)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
+def resume_dir(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a run directory to resume: it must hold a ``config.toml``."""
+    path = Path(path)
+    if not (path / CONFIG).is_file():
+        raise CheckpointError(f"--resume {str(path)!r}: not a run directory (no {CONFIG})")
+    return path
+
+
+def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """The tables of ``run_dir/config.toml``."""
+    return read_toml(Path(run_dir) / CONFIG, what="run config")
+
+
+def write_config(run_dir: str | os.PathLike[str], tables: Mapping[str, Any]) -> None:
+    """Write ``run_dir/config.toml`` (atomically; None values are left out)."""
+    write_toml(Path(run_dir) / CONFIG, tables)
+
+
+def write_jsonl(path: str | os.PathLike[str], records: Iterable[dict[str, Any]]) -> None:
+    """One JSON object per line, atomically."""
+    write_text(path, "".join(json.dumps(r) + "\n" for r in records))
