@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from autospace.errors import GenomeError
-from autospace.genome.space import CellSpace, Edge
+from autospace.errors import GenomeError, UnknownNameError
+from autospace.genome.canonical import ZERO_KEY, canonical_key, nb201_unique_str
+from autospace.genome.registry import get_space
+
+if TYPE_CHECKING:
+    from autospace.genome.space import CellSpace, Edge
 
 SCHEMA_VERSION = 1
 
 
 def _resolve_space(space: CellSpace | str) -> CellSpace:
-    if isinstance(space, CellSpace):
-        return space
-    from autospace.genome.registry import get_space
-
-    return get_space(space)
+    """``space`` itself, or the registered space of that name."""
+    return get_space(space) if isinstance(space, str) else space
 
 
 class Genome:
@@ -93,20 +94,16 @@ class Genome:
     def key(self) -> str:
         """Canonical key of the function this cell computes (see `autospace.genome.canonical`)."""
         if self._key is None:
-            from autospace.genome.canonical import canonical_key
-
             object.__setattr__(self, "_key", canonical_key(self))
         return self._key
 
     @property
     def is_zero(self) -> bool:
         """True when the cell computes zero (no non-zero path from source to sink)."""
-        return self.key == "zero"
+        return self.key == ZERO_KEY
 
     def nb201_unique_str(self) -> str:
         """NAS-Bench-201's own unique string (its weaker isomorphism rule)."""
-        from autospace.genome.canonical import nb201_unique_str
-
         return nb201_unique_str(self)
 
     @property
@@ -173,7 +170,10 @@ class Genome:
         for field in ("space", "edges"):
             if field not in data:
                 raise GenomeError(f"genome JSON is missing the field {field!r}")
-        resolved = _resolve_space(space if space is not None else data["space"])
+        try:
+            resolved = _resolve_space(space if space is not None else data["space"])
+        except UnknownNameError as exc:
+            raise GenomeError(f"genome JSON: {exc}") from None
         if resolved.name != data["space"]:
             raise GenomeError(f"genome JSON has space={data['space']!r}, but space {resolved.name!r} was given")
         edges = data["edges"]
