@@ -9,9 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autospace.errors import ConfigError, GenomeError
-from autospace.genome import AUTOSPACE, IRB, NB201, CellSpace, Genome
+from autospace.genome import AUTOSPACE, IRB, MBCONV, NB201, CellSpace, Genome
 from autospace.nn import (
-    MBCONV,
     build_cell,
     build_network,
     cell_cost,

@@ -14,8 +14,7 @@ from test_viz_io import write_run
 from autospace.cli import main
 from autospace.errors import CheckpointError
 from autospace.genome import Genome
-from autospace.nn import get_skeleton, layer_cost
-from autospace.search import Architecture
+from autospace.nn import Architecture, get_skeleton, layer_cost
 from autospace.viz import SearchRun, architecture_figure, build_report, load_run, save_report, search_curves
 
 FAST = """

@@ -16,9 +16,8 @@ from typing import Any
 import torch
 
 from autospace.errors import ConfigError
-from autospace.nn import get_skeleton, skeleton_for
+from autospace.nn import Architecture, get_skeleton, skeleton_for
 from autospace.search import ea, proxyless, rl, spos
-from autospace.search.architecture import Architecture
 from autospace.search.base import Progress, SearchContext, SearchOutcome
 from autospace.search.budget import Budget
 from autospace.search.config import SearchSettings, as_dict, parse_section

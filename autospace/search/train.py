@@ -24,8 +24,7 @@ from autospace.atomic import open_atomic, write_json
 from autospace.data import DataSplit
 from autospace.data.batches import epoch_batches
 from autospace.errors import CheckpointError, ConfigError
-from autospace.nn import measure_cost
-from autospace.search.architecture import Architecture
+from autospace.nn import Architecture, measure_cost
 from autospace.search.config import as_dict, positive
 from autospace.train.device import resolve_device
 from autospace.train.loop import accuracy

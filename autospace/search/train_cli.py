@@ -10,7 +10,7 @@ from typing import Any
 
 from autospace.atomic import write_json
 from autospace.errors import ConfigError
-from autospace.search.architecture import Architecture
+from autospace.nn import Architecture
 from autospace.search.data import NAMES, DataConfig, load_data
 from autospace.search.onnx_export import FORMATS, check_export, export_onnx
 from autospace.search.train import METRICS, TrainConfig, check_train_out, train

@@ -12,7 +12,7 @@ from typing import Any
 
 from autospace.errors import AutospaceError, CheckpointError, ConfigError, GenomeError
 from autospace.evolve.learned import LearnedSpace
-from autospace.search.architecture import Architecture
+from autospace.nn import Architecture
 
 CONFIG = "config.toml"
 HISTORY = "history.jsonl"

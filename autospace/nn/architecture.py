@@ -1,5 +1,8 @@
 """`Architecture`: one cell per searchable layer of a skeleton, with its analytic cost (JSON).
 
+What phase 2 (`autospace search`) finds and `autospace train` trains; reading and costing one
+needs no torch, only `Architecture.build` does.
+
 Format (docs/formats.md, ``architecture.json``)::
 
     {"schema_version": 1, "kind": "architecture",
@@ -15,12 +18,16 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autospace.atomic import write_json
 from autospace.errors import ConfigError, GenomeError
 from autospace.genome import SCHEMA_VERSION, Genome
-from autospace.nn import Network, Skeleton, build_network, get_skeleton, network_cost
+from autospace.nn.cost import network_cost
+from autospace.nn.skeleton import Skeleton, get_skeleton
+
+if TYPE_CHECKING:
+    from autospace.nn.network import Network
 
 KIND = "architecture"
 
@@ -64,6 +71,9 @@ class Architecture:
         return self.cost[1]
 
     def build(self) -> Network:
+        """The PyTorch network (imports torch)."""
+        from autospace.nn.network import build_network
+
         return build_network(self.skeleton, self.genomes, self.num_classes)
 
     def to_dict(self) -> dict[str, Any]:
