@@ -6,8 +6,8 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from autospace.errors import ConfigError
+from autospace.evolve.strategies import get_strategy
 
-STRATEGIES = ("autospace", "regularized", "random", "local")
 INITS = ("reference", "random")
 
 
@@ -63,8 +63,7 @@ class EvolveConfig:
         self._validate()
 
     def _validate(self) -> None:
-        if self.strategy not in STRATEGIES:
-            raise ConfigError(f"strategy={self.strategy!r} is not one of {STRATEGIES}")
+        get_strategy(self.strategy)  # an unknown name is an UnknownNameError listing the registered ones
         if self.init not in INITS:
             raise ConfigError(f"init={self.init!r} is not one of {INITS}")
         for name in ("population", "rounds", "sample_size", "tournament_size", "top_k", "max_tries", "layers"):
