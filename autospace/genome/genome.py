@@ -23,6 +23,30 @@ def _resolve_space(space: CellSpace | str) -> CellSpace:
     return get_space(space) if isinstance(space, str) else space
 
 
+def check_document(
+    data: Any, what: str, fields: Sequence[str], error: type[Exception] = GenomeError
+) -> Mapping[str, Any]:
+    """``data`` checked to be a JSON document of this schema (genome, learned space,
+    architecture): an object with the current ``schema_version`` and every one of ``fields``."""
+    if not isinstance(data, Mapping):
+        raise error(f"{what} must be a JSON object, got {type(data).__name__}")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise error(f"{what} schema_version={version!r} is not supported (expected {SCHEMA_VERSION})")
+    for field in fields:
+        if field not in data:
+            raise error(f"{what} JSON is missing the field {field!r}")
+    return data
+
+
+def document_space(name: Any) -> CellSpace:
+    """The registered space a JSON document names; an unknown name is a `GenomeError` (a bad file)."""
+    try:
+        return get_space(name)
+    except UnknownNameError as exc:
+        raise GenomeError(str(exc)) from None
+
+
 class Genome:
     """An immutable, hashable cell: ``ops[i]`` is the op on ``space.edges[i]``.
 
@@ -162,18 +186,8 @@ class Genome:
     @classmethod
     def from_dict(cls, data: Any, space: CellSpace | str | None = None) -> Genome:
         """Genome from `to_dict` output; ``space`` overrides the name stored in ``data``."""
-        if not isinstance(data, Mapping):
-            raise GenomeError(f"genome must be a JSON object, got {type(data).__name__}")
-        version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise GenomeError(f"genome schema_version={version!r} is not supported (expected {SCHEMA_VERSION})")
-        for field in ("space", "edges"):
-            if field not in data:
-                raise GenomeError(f"genome JSON is missing the field {field!r}")
-        try:
-            resolved = _resolve_space(space if space is not None else data["space"])
-        except UnknownNameError as exc:
-            raise GenomeError(f"genome JSON: {exc}") from None
+        check_document(data, "genome", ("space", "edges"))
+        resolved = document_space(data["space"]) if space is None else _resolve_space(space)
         if resolved.name != data["space"]:
             raise GenomeError(f"genome JSON has space={data['space']!r}, but space {resolved.name!r} was given")
         edges = data["edges"]

@@ -1,4 +1,4 @@
-"""The registry of cell spaces: `register_space`, `get_space`, `list_spaces` (built-ins in `autospace.genome.spaces`)."""
+"""The registry of cell spaces: `register_space`, `get_space`, `list_spaces` (built-ins: `autospace.genome.spaces`)."""
 
 from __future__ import annotations
 

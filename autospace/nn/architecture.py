@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from autospace.atomic import write_json
 from autospace.errors import ConfigError, GenomeError
 from autospace.genome import SCHEMA_VERSION, Genome
+from autospace.genome.genome import check_document
 from autospace.nn.cost import network_cost
 from autospace.nn.skeleton import Skeleton, get_skeleton
 
@@ -91,15 +92,9 @@ class Architecture:
 
     @classmethod
     def from_dict(cls, data: Any) -> Architecture:
-        if not isinstance(data, dict):
-            raise ConfigError(f"architecture must be a JSON object, got {type(data).__name__}")
-        if data.get("schema_version") != SCHEMA_VERSION:
-            raise ConfigError(f"architecture schema_version={data.get('schema_version')!r} is not supported")
+        check_document(data, "architecture", ("skeleton", "num_classes", "genomes"), ConfigError)
         if data.get("kind") != KIND:
             raise ConfigError(f"architecture kind={data.get('kind')!r}, expected {KIND!r}")
-        for key in ("skeleton", "num_classes", "genomes"):
-            if key not in data:
-                raise ConfigError(f"architecture JSON is missing the field {key!r}")
         if not isinstance(data["genomes"], list):
             raise ConfigError(f"architecture field 'genomes' must be a list, got {data['genomes']!r}")
         arch = cls(

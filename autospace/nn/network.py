@@ -41,9 +41,10 @@ def assemble(skeleton: Skeleton, layer_modules: Sequence[nn.Module], num_classes
             f"skeleton {skeleton.name!r} has {skeleton.num_layers} searchable layers; "
             f"got {len(layer_modules)} layer_modules"
         )
-    stem: list[nn.Module] = [conv_bn(skeleton.in_channels, skeleton.stem.channels, skeleton.stem.kernel, skeleton.stem.stride)]
-    c = skeleton.stem.channels
-    for genome, c_out in skeleton.stem.cells:
+    spec = skeleton.stem
+    stem: list[nn.Module] = [conv_bn(skeleton.in_channels, spec.channels, spec.kernel, spec.stride)]
+    c = spec.channels
+    for genome, c_out in spec.cells:
         stem.append(build_cell(genome, c, c_out, 1))
         c = c_out
     c = skeleton.stages[-1].channels
