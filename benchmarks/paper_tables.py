@@ -48,8 +48,7 @@ from torch.utils.data import TensorDataset
 from autospace.data import DataSplit, get_dataset
 from autospace.evaluators import SupernetConfig, SupernetEvaluator
 from autospace.evolve import evolve
-from autospace.nn import get_skeleton, layer_cost
-from autospace.search.architecture import Architecture
+from autospace.nn import Architecture, get_skeleton, layer_cost
 from autospace.search.base import SearchContext
 from autospace.search.budget import Budget
 from autospace.search.ea import irb_as_open_cell

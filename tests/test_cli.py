@@ -30,7 +30,7 @@ def test_space_info_and_bad_space(capsys) -> None:
     assert '"size": 7' in capsys.readouterr().out
     assert main(["space", "info", "nope"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("autospace space: error: unknown space 'nope'; registered spaces: ['autospace'")
+    assert err.startswith("autospace space: error: space='nope' is not a known space; choose one of ['autospace'")
     assert err.count("\n") == 1  # one line, no traceback
 
 

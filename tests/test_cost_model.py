@@ -9,9 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autospace.errors import ConfigError, GenomeError
-from autospace.genome import AUTOSPACE, IRB, NB201, CellSpace, Genome
+from autospace.genome import AUTOSPACE, IRB, MBCONV, NB201, CellSpace, Genome
 from autospace.nn import (
-    MBCONV,
     build_cell,
     build_network,
     cell_cost,
@@ -144,3 +143,19 @@ def test_vectorised_costs_errors() -> None:
     assert cell_costs(dw, [dw.genome(["conv1x1"])], 3, 5, 4, 1).shape == (1, 2)  # dwconv unused: no error
     with pytest.raises(GenomeError, match="c_in=3"):
         cell_costs(dw, [dw.genome(["conv1x1"]), dw.genome(["dwconv3x3"])], 3, 5, 4, 1)
+
+
+def test_the_cost_model_and_skeletons_need_no_torch() -> None:
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from autospace.genome import get_space
+from autospace.nn import cell_cost, cell_costs, get_skeleton, network_cost, mobilenet_v2_genomes
+space = get_space("autospace")
+assert cell_cost(space.sample(0), 8, 8, 8) == tuple(cell_costs(space, [space.sample(0)], 8, 8, 8)[0])
+network_cost(get_skeleton("mobilenet_v2"), mobilenet_v2_genomes(), 1000)
+assert "torch" not in sys.modules, "torch was imported"
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -10,7 +10,8 @@ import torch
 
 from autospace.errors import CheckpointError, ConfigError
 from autospace.evaluators import AnalyticEvaluator, Evaluator
-from autospace.evolve import Checkpoint, Engine, EvolveConfig, evolve, load_checkpoint, save_checkpoint
+from autospace.evolve import Engine, EvolveConfig, evolve
+from autospace.evolve.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from autospace.genome import get_space
 
 SPACE = get_space("autospace")

@@ -5,11 +5,24 @@ from __future__ import annotations
 import random
 
 import pytest
+from deap import tools
+from deap.tools import selection
 
 from autospace.config import parse_section
-from autospace.errors import ConfigError, EvolveError
+from autospace.errors import ConfigError, EvolveError, UnknownNameError
 from autospace.evaluators import AnalyticEvaluator, Candidate, Evaluator
-from autospace.evolve import Engine, EvolveConfig, evolve, momentum_update
+from autospace.evolve import (
+    Engine,
+    EvolveConfig,
+    Individual,
+    Strategy,
+    evolve,
+    get_strategy,
+    list_strategies,
+    register_strategy,
+)
+from autospace.evolve.engine import tournament
+from autospace.evolve.momentum import momentum_update
 from autospace.genome import get_space, hamming
 
 SPACE = get_space("autospace")
@@ -131,7 +144,7 @@ def test_exhausted_reference_ball_releases_the_constraint():
     )
     with pytest.warns(UserWarning, match="tau=1 ball around the reference holds no new admissible cell"):
         drive(engine, AnalyticEvaluator(NB201, seed=0))
-    assert engine.distinct_queries == 60 and engine.constraint_released
+    assert engine.distinct_queries == 60 and engine.constraint.released
 
 
 class Noisy(Evaluator):
@@ -211,7 +224,7 @@ def test_config_errors_name_the_field():
 
 
 def test_sampling_near_the_reference_covers_the_ball_uniformly():
-    from autospace.evolve import ReferenceConstraint
+    from autospace.evolve.reference import ReferenceConstraint
 
     ref = NB201.sample(5)
     constraint = ReferenceConstraint(ref, tau=1, fraction=0.5)
@@ -221,3 +234,75 @@ def test_sampling_near_the_reference_covers_the_ball_uniformly():
     counts = {g: draws.count(g) for g in ball}
     assert set(draws) == ball and len(ball) == 25
     assert min(counts.values()) > 5000 / 25 * 0.6 and max(counts.values()) < 5000 / 25 * 1.4
+
+
+class GreedyRestarts(Strategy):
+    """A user's strategy, defined outside the package: fresh cells each round, keep the best."""
+
+    def ask(self, engine: Engine) -> list[tuple[int, Individual]]:
+        taken = engine.taken(0)
+        genomes = [engine.fresh(0, taken) for _ in range(engine.config.sample_size)]
+        return [(0, Individual(g, engine.round)) for g in genomes if g is not None]
+
+    def tell(self, engine: Engine, scored: list[tuple[int, Individual]]) -> None:
+        pop = engine.populations[0] + [ind for _, ind in scored]
+        engine.populations[0] = sorted(pop, key=lambda ind: -ind.value)[: engine.config.population]
+
+
+def test_a_users_strategy_registers_and_runs_with_evolve():
+    register_strategy("test-greedy-restarts", GreedyRestarts, overwrite=True)
+    assert "test-greedy-restarts" in list_strategies() and get_strategy("test-greedy-restarts") is GreedyRestarts
+    result = evolve(NB201, AnalyticEvaluator(NB201, seed=0), "test-greedy-restarts", population=4, rounds=3, seed=0)
+    assert len(result.history) == 3 and result.history[-1]["queries"] == 27
+    assert result.history[-1]["strategy"] == "test-greedy-restarts"
+    with pytest.raises(ConfigError, match="already registered"):
+        register_strategy("test-greedy-restarts", GreedyRestarts)
+
+
+def test_an_unknown_strategy_lists_the_known_ones():
+    with pytest.raises(UnknownNameError, match="strategy='annealing'.*'autospace'.*'regularized'"):
+        EvolveConfig(strategy="annealing")
+    with pytest.raises(UnknownNameError, match="'local'"):
+        get_strategy("annealing")
+
+
+def test_tournament_draws_exactly_as_deap_selTournament():
+    pop = [Individual(g, 0, fitness=float(i % 7)) for i, g in enumerate(NB201.enumerate()) if i < 40]
+    saved = random.getstate()
+    try:
+        random.seed(11)
+        expected = tools.selTournament(pop, 25, tournsize=5)
+    finally:
+        random.setstate(saved)
+    assert tournament(pop, 25, 5, random.Random(11)) == expected
+
+
+def test_the_toolbox_holds_what_runs_and_deap_is_left_alone():
+    engine = Engine(NB201, EvolveConfig(strategy="regularized", population=6, sample_size=3, rounds=6, seed=0))
+    assert not hasattr(engine.toolbox, "mutate")
+    calls = {"select": 0, "sample": 0}
+    select, sample = engine.toolbox.select, engine.toolbox.sample
+
+    def counted(name, fn):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    engine.toolbox.register("select", counted("select", select))
+    engine.toolbox.register("sample", counted("sample", sample))
+    drive(engine, AnalyticEvaluator(NB201, seed=0))
+    assert calls["select"] == 4 and calls["sample"] >= 6  # 2 rounds fill the population, 4 select parents
+    assert selection.random is random  # DEAP's module state is never swapped
+
+
+def test_the_reference_constraint_owns_its_state():
+    from autospace.evolve.reference import ReferenceConstraint
+
+    constraint = ReferenceConstraint(NB201.sample(1), tau=1, fraction=0.5)
+    assert constraint.update(0.2) and constraint.active
+    assert not constraint.update(0.5)
+    constraint.update(0.1)
+    constraint.release()
+    assert not constraint.active and constraint.released and not constraint.update(0.1)

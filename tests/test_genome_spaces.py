@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from autospace.errors import GenomeError
+from autospace.errors import ConfigError, GenomeError, UnknownNameError
 from autospace.genome import CellSpace, Genome, get_space, hamming, list_spaces, register_space
 
 
@@ -32,7 +32,7 @@ def test_irb_candidates_are_six_blocks_plus_zero() -> None:
 
 
 def test_unknown_space_names_the_value() -> None:
-    with pytest.raises(GenomeError, match="'nope'"):
+    with pytest.raises(UnknownNameError, match="'nope'.*autospace"):
         get_space("nope")
     assert {"autospace", "nb201", "irb"} <= set(list_spaces())
 
@@ -146,7 +146,7 @@ def test_bad_space_definitions_name_the_field(kwargs: dict, field: str) -> None:
 
 def test_register_space_refuses_silent_overwrite() -> None:
     other = CellSpace(name="autospace", num_nodes=3, edges=((0, 1), (1, 2)), ops=("a",), sink=2)
-    with pytest.raises(GenomeError, match="already registered"):
+    with pytest.raises(ConfigError, match="already registered"):
         register_space(other)
 
 

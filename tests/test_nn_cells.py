@@ -8,8 +8,8 @@ import torch
 from torch import nn
 
 from autospace.errors import ConfigError, GenomeError
-from autospace.genome import AUTOSPACE, IRB, NB201, CellSpace, Genome
-from autospace.nn import MBCONV, Cell, ZeroCell, build_cell, get_op, live_edges, register_op
+from autospace.genome import AUTOSPACE, IRB, MBCONV, NB201, CellSpace, Genome, live_edges
+from autospace.nn import Cell, ZeroCell, build_cell, get_op, register_op
 
 SPACES = [AUTOSPACE, NB201, IRB, MBCONV]
 
@@ -182,7 +182,8 @@ def test_user_space_with_own_ops_builds() -> None:
 
 
 def test_registered_op_is_used() -> None:
-    from autospace.nn.ops import OpSpec, conv_bn
+    from autospace.nn.layers import conv_bn
+    from autospace.nn.ops import OpSpec
 
     register_op(
         OpSpec("test_conv5x5", lambda ci, co, s: conv_bn(ci, co, 5, s), lambda ci, co, h, w, s: (0, 0)), overwrite=True

@@ -10,9 +10,8 @@ import torch
 from torch import nn
 
 from autospace.errors import ConfigError
-from autospace.genome import AUTOSPACE, IRB, NB201, Genome
+from autospace.genome import AUTOSPACE, IRB, MBCONV, NB201, Genome
 from autospace.nn import (
-    MBCONV,
     Head,
     LayerSpec,
     Skeleton,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from autospace.cli import main
-from autospace.search import Architecture
+from autospace.nn import Architecture
 from autospace.search.cli import parse_madds
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "search_digits.toml"

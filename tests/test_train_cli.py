@@ -12,8 +12,7 @@ import torch
 
 from autospace.cli import main
 from autospace.genome import get_space
-from autospace.nn import get_skeleton
-from autospace.search import Architecture
+from autospace.nn import Architecture, get_skeleton
 
 ARGS = ["--no-progress", "--batch-size", "64", "--max-steps-per-epoch", "4", "--warmup-epochs", "1"]
 

@@ -8,8 +8,8 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
-from autospace.genome import Genome, get_space
-from autospace.viz import draw_cell, live_nodes, op_color, prune
+from autospace.genome import Genome, get_space, live_nodes, prune
+from autospace.viz import draw_cell, op_color
 from autospace.viz.style import DEAD_COLOR
 
 SPACES = ("autospace", "nb201", "irb")

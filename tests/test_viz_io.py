@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 from autospace.errors import CheckpointError
+from autospace.evolve import History
+from autospace.evolve.history import read_history
 from autospace.genome import get_space, hamming, mean_pairwise_hamming
-from autospace.viz import VizError, as_learned_space, load_history, load_learned_space, load_run
+from autospace.viz import VizError, as_learned_space, load_learned_space, load_run
 
 SPACES = ("autospace", "nb201", "irb")
 
@@ -150,10 +152,15 @@ def test_not_a_run_directory(tmp_path: Path) -> None:
 def test_history_skips_an_unterminated_last_line_only(tmp_path: Path) -> None:
     path = tmp_path / "history.jsonl"
     path.write_text('{"round": 0}\n{"round": 1}\n{"round": 2, "be')
-    assert load_history(path) == [{"round": 0}, {"round": 1}]
+    assert read_history(path) == [{"round": 0}, {"round": 1}]
+    assert History.load(path).records == [{"round": 0}, {"round": 1}]  # what append_last promises
     path.write_text('{"round": 0}\n{"round": \n{"round": 2}\n')
+    for load in (read_history, History.load):
+        with pytest.raises(CheckpointError, match="line 2"):
+            load(path)
+    path.write_text('{"round": 0}\n{"round": 1, "b\n')  # a terminated last line is complete: malformed
     with pytest.raises(CheckpointError, match="line 2"):
-        load_history(path)
+        History.load(path)
 
 
 def test_bad_learned_space_names_file_and_field(tmp_path: Path) -> None:
@@ -179,5 +186,5 @@ def test_as_learned_space_accepts_object_dict_and_path(tmp_path: Path) -> None:
 
 def test_loaders_accept_plain_strings(tmp_path) -> None:
     run = write_run(tmp_path / "run", "nb201")
-    assert load_history(str(run / "history.jsonl")) == load_history(run / "history.jsonl")
+    assert read_history(str(run / "history.jsonl")) == read_history(run / "history.jsonl")
     assert load_learned_space(str(run / "learned_space.json")).space.name == "nb201"

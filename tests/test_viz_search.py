@@ -4,6 +4,8 @@ architecture, the search curves, report.html and the CLI, alone and mixed with e
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +17,8 @@ from autospace.cli import main
 from autospace.config import dumps_toml
 from autospace.errors import CheckpointError
 from autospace.genome import Genome
-from autospace.nn import get_skeleton, layer_cost
-from autospace.search import Architecture
-from autospace.viz import SearchRun, architecture_figure, build_report, load_run, save_report, search_curves
+from autospace.nn import Architecture, get_skeleton, layer_cost
+from autospace.viz import SearchRunDir, architecture_figure, build_report, load_run, save_report, search_curves
 
 FAST = """
 [search]
@@ -120,7 +121,7 @@ def _curves(fig: Figure) -> dict[str, Any]:
 
 def test_load_run_detects_a_search_run(cli_run: Path) -> None:
     run = load_run(cli_run)
-    assert isinstance(run, SearchRun) and run.name == "rl"
+    assert isinstance(run, SearchRunDir) and run.name == "rl"
     assert run.settings["algo"] == "rl" and run.settings["skeleton"] == "tiny" and run.budget == (1e5, 0.1)
     assert len(run.architecture.genomes) == len(get_skeleton("tiny").layers)
     assert all("step" in record for record in run.history) and run.summary["madds"] == run.architecture.madds
@@ -242,3 +243,27 @@ def test_cli_bad_architecture_is_a_one_line_error(
     err = capsys.readouterr().err
     assert err.startswith("autospace plot: error:") and err.count("\n") == 1 and message in err
     assert not (run / "figures").exists()
+
+
+def test_drawing_without_a_network_never_imports_torch(tmp_path: Path) -> None:
+    """Cells, motifs, op statistics, costs, history curves and a search run's architecture are
+    read and drawn without torch (checked in a fresh interpreter)."""
+    evolution = write_run(tmp_path / "evolve", "autospace", skeleton="tiny")
+    search = write_search_run(tmp_path / "search", "rl")
+    code = f"""
+import sys
+import autospace.viz as viz
+from autospace.genome import get_space
+run = viz.load_run({str(evolution)!r})
+viz.draw_cell(get_space("autospace").sample(0))
+viz.motifs(run.learned)
+viz.op_heatmap(run.learned)
+viz.cost_per_layer(run.learned)
+viz.fitness_curves(run.history)
+viz.diversity_curves(run.history)
+found = viz.load_run({str(search)!r})
+viz.architecture_figure(found.architecture)
+viz.search_curves(found.history)
+assert "torch" not in sys.modules, "torch was imported"
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)

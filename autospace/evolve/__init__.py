@@ -8,32 +8,28 @@ run.learned_space.save("learned_space.json")
 ```
 """
 
-from autospace.evolve.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from autospace.evolve.config import EvolveConfig
 from autospace.evolve.engine import Engine
 from autospace.evolve.history import History
-from autospace.evolve.individual import Fitness, Individual
+from autospace.evolve.individual import Individual
 from autospace.evolve.learned import LearnedSpace, Ranked
-from autospace.evolve.momentum import momentum_update
-from autospace.evolve.reference import ReferenceConstraint
 from autospace.evolve.runconfig import RunConfig, load_run_config
 from autospace.evolve.runner import EvolveResult, evolve
+from autospace.evolve.strategies import Strategy, get_strategy, list_strategies, register_strategy
 
 __all__ = [
-    "Checkpoint",
     "Engine",
     "EvolveConfig",
     "EvolveResult",
-    "Fitness",
     "History",
     "Individual",
     "LearnedSpace",
     "Ranked",
-    "ReferenceConstraint",
     "RunConfig",
+    "Strategy",
     "evolve",
-    "load_checkpoint",
+    "get_strategy",
+    "list_strategies",
     "load_run_config",
-    "momentum_update",
-    "save_checkpoint",
+    "register_strategy",
 ]

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from autospace.errors import ConfigError
-from autospace.evolve.strategies import STRATEGY_CLASSES
+from autospace.errors import ConfigError, UnknownNameError
+from autospace.evolve.strategies import list_strategies
 
 INITS = ("reference", "random")
 
@@ -60,9 +60,10 @@ class EvolveConfig:
     madds_cap: float | tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
-        if self.strategy not in STRATEGY_CLASSES:
-            known = sorted(STRATEGY_CLASSES)
-            raise ConfigError(f"evolve.strategy={self.strategy!r} is not a known strategy; choose one of {known}")
+        if self.strategy not in list_strategies():
+            raise UnknownNameError(
+                f"evolve.strategy={self.strategy!r} is not a known strategy; choose one of {list_strategies()}"
+            )
         if self.init not in INITS:
             raise ConfigError(f"evolve.init={self.init!r} is not one of {list(INITS)}")
         for name in ("population", "rounds", "sample_size", "tournament_size", "top_k", "max_tries", "layers"):

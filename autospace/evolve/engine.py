@@ -5,25 +5,28 @@ its strategy for candidates, the caller scores them (``evaluator.score(batch, en
 and tells the scores back; the engine writes them into the fitness (momentum for learned
 scores, Eq. 5), lets the strategy evolve the populations and logs one history record.
 
+The toolbox (a DEAP ``base.Toolbox``) holds what runs: ``select`` (`tournament`), ``sample``
+(``space.sample``) and ``map`` (the builtin; `evolve` registers a process pool there); the
+engine calls them through the toolbox, so re-registering one changes the run.
+
 Randomness: every choice flows from ``config.seed``: a ``numpy.random.Generator`` (sampling,
-permutations) and a `random.Random` seeded from it (the cheap scalar draws of mutation, and
-DEAP's tournaments, see `Engine.select`); both are checkpointed. Python's global random state
-is never used.
+permutations) and a `random.Random` seeded from it (the tournaments and the draws near the
+reference); both are checkpointed. No global random state (Python's, numpy's or DEAP's) is used
+or changed.
 """
 
 from __future__ import annotations
 
 import random
 import statistics
-import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import Any, NoReturn
 
 import numpy as np
 from deap import base, tools
-from deap.tools import selection
 
 from autospace.errors import ConfigError, EvolveError
 from autospace.evaluators.base import Candidate, EvaluatorCost
@@ -34,8 +37,8 @@ from autospace.evolve.individual import Individual
 from autospace.evolve.learned import LearnedSpace, Ranked
 from autospace.evolve.momentum import momentum_update
 from autospace.evolve.reference import ReferenceConstraint
-from autospace.evolve.strategies import make_strategy
-from autospace.genome import CellSpace, Genome, mean_pairwise_hamming
+from autospace.evolve.strategies import get_strategy
+from autospace.genome import CellSpace, Genome, mean_pairwise_hamming, pairwise_hamming
 
 LayerCost = Callable[[int, Genome], float]
 STATE_VERSION = 1
@@ -49,7 +52,12 @@ def _same_key(a: Individual, b: Individual) -> bool:
     return a.genome.key == b.genome.key
 
 
-_SELECTION_LOCK = threading.Lock()  # guards the rebinding of deap.tools.selection.random
+def tournament(individuals: Sequence[Individual], k: int, tournsize: int, rng: random.Random) -> list[Individual]:
+    """``k`` tournament winners, drawn from ``rng`` exactly as DEAP's ``tools.selTournament``
+    draws from the ``random`` module: per winner, ``tournsize`` times ``rng.choice``, then the
+    fittest aspirant (the first of equals)."""
+    fitness = attrgetter("fitness")
+    return [max([rng.choice(individuals) for _ in range(tournsize)], key=fitness) for _ in range(k)]
 
 
 class Engine:
@@ -63,8 +71,9 @@ class Engine:
         reference: reference genome of the Eq. 2 constraint (None: no constraint).
         layer_cost: ``layer_cost(layer, genome) -> MAdds`` for ``config.madds_cap``.
 
-    ``engine.toolbox`` (a DEAP ``base.Toolbox``) holds ``select`` (``tools.selTournament``),
-    ``mutate``, ``sample`` and ``map`` (the builtin; `evolve` registers a process pool there).
+    ``engine.toolbox`` holds ``select``, ``sample`` and ``map`` (module docstring);
+    ``engine.constraint`` is the `ReferenceConstraint` (None without a reference). The members a
+    `Strategy` may use are listed there; the rest is the engine's own.
     """
 
     def __init__(
@@ -89,25 +98,22 @@ class Engine:
         self.layer_cost = layer_cost
         self._caps = [config.cap(layer) for layer in range(config.layers)]
         self.rng = np.random.default_rng(config.seed)
-        self.py_random = random.Random(int(self.rng.integers(2**63)))
-        self._ref_row = None if reference is None else cell_row(reference)
+        self._random = random.Random(int(self.rng.integers(2**63)))
+        self._ref_row = None if reference is None else np.asarray(cell_row(reference))
         self.toolbox = base.Toolbox()
-        self.toolbox.register("select", tools.selTournament, tournsize=config.tournament_size, fit_attr="fitness")
-        self.toolbox.register("mutate", self._mutate)
+        self.toolbox.register("select", tournament, tournsize=config.tournament_size, rng=self._random)
         self.toolbox.register("sample", space.sample, rng=self.rng)
-        self.stats = tools.Statistics()  # compiled on the fitness values of a population
-        self.stats.register("max", max)
-        self.stats.register("mean", statistics.fmean)
-        self.strategy = make_strategy(config.strategy)
+        self._stats = tools.Statistics()  # compiled on the fitness values of a population
+        self._stats.register("max", max)
+        self._stats.register("mean", statistics.fmean)
+        self.strategy = get_strategy(config.strategy)()
         self.populations: list[list[Individual]] = [[] for _ in range(config.layers)]
-        self.halls = [tools.HallOfFame(config.top_k, similar=_same_key) for _ in range(config.layers)]
-        self.known: list[dict[str, tuple[Genome, float]]] = [{} for _ in range(config.layers)]
-        self.queried: set[tuple[int, Genome]] = set()
+        self._halls = [tools.HallOfFame(config.top_k, similar=_same_key) for _ in range(config.layers)]
+        self._known: list[dict[str, tuple[Genome, float]]] = [{} for _ in range(config.layers)]
+        self._queried: set[tuple[int, Genome]] = set()
         self.queries = 0
         self.round = 0
         self.history = History()
-        self.constraint_active = False
-        self.constraint_released = False
         self._pending: list[tuple[int, Individual]] | None = None
         self._elapsed = 0.0
         self._started = time.perf_counter()
@@ -115,7 +121,13 @@ class Engine:
     # ----------------------------------------------------------------------------- progress
     @property
     def distinct_queries(self) -> int:
-        return len(self.queried)
+        """Distinct (layer, genome) pairs scored so far."""
+        return len(self._queried)
+
+    @property
+    def constrained(self) -> bool:
+        """Whether the reference constraint applies this round."""
+        return self.constraint is not None and self.constraint.active
 
     @property
     def progress(self) -> float:
@@ -139,44 +151,34 @@ class Engine:
 
     # ----------------------------------------------------------------------------- operators
     def select(self, individuals: Sequence[Individual], k: int) -> list[Individual]:
-        """``k`` tournament winners (``tools.selTournament``), reproducible from the engine's seed.
-
-        DEAP's selection draws from the ``random`` module it imported; for the call, that name
-        is bound to the engine's own `random.Random` (seeded from its Generator, checkpointed
-        with it), so the draw is reproducible and Python's global random state is neither used
-        nor changed. A lock keeps engines selecting in several threads from seeing each other's.
-        """
-        with _SELECTION_LOCK:
-            selection.random = self.py_random  # type: ignore[attr-defined]
-            try:
-                return self.toolbox.select(list(individuals), k)
-            finally:
-                selection.random = random  # type: ignore[attr-defined]
-
-    def _mutate(self, genome: Genome) -> Genome:
-        """One uniformly drawn neighbour (as `CellSpace.mutate`, with the neighbour lists cached)."""
-        options = cell_neighbors(genome)
-        return options[self.py_random.randrange(len(options))]
+        """``k`` parents by the toolbox's ``select`` (`tournament` over the engine's seeded generator)."""
+        return self.toolbox.select(list(individuals), k)
 
     def neighbors(self, genome: Genome) -> list[Genome]:
+        """Every cell one edit from ``genome`` (`CellSpace.neighbors`, cached; do not modify)."""
         return cell_neighbors(genome)
+
+    def scored_cell(self, layer: int, genome: Genome) -> tuple[Genome, float] | None:
+        """For exact evaluators: the first cell of ``layer`` scored with ``genome``'s canonical
+        key, and its score (None if none was, or the evaluator is learned)."""
+        return self._known[layer].get(cell_key(genome))
 
     def taken(self, layer: int) -> set[str]:
         """Canonical keys a new cell of ``layer`` must avoid: the population's, and for exact
         evaluators every key already queried (a second query would tell nothing new)."""
         keys = {cell_key(ind.genome) for ind in self.populations[layer]}
         if self.exact:
-            keys.update(self.known[layer])
+            keys.update(self._known[layer])
         return keys
 
     def admissible(self, layer: int, genome: Genome) -> bool:
         """Within the reference constraint (when active) and under the layer's MAdds cap."""
-        if self.constraint_active and not self.constraint.admits(genome):  # type: ignore[union-attr]
+        if self.constrained and not self.constraint.admits(genome):  # type: ignore[union-attr]
             return False
         cap = self._caps[layer]
         return cap is None or self.layer_cost(layer, genome) <= cap  # type: ignore[misc]
 
-    def create(self, layer: int, propose: Callable[[], Genome], taken: set[str]) -> Genome | None:
+    def _create(self, layer: int, propose: Callable[[], Genome], taken: set[str]) -> Genome | None:
         """A new admissible cell from ``propose`` whose key is not in ``taken`` (then added to it).
 
         Returns None when no new admissible cell turned up in ``max_tries`` proposals but some
@@ -201,7 +203,7 @@ class Engine:
 
     def _fail(self, layer: int, where: str) -> NoReturn:
         limits = []
-        if self.constraint_active:
+        if self.constrained:
             limits.append(f"reference constraint tau={self.config.tau}")
         if self._caps[layer] is not None:
             limits.append(f"madds_cap={self._caps[layer]}")
@@ -224,7 +226,7 @@ class Engine:
         # under the Hamming constraint alone (tau >= 1), a parent inside the ball always has an
         # admissible neighbour (one edit back towards the reference); else check them all
         sure = self._caps[layer] is None and (
-            not self.constraint_active or (self.config.tau >= 1 and self.constraint.admits(parent))  # type: ignore[union-attr]
+            not self.constrained or (self.config.tau >= 1 and self.constraint.admits(parent))  # type: ignore[union-attr]
         )
         if not sure and not any(self.admissible(layer, child) for child in options):
             self._fail(
@@ -243,20 +245,20 @@ class Engine:
         the constraint is released for the rest of the run and a uniform cell is drawn instead.
         """
         constraint = self.constraint
-        near = constraint is not None and (self.config.init == "reference" if initial else self.constraint_active)
+        near = constraint is not None and (self.config.init == "reference" if initial else constraint.active)
         if near:
-            genome = self.create(layer, lambda: constraint.sample_near(self.py_random), taken)
+            genome = self._create(layer, lambda: constraint.sample_near(self._random), taken)
             if genome is not None:
                 return genome
-            if self.constraint_active:
-                self.constraint_active, self.constraint_released = False, True
+            if constraint.active:
+                constraint.release()
                 warnings.warn(
                     f"layer {layer}, round {self.round}: the reference constraint is released early: the "
                     f"tau={self.config.tau} ball around the reference holds no new admissible cell "
                     "(raise tau to keep it for the planned share of the run)",
                     stacklevel=2,
                 )
-        return self.create(layer, self.toolbox.sample, taken)
+        return self._create(layer, self.toolbox.sample, taken)
 
     # ----------------------------------------------------------------------------- ask / tell
     def ask(self) -> list[Candidate]:
@@ -265,16 +267,15 @@ class Engine:
             raise EvolveError("ask() called twice without tell(); tell the scores of the last ask first")
         if self.done:
             raise EvolveError(f"the run is finished (round={self.round}, distinct_queries={self.distinct_queries})")
-        self.constraint_active = (
-            self.constraint is not None and not self.constraint_released and self.constraint.active(self.progress)
-        )
+        if self.constraint is not None:
+            self.constraint.update(self.progress)
         pending = self.strategy.ask(self)
         room = None if self.config.budget is None else self.config.budget - self.distinct_queries
         if room is not None and len(pending) > room:  # else every candidate fits
             kept, new = [], set()
             for layer, ind in pending:
                 pair = (layer, ind.genome)
-                if pair not in self.queried and pair not in new:
+                if pair not in self._queried and pair not in new:
                     if len(new) >= room:
                         continue
                     new.add(pair)
@@ -294,10 +295,10 @@ class Engine:
             ind.fitness.values = (momentum_update(ind.value, float(score), self.config.momentum, self.exact),)
             ind.evaluations += 1
             self.queries += 1
-            self.queried.add((layer, ind.genome))
+            self._queried.add((layer, ind.genome))
             if self.exact:
-                self.known[layer].setdefault(cell_key(ind.genome), (ind.genome, float(score)))
-                hall = self.halls[layer]
+                self._known[layer].setdefault(cell_key(ind.genome), (ind.genome, float(score)))
+                hall = self._halls[layer]
                 if len(hall) < hall.maxsize or ind.fitness.values[0] > hall[-1].fitness.values[0]:
                     hall.update([ind])
         self.strategy.tell(self, pending)
@@ -312,7 +313,7 @@ class Engine:
         for exact evaluators (hall of fame), the current population for learned ones."""
         k = self.config.top_k if k is None else k
         if self.exact:
-            return [Ranked(ind.genome, ind.value) for ind in self.halls[layer]][:k]  # type: ignore[arg-type]
+            return [Ranked(ind.genome, ind.value) for ind in self._halls[layer]][:k]  # type: ignore[arg-type]
         ranked = sorted((ind for ind in self.populations[layer] if ind.fitness.valid), key=_fitness_value, reverse=True)
         out: list[Ranked] = []
         seen: set[str] = set()
@@ -344,7 +345,7 @@ class Engine:
             scored = [ind for ind in pop if ind.fitness.valid]
             if scored:
                 values = [ind.fitness.values[0] for ind in scored]
-                stats = self.stats.compile(values)
+                stats = self._stats.compile(values)
                 best.append(float(stats["max"]))
                 mean.append(float(stats["mean"]))
                 best_genomes.append(scored[values.index(stats["max"])].genome.to_dict())
@@ -355,10 +356,7 @@ class Engine:
             rows = [cell_row(ind.genome) for ind in pop]
             diversity.append(mean_pairwise_hamming(rows))
             if self._ref_row is not None:
-                ref = self._ref_row
-                ref_distance.append(
-                    sum(sum(a != b for a, b in zip(row, ref)) for row in rows) / len(rows) if rows else None
-                )
+                ref_distance.append(float(pairwise_hamming(rows, self._ref_row).mean()) if rows else None)
         return {
             "round": self.round,
             "strategy": self.config.strategy,
@@ -366,7 +364,7 @@ class Engine:
             "mean": mean,
             "diversity": diversity,
             "ref_distance": ref_distance if self.constraint is not None else None,
-            "constraint_active": self.constraint_active,
+            "constraint_active": self.constrained,
             "queries": self.queries,
             "distinct_queries": self.distinct_queries,
             "eval_seconds": 0.0 if cost is None else cost.seconds,
@@ -384,16 +382,16 @@ class Engine:
             "config": self.config.to_dict(),
             "round": self.round,
             "rng": self.rng.bit_generator.state,
-            "py_random": self.py_random.getstate(),
+            "py_random": self._random.getstate(),
             "populations": [[ind.to_dict() for ind in pop] for pop in self.populations],
-            "halls": [[ind.to_dict() for ind in hall] for hall in self.halls],
-            "known": [[[g.to_dict(), s] for g, s in known.values()] for known in self.known],
+            "halls": [[ind.to_dict() for ind in hall] for hall in self._halls],
+            "known": [[[g.to_dict(), s] for g, s in known.values()] for known in self._known],
             "queried": [
                 [layer, g.to_dict()]
-                for layer, g in sorted(self.queried, key=lambda p: (p[0], p[1].ops, str(p[1].ratio)))
+                for layer, g in sorted(self._queried, key=lambda p: (p[0], p[1].ops, str(p[1].ratio)))
             ],
             "queries": self.queries,
-            "constraint_released": self.constraint_released,
+            "constraint_released": self.constraint is not None and self.constraint.released,
             "seconds": self._elapsed + time.perf_counter() - self._started,
             "history": self.history.records,
             "strategy": self.strategy.state_dict(),
@@ -411,20 +409,21 @@ class Engine:
         self.round = state["round"]
         self.rng.bit_generator.state = state["rng"]
         version, internal, gauss = state["py_random"]
-        self.py_random.setstate((version, tuple(internal), gauss))
+        self._random.setstate((version, tuple(internal), gauss))
         self.populations = [[Individual.from_dict(d) for d in pop] for pop in state["populations"]]
-        for hall, items in zip(self.halls, state["halls"]):
+        for hall, items in zip(self._halls, state["halls"]):
             hall.clear()
             for item in reversed(items):  # worst first: HallOfFame.insert then keeps ties in order
                 hall.insert(Individual.from_dict(item))
-        self.known = [{} for _ in range(self.config.layers)]
-        for known, items in zip(self.known, state["known"]):
+        self._known = [{} for _ in range(self.config.layers)]
+        for known, items in zip(self._known, state["known"]):
             for genome_dict, score in items:
                 genome = Genome.from_dict(genome_dict)
                 known[genome.key] = (genome, score)
-        self.queried = {(layer, Genome.from_dict(g)) for layer, g in state["queried"]}
+        self._queried = {(layer, Genome.from_dict(g)) for layer, g in state["queried"]}
         self.queries = state["queries"]
-        self.constraint_released = state["constraint_released"]
+        if self.constraint is not None and state["constraint_released"]:
+            self.constraint.release()
         self._elapsed, self._started = state["seconds"], time.perf_counter()
         self.history = History(state["history"])
         self.strategy.load_state_dict(state["strategy"])

@@ -66,12 +66,34 @@ class History:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> History:
-        path = Path(path)
-        records = []
-        for number, line in enumerate(path.read_text().splitlines(), start=1):
-            if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise CheckpointError(f"history {str(path)!r} line {number} is not JSON: {exc}") from None
-        return cls(records)
+        """Read a ``history.jsonl`` (`read_history`)."""
+        return cls(read_history(path))
+
+
+def read_history(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The records of a ``history.jsonl`` (any run's: evolve or search), one dict per line.
+
+    An unterminated last line that is not JSON (a round being written, or a write killed
+    midway, see `History.append_last`) is skipped; any other malformed line is a
+    `CheckpointError` naming the file and line.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise CheckpointError(f"{path}: cannot read: {exc.strerror}") from None
+    lines = text.split("\n")  # the last item is "" when the file ends with a newline
+    records = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if number == len(lines):
+                break
+            raise CheckpointError(f"{path}: line {number}: malformed JSON: {exc}") from None
+        if not isinstance(record, dict):
+            raise CheckpointError(f"{path}: line {number}: expected a JSON object, got {type(record).__name__}")
+        records.append(record)
+    return records

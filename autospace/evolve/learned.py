@@ -10,7 +10,8 @@ from typing import Any, NamedTuple
 
 from autospace.atomic import write_json
 from autospace.errors import GenomeError
-from autospace.genome import SCHEMA_VERSION, CellSpace, Genome, get_space
+from autospace.genome import SCHEMA_VERSION, CellSpace, Genome
+from autospace.genome.genome import check_document, document_space
 
 
 class Ranked(NamedTuple):
@@ -44,14 +45,8 @@ class LearnedSpace:
 
     @classmethod
     def from_dict(cls, data: Any) -> LearnedSpace:
-        if not isinstance(data, dict):
-            raise GenomeError(f"learned space must be a JSON object, got {type(data).__name__}")
-        if data.get("schema_version") != SCHEMA_VERSION:
-            raise GenomeError(f"learned space schema_version={data.get('schema_version')!r} is not supported")
-        for key in ("space", "top_k", "layers"):
-            if key not in data:
-                raise GenomeError(f"learned space JSON is missing the field {key!r}")
-        space = get_space(data["space"])
+        check_document(data, "learned space", ("space", "top_k", "layers"))
+        space = document_space(data["space"])
         try:
             layers = [
                 [Ranked(Genome.from_dict(e["genome"], space), float(e["fitness"])) for e in layer]

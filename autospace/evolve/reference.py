@@ -6,16 +6,22 @@ import random
 from dataclasses import dataclass, field
 
 from autospace.errors import ConfigError
-from autospace.genome import CellSpace, Genome
+from autospace.genome import CellSpace, Genome, hamming
 
 
-@dataclass(frozen=True)
+@dataclass
 class ReferenceConstraint:
-    """``hamming(cell, reference) <= tau`` during the first ``fraction`` of a run."""
+    """``hamming(cell, reference) <= tau`` during the first ``fraction`` of a run.
+
+    It owns its state: ``active`` (whether it applies this round, set by `update`) and
+    ``released`` (set by `release` when the ``tau`` ball holds no new cell: it stays off).
+    """
 
     reference: Genome
     tau: int
     fraction: float
+    active: bool = field(default=False, init=False)
+    released: bool = field(default=False, init=False)
     _alternatives: list[list[object]] = field(init=False, repr=False, compare=False)
     _ways: list[list[int]] = field(init=False, repr=False, compare=False)
     _cells: dict[tuple[object, ...], Genome] = field(init=False, repr=False, compare=False, default_factory=dict)
@@ -29,8 +35,7 @@ class ReferenceConstraint:
         for i in reversed(range(len(columns))):
             for r in range(self.tau + 1):
                 ways[i][r] = ways[i + 1][r] + (len(alternatives[i]) * ways[i + 1][r - 1] if r else 0)
-        object.__setattr__(self, "_alternatives", alternatives)
-        object.__setattr__(self, "_ways", ways)
+        self._alternatives, self._ways = alternatives, ways
 
     def check_space(self, space: CellSpace) -> None:
         if self.reference.space.name != space.name:
@@ -38,17 +43,22 @@ class ReferenceConstraint:
                 f"reference genome is of space {self.reference.space.name!r}, the run's space is {space.name!r}"
             )
 
-    def active(self, progress: float) -> bool:
-        """Whether the constraint applies at ``progress`` (share of the run done, 0..1)."""
-        return progress < self.fraction
+    def update(self, progress: float) -> bool:
+        """Set and return ``active`` for a round at ``progress`` (share of the run done, 0..1):
+        during the first ``fraction`` of the run, unless released."""
+        self.active = not self.released and progress < self.fraction
+        return self.active
+
+    def release(self) -> None:
+        """Switch the constraint off for the rest of the run."""
+        self.active, self.released = False, True
 
     def admits(self, genome: Genome) -> bool:
         return self.distance(genome) <= self.tau
 
     def distance(self, genome: Genome) -> int:
-        """`hamming` to the reference (the check of spaces is done once, in `check_space`)."""
-        ref = self.reference
-        return sum(a != b for a, b in zip(genome.ops, ref.ops)) + (genome.ratio != ref.ratio)
+        """`hamming` to the reference."""
+        return hamming(genome, self.reference)
 
     def sample_near(self, rng: random.Random) -> Genome:
         """A cell drawn uniformly from the ball of radius ``tau`` around the reference.

@@ -11,6 +11,9 @@
 * ``random`` — new uniformly drawn cells; the population keeps the best seen.
 * ``local`` — best-improvement local search over `CellSpace.neighbors`, restarting from a
   random cell when no neighbour improves.
+
+A user's strategy subclasses `Strategy`, uses only the engine API listed there, and is made
+available to `evolve` / ``[evolve] strategy = ...`` by ``register_strategy("mine", MyStrategy)``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from autospace.evolve.cache import cell_key
 from autospace.evolve.individual import Individual
+from autospace.registry import Registry
 
 if TYPE_CHECKING:
     from autospace.evolve.engine import Engine
@@ -28,9 +32,25 @@ Pending = list[tuple[int, Individual]]
 
 
 class Strategy(ABC):
-    """Chooses candidates (`ask`) and updates the engine's populations with their scores (`tell`)."""
+    """Chooses what an `Engine` scores and evolves its populations (one object per engine).
 
-    name: str
+    Hooks, each called by the engine:
+
+    * `ask` — once per round, from `Engine.ask`, after the reference constraint was updated for
+      the round's progress: the ``(layer, Individual)`` pairs to score (the engine trims them
+      to the query budget).
+    * `tell` — once per round, from `Engine.tell`, after the scores of the asked pairs were
+      written into their fitness (with momentum for learned scores) and the hall of fame: update
+      ``engine.populations``.
+    * `state_dict` / `load_state_dict` — when the engine checkpoints / resumes between rounds:
+      the strategy's own state beyond the engine's populations, as plain JSON.
+
+    The engine API a strategy may use: ``config``, ``exact``, ``round``, ``rng`` (the run's
+    ``numpy.random.Generator``), ``populations`` (one list of `Individual` per layer, the
+    strategy's to change), ``offspring_per_round`` and the methods `Engine.select`,
+    `Engine.offspring`, `Engine.fresh`, `Engine.taken`, `Engine.admissible`,
+    `Engine.neighbors` and `Engine.scored_cell`.
+    """
 
     @abstractmethod
     def ask(self, engine: Engine) -> Pending:
@@ -38,13 +58,14 @@ class Strategy(ABC):
 
     @abstractmethod
     def tell(self, engine: Engine, scored: Pending) -> None:
-        """Update populations after ``scored`` received their fitness."""
+        """Update ``engine.populations`` after ``scored`` received their fitness."""
 
     def state_dict(self) -> dict[str, Any]:
+        """The strategy's own state (none by default)."""
         return {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Strategies without state beyond the engine's populations ignore ``state``."""
+        """Restore `state_dict`; strategies without state beyond the populations ignore ``state``."""
 
 
 def _keep_best(population: list[Individual], size: int) -> list[Individual]:
@@ -54,7 +75,7 @@ def _keep_best(population: list[Individual], size: int) -> list[Individual]:
 
 
 class AutoSpaceStrategy(Strategy):
-    name = "autospace"
+    """The paper's DEA loop (module docstring, ``autospace``)."""
 
     def ask(self, engine: Engine) -> Pending:
         cfg = engine.config
@@ -89,7 +110,7 @@ class AutoSpaceStrategy(Strategy):
 
 
 class RegularizedStrategy(Strategy):
-    name = "regularized"
+    """Aging evolution: tournament parent, mutated child, the oldest dies."""
 
     def ask(self, engine: Engine) -> Pending:
         cfg = engine.config
@@ -112,7 +133,7 @@ class RegularizedStrategy(Strategy):
 
 
 class RandomStrategy(Strategy):
-    name = "random"
+    """Uniformly drawn cells; the population keeps the best seen."""
 
     def ask(self, engine: Engine) -> Pending:
         pending: Pending = []
@@ -131,8 +152,6 @@ class RandomStrategy(Strategy):
 
 class LocalStrategy(Strategy):
     """Best-improvement local search; state: the current cell of each layer (None: restart)."""
-
-    name = "local"
 
     def __init__(self) -> None:
         self.current: list[Individual | None] = []
@@ -176,10 +195,9 @@ class LocalStrategy(Strategy):
         """Neighbours whose key an exact evaluator already scored (not asked again)."""
         if not engine.exact:
             return []
-        known = engine.known[layer]
         out = []
         for genome in engine.neighbors(current.genome):
-            hit = known.get(cell_key(genome))
+            hit = engine.scored_cell(layer, genome)
             if hit is not None and cell_key(hit[0]) != cell_key(current.genome):
                 out.append(Individual(hit[0], engine.round, hit[1], 1))
         return out
@@ -191,11 +209,29 @@ class LocalStrategy(Strategy):
         self.current = [None if d is None else Individual.from_dict(d) for d in state.get("current", [])]
 
 
-STRATEGY_CLASSES: dict[str, type[Strategy]] = {
-    cls.name: cls for cls in (AutoSpaceStrategy, RegularizedStrategy, RandomStrategy, LocalStrategy)
-}
+_STRATEGIES: Registry[type[Strategy]] = Registry("strategy")
 
 
-def make_strategy(name: str) -> Strategy:
-    """A fresh strategy object by name."""
-    return STRATEGY_CLASSES[name]()
+def register_strategy(name: str, strategy: type[Strategy], *, overwrite: bool = False) -> type[Strategy]:
+    """Make ``strategy`` (a `Strategy` subclass, built with no arguments, one per engine)
+    available as ``EvolveConfig(strategy=name)``."""
+    return _STRATEGIES.register(name, strategy, overwrite=overwrite)
+
+
+def get_strategy(name: str) -> type[Strategy]:
+    """The strategy class registered as ``name``; an unknown name is an `UnknownNameError`."""
+    return _STRATEGIES.get(name)
+
+
+def list_strategies() -> list[str]:
+    """Names of the registered strategies."""
+    return _STRATEGIES.names()
+
+
+for _name, _strategy in (
+    ("autospace", AutoSpaceStrategy),
+    ("regularized", RegularizedStrategy),
+    ("random", RandomStrategy),
+    ("local", LocalStrategy),
+):
+    register_strategy(_name, _strategy)

@@ -1,13 +1,15 @@
-"""Genomes: cells as DAGs, named search spaces, canonical keys, Hamming distance, mutation.
+"""Genomes: cells as DAGs, named search spaces, canonical keys, liveness, Hamming distance, mutation.
 
 Pure Python + networkx + numpy; importing this package never imports torch.
 """
 
-from autospace.genome.canonical import ZERO_KEY, canonical_key, nb201_unique_str
+from autospace.genome.canonical import ZERO_KEY, canonical_key
 from autospace.genome.distance import hamming, mean_pairwise_hamming, pairwise_hamming
 from autospace.genome.genome import SCHEMA_VERSION, Genome
-from autospace.genome.registry import AUTOSPACE, IRB, MBCONV, NB201, get_space, list_spaces, register_space
-from autospace.genome.space import CellSpace, as_rng
+from autospace.genome.liveness import live_edges, live_nodes, prune
+from autospace.genome.registry import get_space, list_spaces, register_space
+from autospace.genome.space import CellSpace
+from autospace.genome.spaces import AUTOSPACE, IRB, MBCONV, NB201
 
 __all__ = [
     "AUTOSPACE",
@@ -18,13 +20,14 @@ __all__ = [
     "ZERO_KEY",
     "CellSpace",
     "Genome",
-    "as_rng",
     "canonical_key",
     "get_space",
     "hamming",
     "list_spaces",
+    "live_edges",
+    "live_nodes",
     "mean_pairwise_hamming",
-    "nb201_unique_str",
     "pairwise_hamming",
+    "prune",
     "register_space",
 ]

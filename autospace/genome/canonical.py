@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from autospace.genome.liveness import live_edges
+
 if TYPE_CHECKING:
     from autospace.genome.genome import Genome
 
@@ -19,26 +21,17 @@ ZERO_KEY = "zero"
 
 
 def _node_terms(genome: Genome) -> dict[int, tuple[str, ...]]:
-    """Value of every node as a sorted tuple of terms; the empty tuple is zero."""
-    space = genome.space
-    incoming: dict[int, list[tuple[int, str]]] = {}
-    for (u, v), op in zip(space.edges, genome.ops):
-        incoming.setdefault(v, []).append((u, op))
-    values: dict[int, tuple[str, ...]] = {space.source: ("x",)}
-    for node in sorted(incoming):
-        if node == space.source:
-            continue
-        terms: list[str] = []
-        for u, op in incoming[node]:
-            value = values.get(u, ())
-            if not value or op == space.zero_op:
-                continue
-            if op == space.identity_op:
-                terms.extend(value)
-            else:
-                terms.append(f"{op}({'+'.join(value)})")
-        values[node] = tuple(sorted(terms))
-    return values
+    """Value of every node on a live path as a sorted tuple of terms (dead nodes are zero and absent)."""
+    values: dict[int, list[str]] = {genome.space.source: ["x"]}
+    identity = genome.space.identity_op
+    for u, v, op in live_edges(genome):  # topological order: a node's inputs are complete first
+        value = sorted(values[u])
+        terms = values.setdefault(v, [])
+        if op == identity:
+            terms.extend(value)
+        else:
+            terms.append(f"{op}({'+'.join(value)})")
+    return {node: tuple(sorted(terms)) for node, terms in values.items()}
 
 
 def canonical_key(genome: Genome) -> str:

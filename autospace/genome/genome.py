@@ -4,22 +4,47 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from autospace.errors import GenomeError
-from autospace.genome.space import CellSpace, Edge
+from autospace.errors import GenomeError, UnknownNameError
+from autospace.genome.canonical import ZERO_KEY, canonical_key, nb201_unique_str
+from autospace.genome.registry import get_space
+
+if TYPE_CHECKING:
+    from autospace.genome.space import CellSpace, Edge
 
 SCHEMA_VERSION = 1
 
 
 def _resolve_space(space: CellSpace | str) -> CellSpace:
-    if isinstance(space, CellSpace):
-        return space
-    from autospace.genome.registry import get_space
+    """``space`` itself, or the registered space of that name."""
+    return get_space(space) if isinstance(space, str) else space
 
-    return get_space(space)
+
+def check_document(
+    data: Any, what: str, fields: Sequence[str], error: type[Exception] = GenomeError
+) -> Mapping[str, Any]:
+    """``data`` checked to be a JSON document of this schema (genome, learned space,
+    architecture): an object with the current ``schema_version`` and every one of ``fields``."""
+    if not isinstance(data, Mapping):
+        raise error(f"{what} must be a JSON object, got {type(data).__name__}")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise error(f"{what} schema_version={version!r} is not supported (expected {SCHEMA_VERSION})")
+    for field in fields:
+        if field not in data:
+            raise error(f"{what} JSON is missing the field {field!r}")
+    return data
+
+
+def document_space(name: Any) -> CellSpace:
+    """The registered space a JSON document names; an unknown name is a `GenomeError` (a bad file)."""
+    try:
+        return get_space(name)
+    except UnknownNameError as exc:
+        raise GenomeError(str(exc)) from None
 
 
 class Genome:
@@ -93,20 +118,16 @@ class Genome:
     def key(self) -> str:
         """Canonical key of the function this cell computes (see `autospace.genome.canonical`)."""
         if self._key is None:
-            from autospace.genome.canonical import canonical_key
-
             object.__setattr__(self, "_key", canonical_key(self))
         return self._key
 
     @property
     def is_zero(self) -> bool:
         """True when the cell computes zero (no non-zero path from source to sink)."""
-        return self.key == "zero"
+        return self.key == ZERO_KEY
 
     def nb201_unique_str(self) -> str:
         """NAS-Bench-201's own unique string (its weaker isomorphism rule)."""
-        from autospace.genome.canonical import nb201_unique_str
-
         return nb201_unique_str(self)
 
     @property
@@ -165,15 +186,8 @@ class Genome:
     @classmethod
     def from_dict(cls, data: Any, space: CellSpace | str | None = None) -> Genome:
         """Genome from `to_dict` output; ``space`` overrides the name stored in ``data``."""
-        if not isinstance(data, Mapping):
-            raise GenomeError(f"genome must be a JSON object, got {type(data).__name__}")
-        version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise GenomeError(f"genome schema_version={version!r} is not supported (expected {SCHEMA_VERSION})")
-        for field in ("space", "edges"):
-            if field not in data:
-                raise GenomeError(f"genome JSON is missing the field {field!r}")
-        resolved = _resolve_space(space if space is not None else data["space"])
+        check_document(data, "genome", ("space", "edges"))
+        resolved = document_space(data["space"]) if space is None else _resolve_space(space)
         if resolved.name != data["space"]:
             raise GenomeError(f"genome JSON has space={data['space']!r}, but space {resolved.name!r} was given")
         edges = data["edges"]

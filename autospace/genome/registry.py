@@ -1,84 +1,31 @@
-"""The named spaces and a small registry so users can add their own."""
+"""The registry of cell spaces: `register_space`, `get_space`, `list_spaces` (built-ins: `autospace.genome.spaces`)."""
 
 from __future__ import annotations
 
-from autospace.errors import GenomeError
-from autospace.genome.space import CellSpace
+from typing import TYPE_CHECKING
 
-AUTOSPACE = CellSpace(
-    name="autospace",
-    num_nodes=6,
-    edges=((1, 2), (1, 3), (1, 4), (2, 3), (2, 4), (3, 4)),
-    ops=("conv1x1", "conv3x3", "dwconv3x3", "identity", "zero"),
-    ratios=(1, 2, 3, 4, 5, 6),
-    source=1,
-    sink=4,
-    io_nodes=True,
-    zero_op="zero",
-    identity_op="identity",
-)
-"""The paper's open space: input node, 4 inner nodes, output node; 5^6 x 6 = 93,750 cells."""
+from autospace.registry import Registry
 
-NB201 = CellSpace(
-    name="nb201",
-    num_nodes=4,
-    edges=((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)),
-    ops=("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"),
-    source=0,
-    sink=3,
-    zero_op="none",
-    identity_op="skip_connect",
-)
-"""NAS-Bench-201 cells: 4 nodes, 6 edges, 5 ops; 15,625 cells. Edges in arch-string order."""
+if TYPE_CHECKING:
+    from autospace.genome.space import CellSpace
 
-IRB = CellSpace(
-    name="irb",
-    num_nodes=4,
-    edges=((1, 2),),
-    ops=("dwconv3x3", "dwconv5x5", "dwconv7x7", "zero"),
-    ratios=(3, 6),
-    source=1,
-    sink=2,
-    io_nodes=True,
-    zero_op="zero",
-    single_zero_cell=True,
-)
-"""The paper's manual baseline: inverted residual blocks k in {3,5,7} x e in {3,6}, plus zero."""
-
-MBCONV = CellSpace(
-    name="mbconv",
-    num_nodes=4,
-    edges=((1, 2),),
-    ops=("dwconv3x3", "dwconv5x5", "dwconv7x7", "zero"),
-    ratios=(1, 3, 6),
-    source=1,
-    sink=2,
-    io_nodes=True,
-    zero_op="zero",
-    single_zero_cell=True,
-)
-"""`IRB` plus expansion ratio 1: MobileNetV2's first block and ProxylessNAS's fixed first block."""
-
-_REGISTRY: dict[str, CellSpace] = {s.name: s for s in (AUTOSPACE, NB201, IRB, MBCONV)}
+_SPACES: Registry[CellSpace] = Registry("space")
 
 
 def get_space(name: str) -> CellSpace:
-    """The space registered under ``name`` (``autospace``, ``nb201``, ``irb`` or a user's)."""
-    try:
-        return _REGISTRY[name]
-    except (KeyError, TypeError):
-        raise GenomeError(f"unknown space {name!r}; registered spaces: {sorted(_REGISTRY)}") from None
+    """The space registered under ``name`` (``autospace``, ``nb201``, ``irb``, ``mbconv`` or a user's);
+    an unknown name is an `UnknownNameError` listing the registered ones."""
+    return _SPACES.get(name)
 
 
 def register_space(space: CellSpace, *, overwrite: bool = False) -> CellSpace:
-    """Make ``space`` available to `get_space` and to genome JSON files by its name."""
-    existing = _REGISTRY.get(space.name)
-    if existing is not None and existing != space and not overwrite:
-        raise GenomeError(f"a different space named {space.name!r} is already registered (pass overwrite=True)")
-    _REGISTRY[space.name] = space
-    return space
+    """Make ``space`` available to `get_space` and to genome JSON files by its name; registering
+    an equal space again is a no-op, a different one under a taken name needs ``overwrite=True``."""
+    if space.name in _SPACES and _SPACES.get(space.name) == space:
+        return space
+    return _SPACES.register(space.name, space, overwrite=overwrite)
 
 
 def list_spaces() -> list[str]:
     """Names of the registered spaces."""
-    return sorted(_REGISTRY)
+    return _SPACES.names()

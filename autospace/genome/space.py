@@ -10,15 +10,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 
 from autospace.errors import GenomeError
-
-if TYPE_CHECKING:
-    from autospace.genome.genome import Genome
+from autospace.genome.genome import Genome
 
 Edge = tuple[int, int]
 RngLike = np.random.Generator | int | None
@@ -180,13 +177,9 @@ class CellSpace:
     # ----------------------------------------------------------------------------- genomes
     def genome(self, ops: Sequence[str] | dict[Edge, str], ratio: int | None = None) -> Genome:
         """A validated genome of this space from ops (a sequence in edge order, or a dict by edge)."""
-        from autospace.genome.genome import Genome
-
         return Genome(self, ops, ratio)
 
     def _make(self, ops: tuple[str, ...], ratio: int | None) -> Genome:
-        from autospace.genome.genome import Genome
-
         return Genome._trusted(self, ops, self.normalise_ratio(ops, ratio))
 
     def enumerate(self) -> Iterator[Genome]:

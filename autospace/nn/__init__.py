@@ -1,19 +1,25 @@
-"""Genomes as PyTorch modules: edge ops, cells, skeletons (macro networks) and the exact
-analytic cost model (MAdds and parameters without building anything)."""
+"""Genomes as networks: edge ops, skeletons (macro networks), architectures and the exact
+analytic cost model (MAdds and parameters without building anything), and the PyTorch modules.
 
-from autospace.nn.cell import Cell, ZeroCell, build_cell
-from autospace.nn.cost import cell_cost, cell_costs, fixed_cost, layer_cost, layer_costs, measure_cost, network_cost
+The skeletons, architectures and the cost model are pure Python: ``import autospace.nn`` does
+not import torch; the PyTorch names (`build_cell`, `build_network`, `Cell`, `ZeroCell`,
+`Network`, `measure_cost`) import it on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from autospace.nn.architecture import Architecture
+from autospace.nn.cost import cell_cost, cell_costs, fixed_cost, layer_cost, layer_costs, network_cost
 from autospace.nn.ops import OpSpec, get_op, list_ops, register_op
-from autospace.nn.plan import live_edges
 from autospace.nn.skeleton import (
-    MBCONV,
     Head,
     LayerSpec,
-    Network,
     Skeleton,
     Stage,
     Stem,
-    build_network,
     get_skeleton,
     list_skeletons,
     mobilenet_v2_genomes,
@@ -21,8 +27,29 @@ from autospace.nn.skeleton import (
     skeleton_for,
 )
 
+if TYPE_CHECKING:
+    from autospace.nn.cell import Cell, ZeroCell, build_cell
+    from autospace.nn.network import Network, build_network, measure_cost
+
+_TORCH_NAMES = {
+    "Cell": "autospace.nn.cell",
+    "ZeroCell": "autospace.nn.cell",
+    "build_cell": "autospace.nn.cell",
+    "Network": "autospace.nn.network",
+    "build_network": "autospace.nn.network",
+    "measure_cost": "autospace.nn.network",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The PyTorch names, imported on first use."""
+    if name in _TORCH_NAMES:
+        return getattr(importlib.import_module(_TORCH_NAMES[name]), name)
+    raise AttributeError(f"module 'autospace.nn' has no attribute {name!r}")
+
+
 __all__ = [
-    "MBCONV",
+    "Architecture",
     "Cell",
     "Head",
     "LayerSpec",
@@ -43,7 +70,6 @@ __all__ = [
     "layer_costs",
     "list_ops",
     "list_skeletons",
-    "live_edges",
     "measure_cost",
     "mobilenet_v2_genomes",
     "network_cost",

@@ -24,10 +24,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from autospace.errors import ConfigError, GenomeError
-from autospace.genome import Genome
-from autospace.nn.ops import check_stride, conv_bn, get_op, out_size
-from autospace.nn.plan import edge_widths, has_residual, inner_width, live_edges
+from autospace.errors import GenomeError
+from autospace.genome import Genome, live_edges
+from autospace.nn.layers import conv_bn
+from autospace.nn.ops import get_op, out_size
+from autospace.nn.plan import check_widths, edge_widths, has_residual, inner_width
 
 
 class Cell(nn.Module):
@@ -80,14 +81,6 @@ class ZeroCell(nn.Module):
 
     def extra_repr(self) -> str:
         return f"c_out={self.c_out}, stride={self.stride}"
-
-
-def check_widths(c_in: int, c_out: int, stride: int) -> None:
-    """Positive integer widths and a stride of 1 or 2."""
-    for name, value in (("c_in", c_in), ("c_out", c_out)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ConfigError(f"{name} must be a positive integer, got {name}={value!r}")
-    check_stride(stride)
 
 
 def build_cell(genome: Genome, c_in: int, c_out: int, stride: int = 1) -> nn.Module:

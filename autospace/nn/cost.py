@@ -6,8 +6,9 @@ MAdds are the multiply-adds of convolutions and linear layers for ONE image (a c
 BatchNorm, activations, pooling, element-wise sums, slicing and padding count zero.
 Parameters are ``sum(p.numel() for p in module.parameters())`` of the built module: conv and
 linear weights and biases and BatchNorm's affine weight and bias (running statistics are
-buffers, not parameters). Both numbers equal what the built module measures (`measure_cost`),
-exactly; the tests check it over random genomes of every space.
+buffers, not parameters). Both numbers equal what the built module measures
+(`autospace.nn.measure_cost`), exactly; the tests check it over random genomes of every space.
+Pure Python + numpy: the cost model never imports torch.
 """
 
 from __future__ import annotations
@@ -15,15 +16,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import torch
-from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
 from autospace.errors import ConfigError, GenomeError
 from autospace.genome import CellSpace, Genome
-from autospace.nn.cell import check_widths
+from autospace.genome.liveness import live_edge_indices, live_mask
 from autospace.nn.ops import Cost, conv_cost, get_op, out_size
-from autospace.nn.plan import edge_widths, inner_width, live_edge_indices, live_indices
+from autospace.nn.plan import check_widths, edge_widths, inner_width
 from autospace.nn.skeleton import LayerSpec, Skeleton, check_genomes, check_num_classes, get_skeleton
 
 
@@ -93,7 +91,7 @@ def cell_costs(
     encoded = _check_encoded(space, genomes if isinstance(genomes, np.ndarray) else space.encode(genomes))
     ops = encoded[:, : space.num_edges]
     ratio_index = encoded[:, space.num_edges] if space.has_ratio else np.zeros(len(encoded), dtype=np.intp)
-    live = _live_mask(space, ops)
+    live = live_mask(space, ops)
     table, errors = _op_cost_table(space, c_in, c_out, (h, w), stride)
     from_source = np.array([u == space.source for u, _ in space.edges], dtype=np.intp)
     rows = ratio_index[:, None]
@@ -116,19 +114,6 @@ def _check_encoded(space: CellSpace, encoded: np.ndarray) -> np.ndarray:
     if len(encoded) and ((encoded < 0).any() or (encoded >= np.array(highs)).any()):
         raise GenomeError(f"space {space.name!r}: encoded genomes hold indices outside the op/ratio alphabet")
     return encoded
-
-
-def _live_mask(space: CellSpace, ops: np.ndarray) -> np.ndarray:
-    """``(n, edges)`` bool: which edges of each encoded genome are built."""
-    zero = space.ops.index(space.zero_op) if space.zero_op is not None else -1
-    nonzero = ops != zero
-    bits = np.array([1 << i for i in range(space.num_edges)], dtype=np.int64 if space.num_edges < 63 else object)
-    patterns, first, inverse = np.unique(nonzero @ bits, return_index=True, return_inverse=True)
-    mask = np.zeros((len(patterns), space.num_edges), dtype=bool)
-    for row, index in enumerate(first):
-        for i, _, _ in live_indices(space, tuple(nonzero[index].tolist())):
-            mask[row, i] = True
-    return mask[inverse]
 
 
 def _op_cost_table(
@@ -195,16 +180,3 @@ def network_cost(skeleton: Skeleton | str, genomes_per_layer: Sequence[Genome], 
     for cost in layer_costs(skeleton, genomes_per_layer):
         total = _add(total, cost)
     return total
-
-
-def measure_cost(module: nn.Module, input_shape: Sequence[int]) -> Cost:
-    """``(madds, params)`` measured on a built module: FlopCounterMode FLOPs / 2 of one forward
-    pass of a single zero image of shape ``input_shape`` (C, H, W), in eval mode."""
-    was_training = module.training
-    module.eval()
-    try:
-        with torch.no_grad(), FlopCounterMode(display=False) as counter:
-            module(torch.zeros((1, *input_shape)))
-    finally:
-        module.train(was_training)
-    return counter.get_total_flops() // 2, sum(p.numel() for p in module.parameters())

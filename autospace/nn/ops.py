@@ -14,18 +14,25 @@ AutoSpace ops (Conv-BN-ReLU6, as MobileNetV2): ``conv1x1``, ``conv3x3``, ``dwcon
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-
-import torch
-from torch import nn
-from torchvision.ops.misc import Conv2dNormActivation
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from autospace.errors import ConfigError, GenomeError
 
+if TYPE_CHECKING:
+    from torch import nn
+
 Cost = tuple[int, int]
 """``(madds, params)`` for one image."""
+
+
+def _layers() -> ModuleType:
+    """`autospace.nn.layers` (torch), imported at the first build: costs need no torch."""
+    return importlib.import_module("autospace.nn.layers")
 
 
 def out_size(size: int, stride: int) -> int:
@@ -37,81 +44,6 @@ def check_stride(stride: int) -> None:
     """Cells and ops support stride 1 and 2."""
     if stride not in (1, 2):
         raise ConfigError(f"stride must be 1 or 2, got stride={stride!r}")
-
-
-# ----------------------------------------------------------------------------- modules
-def conv_bn(c_in: int, c_out: int, kernel: int, stride: int = 1, groups: int = 1, relu6: bool = True) -> nn.Module:
-    """Conv (no bias) + BatchNorm, then ReLU6 unless ``relu6`` is False (a linear projection)."""
-    return Conv2dNormActivation(
-        c_in, c_out, kernel, stride, groups=groups, activation_layer=nn.ReLU6 if relu6 else None
-    )
-
-
-class ReLUConvBN(nn.Sequential):
-    """NAS-Bench-201's ReLU -> Conv (no bias) -> BatchNorm. The ReLU is not in place: the
-    input tensor is shared with the other edges leaving the same node."""
-
-    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int) -> None:
-        super().__init__(
-            nn.ReLU(inplace=False),
-            nn.Conv2d(c_in, c_out, kernel, stride, kernel // 2, bias=False),
-            nn.BatchNorm2d(c_out),
-        )
-
-
-class Subsample(nn.Module):
-    """The strided identity: keeps every ``stride``-th pixel, i.e. a 1x1 identity convolution
-    at that stride. No parameters, no MAdds; output grid ``ceil(h / stride)`` like strided convs."""
-
-    def __init__(self, stride: int) -> None:
-        super().__init__()
-        self.stride = stride
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x[:, :, :: self.stride, :: self.stride]
-
-    def extra_repr(self) -> str:
-        return f"stride={self.stride}"
-
-
-class FactorizedReduce(nn.Module):
-    """NAS-Bench-201's skip connection that changes width or resolution.
-
-    Stride 1: 1x1 conv + BN. Stride 2: ReLU, then two stride-2 1x1 convs (``c_out // 2`` and
-    the rest of the channels) on the input and on the input shifted by one pixel, concatenated,
-    then BN.
-    """
-
-    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
-        super().__init__()
-        self.stride = stride
-        if stride == 1:
-            self.convs = nn.ModuleList([nn.Conv2d(c_in, c_out, 1, bias=False)])
-        else:
-            halves = (c_out // 2, c_out - c_out // 2)  # c_out == 1: only the shifted half
-            self.convs = nn.ModuleList([nn.Conv2d(c_in, c, 1, stride=stride, bias=False) for c in halves if c])
-        self.bn = nn.BatchNorm2d(c_out)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.stride == 1:
-            return self.bn(self.convs[0](x))
-        x = torch.relu(x)
-        shifted = nn.functional.pad(x, (0, 1, 0, 1))[:, :, 1:, 1:]
-        inputs = (x, shifted)[-len(self.convs) :]
-        return self.bn(torch.cat([conv(t) for conv, t in zip(self.convs, inputs)], dim=1))
-
-
-class AvgPool(nn.Module):
-    """NAS-Bench-201's 3x3 average pooling (padding not counted), after a ReLU-Conv1x1-BN
-    when the width changes."""
-
-    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
-        super().__init__()
-        self.preprocess = ReLUConvBN(c_in, c_out, 1, 1) if c_in != c_out else nn.Identity()
-        self.pool = nn.AvgPool2d(3, stride, 1, count_include_pad=False)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pool(self.preprocess(x))
 
 
 # ----------------------------------------------------------------------------- registry
@@ -155,23 +87,19 @@ def _same_width(name: str, c_in: int, c_out: int) -> None:
 
 
 def conv_cost(c_in: int, c_out: int, h: int, w: int, stride: int, kernel: int = 1, depthwise: bool = False) -> Cost:
-    """``(madds, params)`` of `conv_bn` (conv without bias + BatchNorm with affine weights)."""
+    """``(madds, params)`` of `autospace.nn.layers.conv_bn` (conv without bias + BatchNorm with affine weights)."""
     weights = c_out * (1 if depthwise else c_in) * kernel * kernel
     return ((h - 1) // stride + 1) * ((w - 1) // stride + 1) * weights, weights + 2 * c_out
 
 
 def _conv_op(name: str, kernel: int) -> OpSpec:
-    return OpSpec(
-        name,
-        lambda ci, co, s: conv_bn(ci, co, kernel, s),
-        partial(conv_cost, kernel=kernel),
-    )
+    return OpSpec(name, lambda ci, co, s: _layers().conv_bn(ci, co, kernel, s), partial(conv_cost, kernel=kernel))
 
 
 def _dwconv_op(name: str, kernel: int) -> OpSpec:
     def build(ci: int, co: int, s: int) -> nn.Module:
         _same_width(name, ci, co)
-        return conv_bn(ci, co, kernel, s, groups=ci)
+        return _layers().conv_bn(ci, co, kernel, s, groups=ci)
 
     def cost(ci: int, co: int, h: int, w: int, s: int) -> Cost:
         _same_width(name, ci, co)
@@ -182,7 +110,7 @@ def _dwconv_op(name: str, kernel: int) -> OpSpec:
 
 def _build_identity(ci: int, co: int, s: int) -> nn.Module:
     _same_width("identity", ci, co)
-    return nn.Identity() if s == 1 else Subsample(s)
+    return _layers().strided_identity(s)
 
 
 def _identity_cost(ci: int, co: int, h: int, w: int, s: int) -> Cost:
@@ -191,19 +119,11 @@ def _identity_cost(ci: int, co: int, h: int, w: int, s: int) -> Cost:
 
 
 def _nor_conv_op(name: str, kernel: int) -> OpSpec:
-    return OpSpec(
-        name,
-        lambda ci, co, s: ReLUConvBN(ci, co, kernel, s),
-        partial(conv_cost, kernel=kernel),
-    )
+    return OpSpec(name, lambda ci, co, s: _layers().ReLUConvBN(ci, co, kernel, s), partial(conv_cost, kernel=kernel))
 
 
 def _avg_pool_cost(ci: int, co: int, h: int, w: int, s: int) -> Cost:
     return conv_cost(ci, co, h, w, 1) if ci != co else (0, 0)
-
-
-def _skip_connect_build(ci: int, co: int, s: int) -> nn.Module:
-    return nn.Identity() if s == 1 and ci == co else FactorizedReduce(ci, co, s)
 
 
 def _skip_connect_cost(ci: int, co: int, h: int, w: int, s: int) -> Cost:
@@ -219,7 +139,7 @@ for _spec in (
     OpSpec("identity", _build_identity, _identity_cost),
     _nor_conv_op("nor_conv_1x1", 1),
     _nor_conv_op("nor_conv_3x3", 3),
-    OpSpec("avg_pool_3x3", AvgPool, _avg_pool_cost),
-    OpSpec("skip_connect", _skip_connect_build, _skip_connect_cost),
+    OpSpec("avg_pool_3x3", lambda ci, co, s: _layers().AvgPool(ci, co, s), _avg_pool_cost),
+    OpSpec("skip_connect", lambda ci, co, s: _layers().skip_connect(ci, co, s), _skip_connect_cost),
 ):
     register_op(_spec)

@@ -1,12 +1,8 @@
-"""What of a genome gets built: its live edges, and the widths and stride of each.
+"""How a genome gets built: the widths and stride of each live edge, the residual.
 
 Shared by the builder and the cost model so the two cannot disagree. Pure Python, no torch.
-
-Semantics, following the canonical-key algebra of `autospace.genome.canonical`: only the
-source node carries the cell's input; an edge with the space's zero op contributes nothing; an
-edge is *live* when its source node is reached from the source through non-zero edges and its
-target reaches the sink through non-zero edges. Only live edges are built; a cell without live
-edges computes zero (``genome.is_zero``).
+Only the live edges (`autospace.genome.live_edges`) are built; a cell without live edges
+computes zero (``genome.is_zero``).
 
 Where the stride acts: on the edges leaving the source node, and only there — every path from
 the source to the sink starts with exactly one such edge, so every term reaching the sink is
@@ -17,44 +13,17 @@ expanded width ``e * c_in`` to itself; in spaces without (NAS-Bench-201 family, 
 
 from __future__ import annotations
 
-from functools import lru_cache
-
+from autospace.errors import ConfigError
 from autospace.genome import CellSpace, Genome
+from autospace.nn.ops import check_stride
 
 
-def live_edges(genome: Genome) -> tuple[tuple[int, int, str], ...]:
-    """The edges ``(u, v, op)`` that are built, in topological order; empty when the cell
-    computes zero."""
-    ops = genome.ops
-    return tuple((u, v, ops[i]) for i, u, v in live_edge_indices(genome))
-
-
-def live_edge_indices(genome: Genome) -> tuple[tuple[int, int, int], ...]:
-    """``(i, u, v)`` of each live edge, ``i`` indexing ``genome.ops``, in topological order.
-
-    Liveness depends only on which edges are zero, so it is memoised per space and zero
-    pattern (64 patterns for 6 edges): the cost model pays for it once.
-    """
-    zero = genome.space.zero_op
-    return live_indices(genome.space, tuple([op != zero for op in genome.ops]))
-
-
-@lru_cache(maxsize=1 << 14)
-def live_indices(space: CellSpace, nonzero: tuple[bool, ...]) -> tuple[tuple[int, int, int], ...]:
-    """`live_edge_indices` from the zero pattern alone: ``nonzero[i]`` says whether edge ``i``
-    carries a non-zero op."""
-    edges = sorted((u, v, i) for i, ((u, v), keep) in enumerate(zip(space.edges, nonzero)) if keep)
-    reached = {space.source}
-    for u, v, _ in edges:
-        if u in reached:
-            reached.add(v)
-    if space.sink not in reached:
-        return ()
-    useful = {space.sink}
-    for u, v, _ in reversed(edges):
-        if v in useful:
-            useful.add(u)
-    return tuple((i, u, v) for u, v, i in edges if u in reached and v in useful)
+def check_widths(c_in: int, c_out: int, stride: int) -> None:
+    """Positive integer widths and a stride of 1 or 2."""
+    for name, value in (("c_in", c_in), ("c_out", c_out)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(f"{name} must be a positive integer, got {name}={value!r}")
+    check_stride(stride)
 
 
 def inner_width(ratio: int | None, c_in: int) -> int:

@@ -16,17 +16,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from autospace.errors import ConfigError
-from autospace.genome import Genome, get_space
-from autospace.nn.cell import build_cell
-from autospace.nn.ops import check_stride, conv_bn, out_size
+from autospace.genome import MBCONV, Genome, get_space
+from autospace.nn.ops import check_stride, out_size
+from autospace.registry import Registry
 
-MBCONV = get_space("mbconv")
+if TYPE_CHECKING:
+    from torch import nn
+
+    from autospace.nn.network import Network
 
 
 def _positive_int(owner: str, field: str, value: Any) -> None:
@@ -150,34 +150,10 @@ class Skeleton:
 
     def build(self, layer_modules: Sequence[nn.Module], num_classes: int) -> Network:
         """Stem + the given modules (layer ``i`` must map ``(N, c_in, h, w)`` to
-        ``(N, c_out, h/stride, w/stride)`` of ``layers[i]``) + head."""
-        check_num_classes(num_classes)
-        if len(layer_modules) != self.num_layers:
-            raise ConfigError(
-                f"skeleton {self.name!r} has {self.num_layers} searchable layers; "
-                f"got {len(layer_modules)} layer_modules"
-            )
-        stem = nn.Sequential(
-            conv_bn(self.in_channels, self.stem.channels, self.stem.kernel, self.stem.stride),
-            *self._stem_cells(),
-        )
-        return Network(stem, layer_modules, self._head(num_classes))
+        ``(N, c_out, h/stride, w/stride)`` of ``layers[i]``) + head (`autospace.nn.network.assemble`)."""
+        from autospace.nn.network import assemble  # torch, imported only to build
 
-    def _stem_cells(self) -> list[nn.Module]:
-        cells, c = [], self.stem.channels
-        for genome, c_out in self.stem.cells:
-            cells.append(build_cell(genome, c, c_out, 1))
-            c = c_out
-        return cells
-
-    def _head(self, num_classes: int) -> nn.Sequential:
-        c = self.stages[-1].channels
-        mix: list[nn.Module] = []
-        if self.head.channels is not None:
-            mix, c = [conv_bn(c, self.head.channels, 1)], self.head.channels
-        return nn.Sequential(
-            *mix, nn.AdaptiveAvgPool2d(1), nn.Flatten(1), nn.Dropout(self.head.dropout), nn.Linear(c, num_classes)
-        )
+        return assemble(self, layer_modules, num_classes)
 
 
 def _stage(owner: str, value: Any) -> Stage:
@@ -186,22 +162,6 @@ def _stage(owner: str, value: Any) -> Stage:
     except (TypeError, ValueError):
         raise ConfigError(f"{owner}: a stage must be (channels, repeats, stride), got stage={value!r}") from None
     return Stage(channels, repeats, stride)
-
-
-class Network(nn.Module):
-    """``head(layers(stem(x)))``: the assembled macro network."""
-
-    def __init__(self, stem: nn.Module, layers: Sequence[nn.Module], head: nn.Module) -> None:
-        super().__init__()
-        self.stem = stem
-        self.layers = nn.ModuleList(layers)
-        self.head = head
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.stem(x)
-        for layer in self.layers:
-            x = layer(x)
-        return self.head(x)
 
 
 def check_num_classes(num_classes: int) -> None:
@@ -222,35 +182,24 @@ def check_genomes(skeleton: Skeleton, genomes_per_layer: Sequence[Genome]) -> No
             raise ConfigError(f"genomes_per_layer[{i}] must be a Genome, got {genome!r}")
 
 
-def build_network(skeleton: Skeleton | str, genomes_per_layer: Sequence[Genome], num_classes: int) -> Network:
-    """The network of ``skeleton`` (a `Skeleton` or a registered name) with one cell per layer."""
-    skeleton = get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
-    check_genomes(skeleton, genomes_per_layer)
-    check_num_classes(num_classes)
-    cells = [build_cell(g, s.c_in, s.c_out, s.stride) for s, g in zip(skeleton.layers, genomes_per_layer)]
-    return skeleton.build(cells, num_classes)
-
-
 # ----------------------------------------------------------------------------- registry
 _MBCONV_E1_K3 = Genome(MBCONV, ["dwconv3x3"], 1)
 
-_SKELETONS: dict[str, Skeleton] = {}
+_SKELETONS: Registry[Skeleton] = Registry("skeleton")
 
 
 def register_skeleton(skeleton: Skeleton, *, overwrite: bool = False) -> Skeleton:
-    """Make ``skeleton`` available to `get_skeleton` by its name."""
-    if skeleton.name in _SKELETONS and _SKELETONS[skeleton.name] != skeleton and not overwrite:
-        raise ConfigError(f"a different skeleton named {skeleton.name!r} is already registered (pass overwrite=True)")
-    _SKELETONS[skeleton.name] = skeleton
-    return skeleton
+    """Make ``skeleton`` available to `get_skeleton` by its name; registering an equal skeleton
+    again is a no-op, a different one under a taken name needs ``overwrite=True``."""
+    if skeleton.name in _SKELETONS and _SKELETONS.get(skeleton.name) == skeleton:
+        return skeleton
+    return _SKELETONS.register(skeleton.name, skeleton, overwrite=overwrite)
 
 
 def get_skeleton(name: str, **overrides: Any) -> Skeleton:
     """The skeleton registered under ``name``, with fields replaced by ``overrides``
-    (e.g. ``get_skeleton("tiny", input_size=28)``)."""
-    if not isinstance(name, str) or name not in _SKELETONS:
-        raise ConfigError(f"unknown skeleton {name!r}; registered skeletons: {sorted(_SKELETONS)}")
-    skeleton = _SKELETONS[name]
+    (e.g. ``get_skeleton("tiny", input_size=28)``); an unknown name is an `UnknownNameError`."""
+    skeleton = _SKELETONS.get(name)
     fields = {f.name for f in dataclasses.fields(Skeleton)} - {"name"}
     for key in overrides:
         if key not in fields:
@@ -273,7 +222,7 @@ def skeleton_for(skeleton: str | Skeleton, input_shape: tuple[int, int, int]) ->
 
 def list_skeletons() -> list[str]:
     """Names of the registered skeletons."""
-    return sorted(_SKELETONS)
+    return _SKELETONS.names()
 
 
 for _skeleton in (

@@ -3,10 +3,9 @@
 Algorithms (`search`): ``proxyless-g`` (ProxylessNAS gradient), ``rl`` (REINFORCE), ``spos``
 (single-path one-shot with evolutionary or random selection) over the candidates of each layer
 of a learned space, the manual ``irb`` space or a seeded sample of the ``open`` space; ``ea``
-(direct evolution over the whole open space). Output: an `Architecture` (architecture.json).
+(direct evolution over the whole open space). Output: an `autospace.nn.Architecture` (architecture.json).
 """
 
-from autospace.search.architecture import Architecture
 from autospace.search.budget import Budget, project
 from autospace.search.runner import (
     build_context,
@@ -20,7 +19,6 @@ from autospace.search.runner import (
 from autospace.search.space import LayerSpace, resolve_space
 
 __all__ = [
-    "Architecture",
     "Budget",
     "LayerSpace",
     "build_context",

@@ -18,10 +18,9 @@ import torch
 
 from autospace.config import check_sections, parse_section, to_table
 from autospace.errors import ConfigError
-from autospace.nn import get_skeleton, skeleton_for
+from autospace.nn import Architecture, get_skeleton, skeleton_for
 from autospace.registry import Registry
 from autospace.search import ea, proxyless, rl, spos
-from autospace.search.architecture import Architecture
 from autospace.search.base import Progress, SearchContext, SearchOutcome
 from autospace.search.budget import Budget
 from autospace.search.config import SearchSettings

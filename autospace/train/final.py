@@ -27,7 +27,7 @@ from autospace.train.loop import StandaloneTrainer, accuracy
 from autospace.train.recipe import TrainRecipe
 
 if TYPE_CHECKING:
-    from autospace.search.architecture import Architecture
+    from autospace.nn import Architecture
 
 
 

@@ -3,10 +3,12 @@ convergence (Fig. 3), ranking fidelity (Table 6), a search run's found architect
 curves, and the run report.
 
 Every figure function takes plain data (a genome, a learned space, a history) and returns a
-matplotlib `Figure`; nothing here touches pyplot, so any backend (or none) works.
+matplotlib `Figure`; nothing here touches pyplot, so any backend (or none) works. Nothing here
+imports torch either: run directories, architectures and costs are read with the torch-free
+parts of `autospace.evolve` and `autospace.nn`.
 """
 
-from autospace.viz.cells import add_cell, describe_cell, draw_cell, live_nodes, prune
+from autospace.viz.cells import add_cell, describe_cell, draw_cell
 from autospace.viz.evolution import (
     convergence,
     diversity_curves,
@@ -16,11 +18,10 @@ from autospace.viz.evolution import (
 )
 from autospace.viz.fidelity import check_ranking_fidelity, ranking_fidelity
 from autospace.viz.io import (
-    Run,
-    SearchRun,
+    EvolveRunDir,
+    SearchRunDir,
     VizError,
     as_learned_space,
-    load_history,
     load_learned_space,
     load_run,
     load_search_run,
@@ -33,9 +34,9 @@ from autospace.viz.style import OP_COLORS, op_color
 
 __all__ = [
     "OP_COLORS",
+    "EvolveRunDir",
     "Motif",
-    "Run",
-    "SearchRun",
+    "SearchRunDir",
     "VizError",
     "add_cell",
     "architecture_figure",
@@ -48,8 +49,6 @@ __all__ = [
     "diversity_curves",
     "draw_cell",
     "fitness_curves",
-    "live_nodes",
-    "load_history",
     "load_learned_space",
     "load_run",
     "load_search_run",
@@ -58,7 +57,6 @@ __all__ = [
     "op_color",
     "op_frequency",
     "op_heatmap",
-    "prune",
     "ranking_fidelity",
     "ratio_counts",
     "ratio_per_layer",

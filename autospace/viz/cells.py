@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrowPatch, Patch, Rectangle
 from matplotlib.path import Path
 
-from autospace.genome import CellSpace, Genome
+from autospace.genome import CellSpace, Genome, live_nodes
 from autospace.viz.style import DEAD_COLOR, INK, INNER_COLOR, INPUT_COLOR, OUTPUT_COLOR, op_color
 
 NODE_RADIUS = 0.22
@@ -53,32 +53,6 @@ def _arc_heights(space: CellSpace, positions: dict[int, Point]) -> dict[tuple[in
         seen_per_span[span] = index + 1
         heights[edge] = (0.35 + 0.35 * (span - 1)) * (1 if index % 2 == 0 else -1)
     return heights
-
-
-def live_nodes(genome: Genome) -> set[int]:
-    """Nodes on a path from the source to the sink through non-zero edges (plus the fixed
-    input/output nodes when the cell is not zero). Every other node is dead."""
-    space = genome.space
-    g = nx.DiGraph()
-    g.add_nodes_from(range(space.num_nodes))
-    g.add_edges_from(e for e, op in genome.edge_ops.items() if op != space.zero_op)
-    reached = nx.descendants(g, space.source)
-    if space.sink not in reached:
-        return set()
-    live = (reached | {space.source}) & (nx.ancestors(g, space.sink) | {space.sink})
-    if space.io_nodes:
-        live |= {0, space.num_nodes - 1}
-    return live
-
-
-def prune(genome: Genome) -> Genome:
-    """The same function without its dead edges: every edge off a live path set to the zero op."""
-    space = genome.space
-    if space.zero_op is None:
-        return genome
-    live = live_nodes(genome)
-    ops = [op if u in live and v in live else space.zero_op for (u, v), op in genome.edge_ops.items()]
-    return Genome(space, ops, genome.ratio)
 
 
 def describe_cell(genome: Genome) -> str:

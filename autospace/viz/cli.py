@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from autospace.viz.io import Run, VizError, load_run
+from autospace.viz.io import EvolveRunDir, VizError, load_run
 from autospace.viz.report import COMPARISON, build_report, check_formats, compare_runs, save_figure, write_report
 
 
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         outs = [args.out / name for name in names]
     # make every figure before writing any file, so bad data leaves nothing half-written
     reports = [build_report(r) for r in runs]
-    evolution = [(r, out) for r, out in zip(runs, outs) if isinstance(r, Run)]
+    evolution = [(r, out) for r, out in zip(runs, outs) if isinstance(r, EvolveRunDir)]
     comparison = compare_runs([r for r, _ in evolution]) if len(evolution) > 1 else None
     if len(runs) > 1 and comparison is None:
         print(f"autospace plot: note: {COMPARISON}: skipped, it needs two or more evolution runs", file=sys.stderr)

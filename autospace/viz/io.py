@@ -1,17 +1,19 @@
 """Reading a run directory (docs/formats.md) into plain objects for the figures: an evolution
-run (`autospace evolve`) into a `Run`, a search run (`autospace search`) into a `SearchRun`."""
+run (`autospace evolve`) into an `EvolveRunDir`, a search run (`autospace search`) into a `SearchRunDir`."""
 
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autospace.config import read_toml
 from autospace.errors import AutospaceError, CheckpointError, ConfigError, GenomeError
+from autospace.evolve.history import read_history
 from autospace.evolve.learned import LearnedSpace
+from autospace.nn import Architecture
 from autospace.rundir import (
     ARCHITECTURE,
     CONFIG,
@@ -22,7 +24,6 @@ from autospace.rundir import (
     SEARCH_FILES,
     SUMMARY,
 )
-from autospace.search.architecture import Architecture
 
 LearnedLike = LearnedSpace | str | Path | Mapping[str, Any]
 """What the learned-space figures accept: a `LearnedSpace`, a path to its JSON, or the parsed JSON."""
@@ -76,45 +77,16 @@ def load_learned_space(path: str | Path) -> LearnedSpace:
     return _checked(learned, str(path))
 
 
-def load_history(path: str | Path) -> list[dict[str, Any]]:
-    """Read ``history.jsonl``: one dict per round. An unterminated last line (a round being
-    written while we read) is ignored; any other malformed line is an error naming it."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise CheckpointError(f"{path}: cannot read: {exc.strerror}") from None
-    lines = text.split("\n")
-    records = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            if number == len(lines):
-                break
-            raise CheckpointError(f"{path}: line {number}: malformed JSON: {exc}") from None
-        if not isinstance(record, dict):
-            raise CheckpointError(f"{path}: line {number}: expected a JSON object, got {type(record).__name__}")
-        records.append(record)
-    return records
-
-
 def load_config(path: str | Path) -> dict[str, Any]:
     """Read ``config.toml``."""
-    path = Path(path)
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
-        raise CheckpointError(f"{path}: malformed TOML: {exc}") from None
-    except OSError as exc:
-        raise CheckpointError(f"{path}: cannot read: {exc.strerror}") from None
+        return read_toml(path, "run config")
+    except ConfigError as exc:
+        raise CheckpointError(str(exc)) from None
 
 
 @dataclass(frozen=True)
-class Run:
+class EvolveRunDir:
     """The files of one evolution run directory; a file the run does not have is None."""
 
     path: Path
@@ -129,7 +101,7 @@ class Run:
 
 
 @dataclass(frozen=True)
-class SearchRun:
+class SearchRunDir:
     """The files of one search run directory; a file the run does not have is None."""
 
     path: Path
@@ -171,7 +143,7 @@ def _table(config: dict[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-AnyRun = Run | SearchRun
+RunDir = EvolveRunDir | SearchRunDir
 """A loaded run directory of either kind."""
 
 
@@ -195,39 +167,39 @@ def run_kind(path: Path) -> str:
     raise CheckpointError(f"{str(path)!r} is not a run directory: it has none of {names}")
 
 
-def load_run(path: str | Path) -> AnyRun:
+def load_run(path: str | Path) -> RunDir:
     """Read a run directory of either kind (see `run_kind`)."""
     path = Path(path)
     return load_search_run(path) if run_kind(path) == "search" else _load_evolution_run(path)
 
 
-def _load_evolution_run(path: Path) -> Run:
+def _load_evolution_run(path: Path) -> EvolveRunDir:
     present = {name: path / name for name in EVOLVE_FILES if (path / name).is_file()}
     fidelity = present.get(RANKING_FIDELITY)
-    return Run(
+    return EvolveRunDir(
         path=path,
         config=load_config(present[CONFIG]) if CONFIG in present else None,
-        history=load_history(present[HISTORY]) if HISTORY in present else None,
+        history=read_history(present[HISTORY]) if HISTORY in present else None,
         learned=load_learned_space(present[LEARNED_SPACE]) if LEARNED_SPACE in present else None,
         ranking_fidelity=_read_json(fidelity) if fidelity else None,
     )
 
 
-def load_search_run(path: str | Path) -> SearchRun:
+def load_search_run(path: str | Path) -> SearchRunDir:
     """Read a search run directory (`SEARCH_FILES`); a missing file is None."""
     path = Path(path)
     present = {name: path / name for name in SEARCH_FILES if (path / name).is_file()}
-    return SearchRun(
+    return SearchRunDir(
         path=path,
         architecture=load_architecture(present[ARCHITECTURE]) if ARCHITECTURE in present else None,
         config=load_config(present[CONFIG]) if CONFIG in present else None,
-        history=load_history(present[HISTORY]) if HISTORY in present else None,
+        history=read_history(present[HISTORY]) if HISTORY in present else None,
         summary=_read_object(present[SUMMARY]) if SUMMARY in present else None,
     )
 
 
 def load_architecture(path: Path) -> Architecture:
-    """Read ``architecture.json`` (with `autospace.search.Architecture`, which checks its MAdds)."""
+    """Read ``architecture.json`` (with `autospace.nn.Architecture`, which checks its MAdds)."""
     try:
         return Architecture.from_dict(_read_json(path))
     except (ConfigError, GenomeError) as exc:

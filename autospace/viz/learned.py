@@ -7,16 +7,8 @@ from dataclasses import dataclass
 
 from matplotlib.figure import Figure
 
-from autospace.genome import Genome
-from autospace.viz.cells import (
-    add_cell,
-    cell_extent,
-    describe_cell,
-    draw_cell,
-    figure_legend,
-    labelled_scale,
-    prune,
-)
+from autospace.genome import Genome, prune
+from autospace.viz.cells import add_cell, cell_extent, describe_cell, draw_cell, figure_legend, labelled_scale
 from autospace.viz.io import LearnedLike, VizError, as_learned_space
 
 

@@ -29,9 +29,9 @@ from autospace.viz.io import (
     HISTORY,
     LEARNED_SPACE,
     RANKING_FIDELITY,
-    AnyRun,
-    Run,
-    SearchRun,
+    EvolveRunDir,
+    RunDir,
+    SearchRunDir,
     VizError,
     load_run,
 )
@@ -67,9 +67,9 @@ def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
     return formats
 
 
-def plan_figures(run: AnyRun) -> tuple[list[Planned], list[str]]:
+def plan_figures(run: RunDir) -> tuple[list[Planned], list[str]]:
     """(name, caption, make) for every figure the run's files allow, and a note per skipped one."""
-    if isinstance(run, SearchRun):
+    if isinstance(run, SearchRunDir):
         return plan_search_figures(run)
     planned: list[Planned] = []
     notes: list[str] = []
@@ -119,7 +119,7 @@ def plan_figures(run: AnyRun) -> tuple[list[Planned], list[str]]:
     return planned, notes
 
 
-def plan_search_figures(run: SearchRun) -> tuple[list[Planned], list[str]]:
+def plan_search_figures(run: SearchRunDir) -> tuple[list[Planned], list[str]]:
     """`plan_figures` for a search run: the found architecture and the search curves."""
     planned: list[Planned] = []
     notes: list[str] = []
@@ -168,15 +168,15 @@ def _atomic(path: Path, write: Callable[[Any], None]) -> None:
         raise VizError(f"cannot write {str(path)!r}: {exc.strerror}") from None
 
 
-def _evolve_settings(run: Run) -> dict[str, Any]:
+def _evolve_settings(run: EvolveRunDir) -> dict[str, Any]:
     """The ``[evolve]`` table of the run's ``config.toml`` (empty without one)."""
     settings = (run.config or {}).get("evolve")
     return settings if isinstance(settings, dict) else {}
 
 
-def key_numbers(run: AnyRun) -> list[tuple[str, str]]:
+def key_numbers(run: RunDir) -> list[tuple[str, str]]:
     """(label, value) rows for the report table: what the run was and what it reached."""
-    if isinstance(run, SearchRun):
+    if isinstance(run, SearchRunDir):
         return search_numbers(run)
     rows: list[tuple[str, str]] = [("run", str(run.path))]
     learned, history, config = run.learned, run.history or [], _evolve_settings(run)
@@ -216,7 +216,7 @@ def key_numbers(run: AnyRun) -> list[tuple[str, str]]:
     return rows
 
 
-def search_numbers(run: SearchRun) -> list[tuple[str, str]]:
+def search_numbers(run: SearchRunDir) -> list[tuple[str, str]]:
     """`key_numbers` of a search run: its settings, the found architecture's cost against the
     budget, and the algorithm's scalar numbers of summary.json."""
     settings, summary, arch = run.settings, run.summary or {}, run.architecture
@@ -254,7 +254,7 @@ def _of_budget(madds: Any, budget: float | None) -> str | None:
     return f"{madds:,}" + (f" ({madds / budget:.1%} of the budget)" if budget else "")
 
 
-def _html(run: AnyRun, shown: list[tuple[str, str, list[Path]]], notes: list[str], out: Path) -> str:
+def _html(run: RunDir, shown: list[tuple[str, str, list[Path]]], notes: list[str], out: Path) -> str:
     esc = html.escape
     parts = [
         "<!DOCTYPE html>",
@@ -287,15 +287,15 @@ def _html(run: AnyRun, shown: list[tuple[str, str, list[Path]]], notes: list[str
 class Report:
     """The figures of one run, made in memory, and the notes on the ones skipped."""
 
-    run: AnyRun
+    run: RunDir
     figures: list[tuple[str, str, Figure]]
     notes: list[str]
 
 
-def build_report(run: AnyRun | str | Path) -> Report:
-    """Make every applicable figure of ``run`` (a run directory, a loaded `Run` or `SearchRun`) in memory,
+def build_report(run: RunDir | str | Path) -> Report:
+    """Make every applicable figure of ``run`` (a run directory, a loaded `EvolveRunDir` or `SearchRunDir`) in memory,
     so bad data fails before anything is written."""
-    run = run if isinstance(run, Run | SearchRun) else load_run(run)
+    run = run if isinstance(run, EvolveRunDir | SearchRunDir) else load_run(run)
     planned, notes = plan_figures(run)
     return Report(run, [(name, caption, make()) for name, caption, make in planned], notes)
 
@@ -312,13 +312,13 @@ def write_report(report: Report, out: str | Path | None = None, formats: Iterabl
 
 
 def save_report(
-    run: AnyRun | str | Path,
+    run: RunDir | str | Path,
     out: str | Path | None = None,
     formats: Iterable[str] = ("png",),
     *,
     on_skip: Callable[[str], None] | None = None,
 ) -> Path:
-    """Write every applicable figure of ``run`` (a run directory, a loaded `Run` or `SearchRun`) and
+    """Write every applicable figure of ``run`` (a run directory, a loaded `EvolveRunDir` or `SearchRunDir`) and
     ``report.html`` into ``out`` (default ``RUN_DIR/figures``); return the report's path.
 
     Each skipped figure's note goes to ``on_skip`` (if given) and into the report.
@@ -331,7 +331,7 @@ def save_report(
     return write_report(report, out, formats)
 
 
-def comparison_labels(runs: Sequence[Run]) -> list[str]:
+def comparison_labels(runs: Sequence[EvolveRunDir]) -> list[str]:
     """A legend label per run: its directory name (its path when names repeat), and whether
     the reference constraint was on."""
     names = [run.name for run in runs]
@@ -344,7 +344,7 @@ def comparison_labels(runs: Sequence[Run]) -> list[str]:
     return labels
 
 
-def compare_runs(runs: Sequence[Run]) -> Figure:
+def compare_runs(runs: Sequence[EvolveRunDir]) -> Figure:
     """Fig. 3 (`convergence`) for two or more loaded runs, labelled by `comparison_labels`."""
     for run in runs:
         if not run.history:

@@ -13,8 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from autospace.genome import Genome
-from autospace.nn import LayerSpec, layer_cost
-from autospace.search.architecture import Architecture
+from autospace.nn import Architecture, LayerSpec, layer_cost
 from autospace.viz.cells import cell_extent, describe_cell, draw_cell, figure_legend, labelled_scale
 from autospace.viz.io import VizError
 from autospace.viz.style import INK

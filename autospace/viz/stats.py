@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from autospace.evolve.learned import LearnedSpace
+from autospace.nn import get_skeleton, layer_cost
 from autospace.viz.io import LearnedLike, VizError, as_learned_space
 from autospace.viz.style import DEAD_COLOR, INK, op_color
 
@@ -113,16 +112,10 @@ def cost_unavailable(learned: LearnedSpace, skeleton: str | None = None) -> str 
     """Why the cost figure cannot be drawn for ``learned`` (None when it can)."""
     if not (skeleton or learned.skeleton):
         return "the learned space has no skeleton (skeleton=null) and none was given"
-    try:
-        nn = importlib.import_module("autospace.nn")
-    except ImportError as exc:
-        return f"autospace.nn cannot be imported: {exc}"
-    if not all(hasattr(nn, name) for name in ("cell_cost", "get_skeleton")):
-        return "autospace.nn has no cell_cost and get_skeleton"
     return None
 
 
-def cell_costs(learned: LearnedLike, skeleton: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+def topk_costs(learned: LearnedLike, skeleton: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """MAdds and params of every top-K cell placed in its layer of ``skeleton`` (default: the
     learned space's). Two ``(layers, K)`` arrays, NaN where a layer has fewer than K cells."""
     learned = as_learned_space(learned)
@@ -130,8 +123,7 @@ def cell_costs(learned: LearnedLike, skeleton: str | None = None) -> tuple[np.nd
     if reason:
         raise VizError(f"cost per layer: {reason}")
     name = skeleton or learned.skeleton
-    nn = importlib.import_module("autospace.nn")
-    layers = nn.get_skeleton(name).layers
+    layers = get_skeleton(name).layers
     if len(layers) != len(learned.layers):
         raise VizError(
             f"skeleton {name!r} has {len(layers)} searchable layers, the learned space has {len(learned.layers)}"
@@ -141,7 +133,7 @@ def cell_costs(learned: LearnedLike, skeleton: str | None = None) -> tuple[np.nd
     params = np.full((len(learned.layers), k), np.nan)
     for i, (entries, layer) in enumerate(zip(learned.layers, layers)):
         for j, cell in enumerate(entries):
-            madds[i, j], params[i, j] = nn.cell_cost(cell.genome, layer.c_in, layer.c_out, layer.hw, layer.stride)
+            madds[i, j], params[i, j] = layer_cost(layer, cell.genome)
     return madds, params
 
 
@@ -149,7 +141,7 @@ def cost_per_layer(learned: LearnedLike, skeleton: str | None = None) -> Figure:
     """MAdds and params per layer (analytic cost model of `autospace.nn`): the best cell as a
     bar, every other top-K cell as a dot."""
     learned = as_learned_space(learned)
-    madds, params = cell_costs(learned, skeleton)
+    madds, params = topk_costs(learned, skeleton)
     layers = np.arange(len(learned.layers))
     fig = Figure(figsize=(max(6.5, 0.35 * len(learned.layers) + 2.0), 5.2), layout="constrained")
     axes = fig.subplots(2, 1, sharex=True)

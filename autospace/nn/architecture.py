@@ -1,5 +1,8 @@
 """`Architecture`: one cell per searchable layer of a skeleton, with its analytic cost (JSON).
 
+What phase 2 (`autospace search`) finds and `autospace train` trains; reading and costing one
+needs no torch, only `Architecture.build` does.
+
 Format (docs/formats.md, ``architecture.json``)::
 
     {"schema_version": 1, "kind": "architecture",
@@ -15,12 +18,17 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autospace.atomic import write_json
 from autospace.errors import ConfigError, GenomeError
 from autospace.genome import SCHEMA_VERSION, Genome
-from autospace.nn import Network, Skeleton, build_network, get_skeleton, network_cost
+from autospace.genome.genome import check_document
+from autospace.nn.cost import network_cost
+from autospace.nn.skeleton import Skeleton, get_skeleton
+
+if TYPE_CHECKING:
+    from autospace.nn.network import Network
 
 KIND = "architecture"
 
@@ -64,6 +72,9 @@ class Architecture:
         return self.cost[1]
 
     def build(self) -> Network:
+        """The PyTorch network (imports torch)."""
+        from autospace.nn.network import build_network
+
         return build_network(self.skeleton, self.genomes, self.num_classes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -81,15 +92,9 @@ class Architecture:
 
     @classmethod
     def from_dict(cls, data: Any) -> Architecture:
-        if not isinstance(data, dict):
-            raise ConfigError(f"architecture must be a JSON object, got {type(data).__name__}")
-        if data.get("schema_version") != SCHEMA_VERSION:
-            raise ConfigError(f"architecture schema_version={data.get('schema_version')!r} is not supported")
+        check_document(data, "architecture", ("skeleton", "num_classes", "genomes"), ConfigError)
         if data.get("kind") != KIND:
             raise ConfigError(f"architecture kind={data.get('kind')!r}, expected {KIND!r}")
-        for key in ("skeleton", "num_classes", "genomes"):
-            if key not in data:
-                raise ConfigError(f"architecture JSON is missing the field {key!r}")
         if not isinstance(data["genomes"], list):
             raise ConfigError(f"architecture field 'genomes' must be a list, got {data['genomes']!r}")
         arch = cls(
