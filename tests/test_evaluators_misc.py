@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pytest
 
-import autospace
 from autospace.errors import ConfigError, DataError, EvaluatorError
 from autospace.evaluators import (
     AnalyticEvaluator,
@@ -24,6 +21,7 @@ from autospace.evaluators import (
     register_evaluator,
 )
 from autospace.genome import get_space
+from autospace.nn import get_skeleton, layer_cost
 
 SPACE = get_space("autospace")
 
@@ -45,33 +43,18 @@ def test_analytic_targets_are_seeded():
     assert AnalyticEvaluator(SPACE, seed=1).targets != AnalyticEvaluator(SPACE, seed=2).targets
 
 
-@pytest.fixture()
-def fake_nn(monkeypatch):
-    """A stand-in for autospace.nn: madds = 100 * ratio * non-zero edges, params = madds / 10."""
-    layer = types.SimpleNamespace(c_in=8, c_out=8, stride=1, hw=4)
-
-    def cell_cost(genome, c_in, c_out, hw, stride):
-        madds = 100 * genome.ratio * sum(op != "zero" for op in genome.ops)
-        return madds, madds / 10
-
-    fake = types.SimpleNamespace(
-        cell_cost=cell_cost, get_skeleton=lambda name: types.SimpleNamespace(layers=[layer] * 2)
-    )
-    monkeypatch.setitem(sys.modules, "autospace.nn", fake)
-    monkeypatch.setattr(autospace, "nn", fake, raising=False)
-    return fake
-
-
-def test_cost_evaluator_and_layer_cost_use_the_nn_cost_model(fake_nn):
-    g = SPACE.genome(["conv1x1", "zero", "zero", "zero", "zero", "conv3x3"], 3)
-    assert layer_cost_fn("fake")(1, g) == 600
-    assert layer_cost_fn("fake", "params")(0, g) == 60
-    assert CostEvaluator("fake").score([Candidate(0, g)]) == [-600]
-    assert CostEvaluator("fake", metric="params", minimize=False).score([Candidate(1, g)]) == [60]
-    with pytest.raises(EvaluatorError, match="layer=2"):
-        CostEvaluator("fake").score([Candidate(2, g)])
+def test_cost_evaluator_and_layer_cost_use_the_nn_cost_model():
+    g = SPACE.genome(["conv1x1", "zero", "zero", "zero", "conv3x3", "zero"], 3)
+    layers = get_skeleton("tiny").layers
+    madds, params = layer_cost(layers[1], g)
+    assert layer_cost_fn("tiny")(1, g) == madds > 0
+    assert layer_cost_fn("tiny", "params")(0, g) == layer_cost(layers[0], g)[1]
+    assert CostEvaluator("tiny").score([Candidate(1, g)]) == [-madds]
+    assert CostEvaluator("tiny", metric="params", minimize=False).score([Candidate(1, g)]) == [params]
+    with pytest.raises(EvaluatorError, match=f"layer={len(layers)}"):
+        CostEvaluator("tiny").score([Candidate(len(layers), g)])
     with pytest.raises(ConfigError, match="metric='flops'"):
-        CostEvaluator("fake", metric="flops")
+        CostEvaluator("tiny", metric="flops")
 
 
 def test_registry_resolves_defaults_and_relative_paths(tmp_path, nb201_csv):

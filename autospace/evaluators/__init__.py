@@ -2,7 +2,7 @@
 
 from autospace.evaluators.analytic import AnalyticEvaluator
 from autospace.evaluators.base import Candidate, Evaluator, EvaluatorCost
-from autospace.evaluators.cost import CostEvaluator, layer_cost_fn, skeleton_layer_specs
+from autospace.evaluators.cost import CostEvaluator, layer_cost_fn
 from autospace.evaluators.registry import (
     TORCH_EVALUATORS,
     EvaluatorSpec,
@@ -28,7 +28,6 @@ __all__ = [
     "list_evaluators",
     "parse_evaluator",
     "register_evaluator",
-    "skeleton_layer_specs",
 ]
 
 # torch-based evaluator classes are imported on first use, like their names in the registry

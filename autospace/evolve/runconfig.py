@@ -122,9 +122,9 @@ class RunConfig:
 def default_layers(table: Mapping[str, Any], skeleton: Any) -> dict[str, Any]:
     """``[evolve]`` keys with ``layers`` set to the skeleton's searchable layers unless given."""
     if isinstance(skeleton, str) and "layers" not in table:
-        from autospace.evaluators.cost import skeleton_layer_specs
+        from autospace.nn import get_skeleton
 
-        return {**table, "layers": len(skeleton_layer_specs(skeleton))}
+        return {**table, "layers": get_skeleton(skeleton).num_layers}
     return dict(table)
 
 
