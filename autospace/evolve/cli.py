@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import tomllib
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from tqdm import tqdm
@@ -53,6 +55,15 @@ def _resume_config(run_dir: Path, args: argparse.Namespace) -> RunConfig:
     return saved
 
 
+def _process_group() -> AbstractContextManager[object]:
+    """Under torchrun, the ranks' process group for the run (torch is imported only then)."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return nullcontext()
+    from autospace.supernet.distributed import process_group
+
+    return process_group()
+
+
 def run(args: argparse.Namespace) -> int:
     run_dir = Path(args.resume) if isinstance(args.resume, str) else args.out
     if run_dir is None:
@@ -74,20 +85,21 @@ def run(args: argparse.Namespace) -> int:
         write_text(run_dir / CONFIG_FILE, text)
     cfg = config.evolve
     settings = {k: v for k, v in cfg.to_dict().items() if k not in ("strategy", "seed")}
-    result = evolve(
-        config.space,
-        evaluator,
-        cfg.strategy,
-        reference=config.reference,
-        seed=cfg.seed,
-        out=run_dir,
-        workers=config.workers,
-        skeleton=config.skeleton,
-        resume=bool(args.resume) and has_checkpoint(run_dir),
-        progress=main and not args.quiet,
-        log=tqdm.write if main and not args.quiet else None,
-        **settings,
-    )
+    with _process_group():
+        result = evolve(
+            config.space,
+            evaluator,
+            cfg.strategy,
+            reference=config.reference,
+            seed=cfg.seed,
+            out=run_dir,
+            workers=config.workers,
+            skeleton=config.skeleton,
+            resume=bool(args.resume) and has_checkpoint(run_dir),
+            progress=main and not args.quiet,
+            log=tqdm.write if main and not args.quiet else None,
+            **settings,
+        )
     if not main:
         return 0
     best = ", ".join("-" if b is None else f"{b.fitness:.4g}" for b in result.best)
