@@ -145,11 +145,11 @@ class WeightStepper:
     """SGD steps of ``model``'s weights, each through the paths a path policy chose.
 
     The learning rate follows ``config.lr_schedule`` over ``horizon`` weight steps, of which
-    ``start_step`` are already done (a rebuilt supernet continues the schedule). It is the
-    closed form applied by `torch.optim.lr_scheduler.LambdaLR`: `CosineAnnealingLR` restarts at
-    the base rate on a new optimiser and its recursive form differs in the last bits, which
-    changes the learned space (see the supernet refactor's report). Under ``torchrun`` the model
-    runs in DistributedDataParallel and the ranks agree on the finiteness check.
+    ``start_step`` are already done: the evaluator's supernet of each round gets a new optimiser
+    that continues the run's schedule, so the rate is the closed form (`lr_factor`) applied by
+    `torch.optim.lr_scheduler.LambdaLR`; `CosineAnnealingLR` on a new optimiser starts again
+    from the base rate. Under ``torchrun`` the model runs in DistributedDataParallel and the
+    ranks agree on the finiteness check.
     """
 
     def __init__(
