@@ -116,12 +116,12 @@ def worker(mode: str, n: int, device: torch.device, steps: int, replay: list[lis
         layers = [NaiveMixed(list(layer.paths)) for layer in layers]
     net = sk.build(layers, 10).to(device)
     if mode == "gated":
-        weights, arch, paths = gated_steppers(net, layers, n, device)
+        weights, arch, policy = gated_steppers(net, layers, n, device)
         opt = weights.optimizer
 
         def step(i: int) -> None:
             if i % 2 == 0:
-                weights.step((x, y), paths())
+                weights.step((x, y), policy())
             else:
                 arch.step((x, y))
 
