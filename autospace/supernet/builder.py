@@ -30,16 +30,8 @@ class Supernet:
     the banked values; ``tensors`` maps each key to its live tensor (empty without a bank).
     """
 
-    def __init__(
-        self,
-        skeleton: Skeleton,
-        candidates: Sequence[Sequence[Genome]],
-        num_classes: int,
-        *,
-        seed: int,
-        device: torch.device | str = "cpu",
-        bank: WeightBank | None = None,
-    ) -> None:
+    def __init__(self, skeleton: Skeleton, candidates: Sequence[Sequence[Genome]], num_classes: int, *, seed: int,
+                 device: torch.device | str = "cpu", bank: WeightBank | None = None) -> None:
         self.skeleton, self.num_classes = skeleton, num_classes
         self.candidates = tuple(tuple(c) for c in candidates)
         with torch.random.fork_rng(devices=[]):

@@ -1,17 +1,14 @@
 """Supernet training: a weight stepper, an architecture-parameter stepper, and a round of both.
 
-* `WeightStepper`: SGD on training batches through one path per mixed layer. The caller picks
-  the paths with a *path policy* — any callable returning one path index per layer:
-  `autospace.supernet.gates.UniformPaths` (SPOS, and the default of every algorithm) or
-  `AlphaStepper.sample_paths` (``softmax(alpha)``, ProxylessNAS).
-* `AlphaStepper`: Adam on the per-layer alphas on validation batches through binary gates
-  (Eq. 3), with gradient compensation (Eq. 4) and the MAdds-aware loss (Eq. 6) weighted by its
-  ``madds_lambda`` attribute, which an algorithm may steer between steps (proxyless-g does).
-* `train_round`: alternating weight and alpha steps (the phase-1 evaluator, ranking fidelity,
-  proxyless-g). rl trains the weights only and brings its own REINFORCE policy over logits.
+* `WeightStepper`: SGD through the paths a *path policy* picks (any callable returning one path
+  per layer: `autospace.supernet.gates.UniformPaths`, or `AlphaStepper.sample_paths`).
+* `AlphaStepper`: Adam on the alphas through binary gates (Eq. 3), compensation (Eq. 4) and the
+  MAdds-aware loss (Eq. 6) weighted by its ``madds_lambda``, which an algorithm may steer.
+* `train_round`: alternating weight and alpha steps (phase-1 evaluator, ranking fidelity,
+  proxyless-g); rl and spos drive a `WeightStepper` with their own policies.
 
-Both steppers discard a step whose loss or gradient is not finite (with a warning) and raise
-`EvaluatorError` after ``max_nonfinite`` consecutive ones.
+A step whose loss or gradient is not finite is discarded with a warning; ``max_nonfinite``
+consecutive ones raise `EvaluatorError`.
 """
 
 from __future__ import annotations
@@ -152,16 +149,8 @@ class WeightStepper:
     ranks agree on the finiteness check.
     """
 
-    def __init__(
-        self,
-        model: nn.Module,
-        layers: Sequence[MixedPathLayer],
-        config: SupernetConfig,
-        device: torch.device,
-        *,
-        horizon: int,
-        start_step: int = 0,
-    ) -> None:
+    def __init__(self, model: nn.Module, layers: Sequence[MixedPathLayer], config: SupernetConfig,
+                 device: torch.device, *, horizon: int, start_step: int = 0) -> None:
         self.model, self.layers, self.config, self.device = model, list(layers), config, device
         self.net = distributed.wrap(model, device)
         params = [p for p in model.parameters() if p.requires_grad]
@@ -215,17 +204,9 @@ class AlphaStepper:
     weight in force; an algorithm may set it between steps.
     """
 
-    def __init__(
-        self,
-        model: nn.Module,
-        layers: Sequence[MixedPathLayer],
-        alphas: Sequence[torch.Tensor],
-        config: SupernetConfig,
-        device: torch.device,
-        generator: torch.Generator,
-        costs: Sequence[Sequence[float]] | None = None,
-        fixed_madds: float = 0.0,
-    ) -> None:
+    def __init__(self, model: nn.Module, layers: Sequence[MixedPathLayer], alphas: Sequence[torch.Tensor],
+                 config: SupernetConfig, device: torch.device, generator: torch.Generator,
+                 costs: Sequence[Sequence[float]] | None = None, fixed_madds: float = 0.0) -> None:
         self.model, self.layers, self.alphas, self.config = model, list(layers), list(alphas), config
         self.device, self.generator = device, generator
         if len(self.alphas) != len(self.layers):
