@@ -44,8 +44,9 @@ from torch import nn
 
 from autospace.genome import Genome, get_space
 from autospace.nn import build_cell, cell_cost, get_skeleton
+from autospace.supernet.gates import UniformPaths
 from autospace.supernet.mixed_layer import MixedPathLayer
-from autospace.supernet.trainer import SupernetConfig, SupernetTrainer
+from autospace.supernet.trainer import AlphaStepper, SupernetConfig, WeightStepper
 from autospace.train.device import autocast
 
 SIZES = (2, 4, 9)
@@ -82,6 +83,16 @@ def _cells(n: int, seed: int = 0) -> list[list]:
     return rows
 
 
+def gated_steppers(
+    net: nn.Module, layers: list[MixedPathLayer], n: int, device: torch.device
+) -> tuple[WeightStepper, AlphaStepper, UniformPaths]:
+    """The supernet's weight and alpha steppers (constant weight lr 0.05) and its uniform paths."""
+    config, gen = SupernetConfig(lr_schedule="constant"), torch.Generator().manual_seed(0)
+    alphas = [torch.zeros(n, requires_grad=True) for _ in layers]
+    weights = WeightStepper(net, layers, config, device, horizon=1)
+    return weights, AlphaStepper(net, layers, alphas, config, device, gen), UniformPaths([n] * len(layers), gen)
+
+
 def _peak(device: torch.device) -> float:
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device) / 2**20
@@ -105,15 +116,14 @@ def worker(mode: str, n: int, device: torch.device, steps: int, replay: list[lis
         layers = [NaiveMixed(list(layer.paths)) for layer in layers]
     net = sk.build(layers, 10).to(device)
     if mode == "gated":
-        alphas = [torch.zeros(n, requires_grad=True) for _ in layers]
-        trainer = SupernetTrainer(net, layers, alphas, SupernetConfig(steps=steps), device, torch.Generator().manual_seed(0))
-        opt = trainer.weight_opt
+        weights, arch, policy = gated_steppers(net, layers, n, device)
+        opt = weights.optimizer
 
         def step(i: int) -> None:
             if i % 2 == 0:
-                trainer.weight_step((x, y), 0.05)
+                weights.step((x, y), policy())
             else:
-                trainer.alpha_step((x, y))
+                arch.step((x, y))
 
         count = 2 * steps
     else:

@@ -15,13 +15,12 @@ import statistics
 import time
 
 import torch
-from supernet_bench import BATCH, _cells, _sync, _warm_every_path
+from supernet_bench import BATCH, _cells, _sync, _warm_every_path, gated_steppers
 from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
 from autospace.nn import build_cell, get_skeleton
 from autospace.supernet.mixed_layer import MixedPathLayer
-from autospace.supernet.trainer import SupernetConfig, SupernetTrainer
 from autospace.train.device import autocast
 
 RUNTIME_CALLS = ("cudaLaunchKernel", "cudaMemcpyAsync", "cudaStreamSynchronize", "cudaDeviceSynchronize")
@@ -41,8 +40,7 @@ def main() -> int:
     y = torch.randint(0, 10, (BATCH,), device=device)
     layers = [MixedPathLayer([build_cell(g, s.c_in, s.c_out, s.stride) for g in row]) for s, row in zip(sk.layers, cells)]
     net = sk.build(layers, 10).to(device)
-    alphas = [torch.zeros(args.n, requires_grad=True) for _ in layers]
-    trainer = SupernetTrainer(net, layers, alphas, SupernetConfig(steps=args.steps), device, torch.Generator().manual_seed(0))
+    weights, arch, paths = gated_steppers(net, layers, args.n, device)
     opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
 
     def standalone() -> None:
@@ -53,8 +51,8 @@ def main() -> int:
         opt.step()
 
     steps = {
-        "weight": lambda: trainer.weight_step((x, y), 0.05),
-        "alpha": lambda: trainer.alpha_step((x, y)),
+        "weight": lambda: weights.step((x, y), paths()),
+        "alpha": lambda: arch.step((x, y)),
         "standalone": standalone,
     }
     _warm_every_path(net, layers, x, y)

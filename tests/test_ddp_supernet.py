@@ -1,4 +1,5 @@
-"""DDP on CPU: two gloo processes train the supernet; weights and alpha stay identical across ranks."""
+"""DDP on CPU: two gloo processes, each inside `process_group()`, train the supernet; weights and
+alpha stay identical across ranks."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
+from autospace.data import load_digits
 from autospace.errors import EvaluatorError
 from autospace.evaluators import Candidate, SupernetConfig, SupernetEvaluator
 from autospace.genome import get_space
+from autospace.supernet.distributed import process_group
 
 
 def _free_port() -> int:
@@ -26,24 +29,27 @@ def _free_port() -> int:
 def _worker(rank: int, world: int, port: int, out: str, mismatch: bool = False) -> None:
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world))
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", rank=rank, world_size=world)
-    try:
-        space = get_space("autospace")
-        rng = np.random.default_rng(0)
-        cells = [[space.sample(rng) for _ in range(3)] for _ in range(4)]
-        batch = [Candidate(layer, cells[layer][k], float(k)) for layer in range(4) for k in range(3)]
-        ev = SupernetEvaluator("tiny", "digits", device="cpu", config=SupernetConfig(steps=6, batch_size=32))
-        if mismatch:  # rank 1 got another seed: other fitness values
-            batch = [Candidate(c.layer, c.genome, c.fitness + rank) for c in batch]
-            try:
-                ev.score(batch)
-            except EvaluatorError as err:
-                Path(out, f"rank{rank}.err").write_text(str(err))
-            return
-        scores = [ev.score(batch), ev.score(batch)]
-        torch.save({"scores": torch.tensor(scores), "bank": ev.bank.state_dict(), "world": ev.describe()["world_size"]}, Path(out) / f"rank{rank}.pt")
-    finally:
-        dist.destroy_process_group()
+    with process_group():
+        assert dist.is_initialized() and dist.get_world_size() == world
+        _train(rank, out, mismatch)
+    assert not dist.is_initialized()
+
+
+def _train(rank: int, out: str, mismatch: bool) -> None:
+    space = get_space("autospace")
+    rng = np.random.default_rng(0)
+    cells = [[space.sample(rng) for _ in range(3)] for _ in range(4)]
+    batch = [Candidate(layer, cells[layer][k], float(k)) for layer in range(4) for k in range(3)]
+    ev = SupernetEvaluator("tiny", load_digits(), device="cpu", config=SupernetConfig(steps=6, batch_size=32))
+    if mismatch:  # rank 1 got another seed: other fitness values
+        batch = [Candidate(c.layer, c.genome, c.fitness + rank) for c in batch]
+        try:
+            ev.score(batch)
+        except EvaluatorError as err:
+            Path(out, f"rank{rank}.err").write_text(str(err))
+        return
+    scores = [ev.score(batch), ev.score(batch)]
+    torch.save({"scores": torch.tensor(scores), "bank": ev.bank.state_dict(), "world": ev.describe()["world_size"]}, Path(out) / f"rank{rank}.pt")
 
 
 @pytest.mark.slow

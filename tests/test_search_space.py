@@ -13,6 +13,7 @@ from autospace.genome import get_space
 from autospace.nn import fixed_cost, get_skeleton
 from autospace.search.budget import Budget, check_feasible, project
 from autospace.search.space import resolve_space, skip_allowed
+from autospace.supernet.builder import path_costs
 
 
 def test_irb_space_has_skip_only_where_the_layer_allows_it() -> None:
@@ -65,7 +66,7 @@ def test_unknown_space_names_the_value() -> None:
 def test_projection_lands_in_the_window(seed: int) -> None:
     skeleton = get_skeleton("proxyless")
     space = resolve_space("irb", skeleton)
-    costs, fixed = space.costs(skeleton), fixed_cost(skeleton, 1000)[0]
+    costs, fixed = path_costs(skeleton, space.candidates), fixed_cost(skeleton, 1000)[0]
     rng = np.random.default_rng(seed)
     for target in (330e6, 400e6, 150e6):
         budget = Budget(target)
@@ -79,6 +80,6 @@ def test_infeasible_budget_names_madds_budget() -> None:
     skeleton = get_skeleton("tiny")
     space = resolve_space("irb", skeleton)
     with pytest.raises(ConfigError, match="madds_budget=1000 is out of reach"):
-        check_feasible(Budget(1000), space.costs(skeleton), fixed_cost(skeleton, 10)[0])
+        check_feasible(Budget(1000), path_costs(skeleton, space.candidates), fixed_cost(skeleton, 10)[0])
     with pytest.raises(ConfigError, match="tolerance"):
         Budget(1e5, tolerance=1.5)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
+import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -16,8 +20,9 @@ from autospace.errors import ConfigError, EvaluatorError
 from autospace.evaluators import Candidate, SupernetConfig, SupernetEvaluator, parse_evaluator
 from autospace.evaluators.supernet import initial_alphas
 from autospace.genome import get_space
+from autospace.supernet.gates import UniformPaths
 from autospace.supernet.mixed_layer import MixedPathLayer
-from autospace.supernet.trainer import SupernetTrainer
+from autospace.supernet.trainer import AlphaStepper, WeightStepper, train_round
 
 SPACE = get_space("autospace")
 DIGITS = load_digits()
@@ -54,10 +59,16 @@ def test_missing_layer_and_bad_config_are_errors() -> None:
     cells = _cells(1, 1)
     with pytest.raises(EvaluatorError, match=r"layers \[3\]"):
         _evaluator().score([Candidate(layer, cells[layer][0], None) for layer in range(3)])
-    with pytest.raises(EvaluatorError, match="gate_mode"):
+    with pytest.raises(ConfigError, match="evaluator.gate_mode='all'"):
         SupernetConfig(gate_mode="all")
-    with pytest.raises(EvaluatorError, match="madds_budget"):
+    with pytest.raises(ConfigError, match="evaluator.madds_budget=None"):
         SupernetConfig(madds_loss="additive")
+    with pytest.raises(ConfigError, match="evaluator.total_steps=0"):
+        SupernetConfig(total_steps=0)
+    with pytest.raises(ConfigError, match="evaluator.threads=-1"):
+        SupernetEvaluator("tiny", DIGITS, threads=-1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        SupernetConfig().steps = 3  # type: ignore[misc]
 
 
 def test_rebuilt_supernet_continues_training() -> None:
@@ -93,15 +104,14 @@ def test_state_dict_loads_with_weights_only_and_resumes_identically() -> None:
     assert b.score(batch) == pytest.approx(a.score(batch), abs=1e-6)
 
 
-def _trainer(config: SupernetConfig, costs: list[torch.Tensor] | None = None) -> tuple[SupernetTrainer, torch.Tensor]:
+def _steppers(config: SupernetConfig, costs: list[list[float]] | None = None) -> tuple[WeightStepper, AlphaStepper]:
     torch.manual_seed(0)
     paths = [torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10)) for _ in range(3)]
     layer = MixedPathLayer(paths)
+    model, cpu = torch.nn.Sequential(layer), torch.device("cpu")
     alpha = torch.zeros(3, requires_grad=True)
-    trainer = SupernetTrainer(
-        torch.nn.Sequential(layer), [layer], [alpha], config, torch.device("cpu"), torch.Generator().manual_seed(0), costs
-    )
-    return trainer, alpha
+    weights = WeightStepper(model, [layer], config, cpu, horizon=config.steps)
+    return weights, AlphaStepper(model, [layer], [alpha], config, cpu, torch.Generator().manual_seed(0), costs)
 
 
 def _stream(nan_at: set[int]):
@@ -114,12 +124,12 @@ def _stream(nan_at: set[int]):
 
 
 def test_nonfinite_step_is_discarded_with_a_warning() -> None:
-    trainer, alpha = _trainer(SupernetConfig(steps=6, max_nonfinite=3))
+    weights, arch = _steppers(SupernetConfig(steps=6, max_nonfinite=3))
     with pytest.warns(RuntimeWarning, match="not finite"):
-        stats = trainer.train(_stream({2}), _stream(set()))
+        stats = train_round(weights, arch, _stream({2}), _stream(set()), 6)
     assert stats.skipped == 1 and len(stats.train_loss) == 5
-    assert torch.isfinite(alpha).all()
-    assert all(torch.isfinite(p).all() for p in trainer.model.parameters())
+    assert torch.isfinite(arch.alphas[0]).all()
+    assert all(torch.isfinite(p).all() for p in weights.model.parameters())
 
 
 def test_repeated_nonfinite_fails_the_round() -> None:
@@ -135,19 +145,88 @@ def test_repeated_nonfinite_fails_the_round() -> None:
 
 @pytest.mark.parametrize("form", ["additive", "multiplicative"])
 def test_madds_loss_prefers_cheap_paths(form: str) -> None:
-    costs = [torch.tensor([1e6, 1e4, 1e2])]
+    costs = [[1e6, 1e4, 1e2]]
     cfg = SupernetConfig(steps=30, madds_loss=form, madds_budget=1e3, madds_lambda=5.0, madds_beta=3.0, alpha_lr=0.05)
-    trainer, alpha = _trainer(cfg, costs)
-    assert float(trainer.expected_madds().detach()) == pytest.approx((1e6 + 1e4 + 1e2) / 3)
-    trainer.train(_stream(set()), _stream(set()))
+    weights, arch = _steppers(cfg, costs)
+    assert float(arch.expected_madds().detach()) == pytest.approx((1e6 + 1e4 + 1e2) / 3)
+    train_round(weights, arch, _stream(set()), _stream(set()), cfg.steps)
+    alpha = arch.alphas[0]
     assert alpha[2] > alpha[0]
-    assert float(trainer.expected_madds().detach()) < (1e6 + 1e4 + 1e2) / 3
+    assert float(arch.expected_madds().detach()) < (1e6 + 1e4 + 1e2) / 3
+
+
+def test_madds_lambda_is_steered_on_the_stepper_not_the_config() -> None:
+    cfg = SupernetConfig(madds_loss="additive", madds_budget=1e3, madds_lambda=0.5)
+    _, arch = _steppers(cfg, [[1e6, 1e4, 1e2]])
+    ce = torch.tensor(1.0)
+    base = float(arch.madds_loss(ce).detach())
+    arch.madds_lambda = 1.0
+    assert float(arch.madds_loss(ce).detach()) - 1.0 == pytest.approx(2 * (base - 1.0))
+    assert cfg.madds_lambda == 0.5
 
 
 def test_compensation_counts_active_iterations() -> None:
-    trainer, _ = _trainer(SupernetConfig(steps=10))
-    trainer.train(_stream(set()), _stream(set()))
-    assert trainer.alpha_steps == 10 and float(trainer.active_counts[0].sum()) == 10
+    weights, arch = _steppers(SupernetConfig(steps=10))
+    train_round(weights, arch, _stream(set()), _stream(set()), 10)
+    assert arch.steps == 10 and float(arch.active_counts[0].sum()) == 10
+
+
+def test_weight_lr_cosine_continues_across_steppers_and_stops_at_the_horizon() -> None:
+    """The closed-form cosine ``0.5 * lr * (1 + cos(pi * t / T))``, to the bit, from any start."""
+    layer = MixedPathLayer([torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10))])
+    model, cfg = torch.nn.Sequential(layer), SupernetConfig(weight_lr=0.1)
+    seen = []
+    for start in (0, 3, 6):  # three rounds of three steps over a horizon of 7
+        weights = WeightStepper(model, [layer], cfg, torch.device("cpu"), horizon=7, start_step=start)
+        for batch in list(_stream(set()))[:3]:
+            seen.append(weights.optimizer.param_groups[0]["lr"])
+            weights.step(batch, [0])
+    assert seen == [0.5 * 0.1 * (1 + math.cos(math.pi * min(t, 7) / 7)) for t in range(9)]
+    constant = WeightStepper(model, [layer], SupernetConfig(lr_schedule="constant"), torch.device("cpu"), horizon=1)
+    constant.step(next(_stream(set())), [0])
+    assert constant.optimizer.param_groups[0]["lr"] == 0.05
+
+
+def test_evaluator_cosine_restarts_each_round_without_total_steps() -> None:
+    cells = _cells(6, 2)
+    batch = [Candidate(layer, g, None) for layer in range(4) for g in cells[layer]]
+    lrs: list[float] = []
+    ev = _evaluator(steps=2, weight_lr=0.1)
+    original = WeightStepper.step
+
+    def spy(self: WeightStepper, *args: object) -> float | None:
+        lrs.append(self.optimizer.param_groups[0]["lr"])
+        return original(self, *args)
+
+    WeightStepper.step = spy  # type: ignore[method-assign]
+    try:
+        ev.score(batch), ev.score(batch)
+    finally:
+        WeightStepper.step = original  # type: ignore[method-assign]
+    assert lrs == [0.1, 0.05, 0.1, 0.05]
+
+
+def test_evaluator_leaves_threads_and_process_groups_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = torch.get_num_threads()
+    ev = SupernetEvaluator("tiny", DIGITS, device="cpu", threads=before + 1, config=SupernetConfig(steps=1))
+    assert torch.get_num_threads() == before
+    cells = _cells(7, 2)
+    batch = [Candidate(layer, g, None) for layer in range(4) for g in cells[layer]]
+    ev.score(batch)
+    assert torch.get_num_threads() == before and ev.describe()["threads"] == before + 1
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(EvaluatorError, match="no process group is joined"):
+        ev.score(batch)
+
+
+def test_supernet_package_needs_no_search_or_evaluators() -> None:
+    code = (
+        "import sys, autospace.supernet.builder, autospace.supernet.trainer, autospace.supernet.distributed; "
+        "bad = [m for m in sys.modules if m.startswith(('autospace.search', 'autospace.evaluators', 'autospace.evolve'))]; "
+        "assert not bad, bad"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
 
 
 def test_constructible_from_a_config_section() -> None:
@@ -191,8 +270,8 @@ def test_weight_bank_keys_and_tying_within_a_supernet() -> None:
     assert path_key(1, a, "edges.2_4.0.weight") != path_key(1, b, "edges.2_4.0.weight")
     ev = _evaluator()
     batch = [Candidate(layer, g, None) for layer in range(4) for g in (a, b)]
-    _, layers, _ = ev._build(batch, ev._group(batch))
-    pa, pb = layers[1].paths
+    net = ev._build(batch, ev._group(batch))
+    pa, pb = net.layers[1].paths
     assert pa.edges["1_2"][0].weight is pb.edges["1_2"][0].weight  # shared op: one tensor
     assert pa.project[0].weight is pb.project[0].weight
     assert pa.edges["2_4"][0].weight is not pb.edges["2_4"][0].weight
@@ -208,12 +287,15 @@ def test_cuda_steps_synchronise_once() -> None:
     layers = [MixedPathLayer([torch.nn.Linear(64, 64) for _ in range(3)]) for _ in range(3)]
     model = torch.nn.Sequential(torch.nn.Flatten(), *layers, torch.nn.Linear(64, 10)).to(device)
     alphas = [torch.zeros(3, requires_grad=True) for _ in layers]
-    trainer = SupernetTrainer(model, layers, alphas, SupernetConfig(steps=2), device, torch.Generator().manual_seed(0))
+    config, gen = SupernetConfig(steps=2), torch.Generator().manual_seed(0)
+    weights = WeightStepper(model, layers, config, device, horizon=4)
+    arch = AlphaStepper(model, layers, alphas, config, device, gen)
+    paths = UniformPaths([3] * len(layers), gen)
     x, y = DIGITS.train.tensors
     batch = (x[:32].to(device), y[:32].to(device))
-    trainer.weight_step(batch, 0.05), trainer.alpha_step(batch)  # warm-up
+    weights.step(batch, paths()), arch.step(batch)  # warm-up
     counts = {}
-    for kind, step in (("weight", lambda: trainer.weight_step(batch, 0.05)), ("alpha", lambda: trainer.alpha_step(batch))):
+    for kind, step in (("weight", lambda: weights.step(batch, paths())), ("alpha", lambda: arch.step(batch))):
         torch.cuda.synchronize()
         torch.cuda.set_sync_debug_mode("warn")
         try:
@@ -227,10 +309,11 @@ def test_cuda_steps_synchronise_once() -> None:
     assert counts == {"weight": 1, "alpha": 1}
 
 
-def test_trainer_rejects_device_or_misshapen_alphas() -> None:
+def test_alpha_stepper_rejects_device_or_misshapen_alphas() -> None:
     layer = MixedPathLayer([torch.nn.Linear(4, 4) for _ in range(3)])
-    def make(alphas: list[torch.Tensor]) -> SupernetTrainer:
-        return SupernetTrainer(torch.nn.Sequential(layer), [layer], alphas, SupernetConfig(), torch.device("cpu"), torch.Generator())
+
+    def make(alphas: list[torch.Tensor]) -> AlphaStepper:
+        return AlphaStepper(torch.nn.Sequential(layer), [layer], alphas, SupernetConfig(), torch.device("cpu"), torch.Generator())
 
     with pytest.raises(EvaluatorError, match=r"alphas\[0\] must be a 1-D CPU tensor with one entry per path \(3\)"):
         make([torch.zeros(2, requires_grad=True)])

@@ -20,7 +20,7 @@ from autospace import atomic
 from autospace.data import DataSplit, load_digits
 from autospace.data.batches import batch_stream
 from autospace.supernet.mixed_layer import MixedPathLayer
-from autospace.supernet.trainer import WEIGHT_SAMPLING, SupernetConfig, SupernetTrainer
+from autospace.supernet.trainer import WEIGHT_SAMPLING, AlphaStepper, SupernetConfig, WeightStepper, train_round
 from autospace.train.loop import StandaloneTrainer, accuracy
 from autospace.train.recipe import ScoringRecipe, TrainRecipe
 
@@ -96,13 +96,13 @@ def learn_fitness(
     model = nn.Sequential(layer).to(device)
     alpha = torch.tensor(list(init), dtype=torch.float32, requires_grad=True)  # alphas live on the CPU
     steps = len(data.train) // config.batch_size  # type: ignore[arg-type]
-    cfg = SupernetConfig(**{**config.to_dict(), "steps": steps, "total_steps": steps * epochs})
-    trainer = SupernetTrainer(model, [layer], [alpha], cfg, device, torch.Generator().manual_seed(seed))
-    train = batch_stream(data.train, cfg.batch_size, torch.Generator().manual_seed(seed + 1))
-    val = batch_stream(data.val, cfg.batch_size, torch.Generator().manual_seed(seed + 2))
+    weights = WeightStepper(model, [layer], config, device, horizon=steps * epochs)
+    alphas = AlphaStepper(model, [layer], [alpha], config, device, torch.Generator().manual_seed(seed))
+    train = batch_stream(data.train, config.batch_size, torch.Generator().manual_seed(seed + 1))
+    val = batch_stream(data.val, config.batch_size, torch.Generator().manual_seed(seed + 2))
     history = []
-    for epoch in range(epochs):
-        trainer.train(train, val, start_step=epoch * steps)
+    for _ in range(epochs):
+        train_round(weights, alphas, train, val, steps)
         history.append([round(float(a), 4) for a in alpha.detach().cpu()])
     return history
 

@@ -10,11 +10,12 @@ fitness is itself a momentum average of earlier alphas (Eq. 5), so it lives on t
 A cell without fitness yet starts at the mean fitness of the known cells of its layer (0.0 if
 none), i.e. neutral among them.
 
-Weights persist across rebuilds in a `WeightBank` (see `autospace.supernet.weight_bank`):
-tensors with the same key are tied inside one supernet and inherited by the next one.
-Under ``torchrun`` (``WORLD_SIZE > 1``) the supernet is trained with DistributedDataParallel
-(gloo on CPU, nccl on CUDA): every rank samples the same gates, takes its share of each batch,
-and averages weight gradients (DDP) and alpha gradients (all-reduce), so all ranks stay equal.
+The supernet, its training steps and the weight sharing are `autospace.supernet`'s: weights
+persist across rebuilds in a `WeightBank` (tensors with the same key are tied inside one
+supernet and inherited by the next one). Under ``torchrun`` (``WORLD_SIZE > 1``, inside
+`autospace.supernet.distributed.process_group`) the supernet is trained with
+DistributedDataParallel: every rank samples the same gates, takes its share of each batch, and
+averages weight gradients (DDP) and alpha gradients (all-reduce), so all ranks stay equal.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -30,16 +31,16 @@ from torch import nn
 
 from autospace.data import DataSplit, get_dataset
 from autospace.data.batches import batch_stream
-from autospace.errors import EvaluatorError
+from autospace.errors import ConfigError, EvaluatorError
 from autospace.evaluators.base import Candidate, Evaluator
 from autospace.evaluators.registry import register_evaluator
 from autospace.genome import CellSpace
-from autospace.nn import Skeleton, build_cell, cell_cost, fixed_cost, skeleton_for
+from autospace.nn import Skeleton, skeleton_for
 from autospace.supernet import distributed
-from autospace.supernet.mixed_layer import MixedPathLayer
-from autospace.supernet.trainer import RoundStats, SupernetConfig, SupernetTrainer
-from autospace.supernet.weight_bank import WeightBank, named_tensors, path_key
-from autospace.train.device import resolve_device
+from autospace.supernet.builder import Supernet
+from autospace.supernet.trainer import AlphaStepper, RoundStats, SupernetConfig, WeightStepper, train_round
+from autospace.supernet.weight_bank import WeightBank
+from autospace.train.device import resolve_device, torch_threads
 
 COMPILE_LIMIT = 256  # compiled variants of Cell.forward kept (dynamo's accumulated limit)
 
@@ -54,33 +55,25 @@ def initial_alphas(fitness: Sequence[float | None]) -> list[float]:
     return [default if f is None else float(f) for f in fitness]
 
 
-def _tie(module: nn.Module, name: str, tensor: torch.Tensor) -> None:
-    """Make ``module``'s parameter or buffer ``name`` the very tensor ``tensor`` (weight sharing)."""
-    owner_name, _, leaf = name.rpartition(".")
-    owner = module.get_submodule(owner_name) if owner_name else module
-    if leaf in owner._parameters:
-        owner._parameters[leaf] = tensor  # type: ignore[assignment]
-    else:
-        owner._buffers[leaf] = tensor
-
-
 class SupernetEvaluator(Evaluator):
     """Scores the sampled cells of all layers jointly by training a binary-gated supernet.
 
     Args:
-        skeleton: a skeleton name (its input size and channels are set from the data).
-        data: a dataset name for `autospace.data.get_dataset`, or a `DataSplit`.
-        data_root: the dataset directory (when the dataset needs one).
+        skeleton: a skeleton name or `Skeleton` (its input size and channels are set from the data).
+        data: the train / validation data.
         device: ``"cpu"``, ``"cuda"`` or ``"auto"``.
-        seed: seeds data order and gate sampling (round ``r`` uses ``seed`` and ``r``).
+        seed: seeds weights, data order and gate sampling (round ``r`` uses ``seed`` and ``r``).
         compile: wrap each path in ``torch.compile``. Dynamo caches compiled code per code object
             (every cell shares ``Cell.forward``) and by default recompiles it 8 times at most, so
             training raises that limit to `COMPILE_LIMIT` while it runs; each distinct cell
             structure compiles once per grad mode and is reused by later rounds. It pays off when
             rounds are long next to the compile time (seconds per new cell on a GPU).
-        threads: CPU threads for torch (``torch.set_num_threads``; 0 leaves the setting alone).
-            Small CPU supernets run fastest on 1 thread, several times faster on a busy machine.
+        threads: torch CPU threads while `evaluate` runs (restored after; 0 leaves the setting
+            alone). Small CPU supernets run fastest on 1 thread, several times faster on a busy machine.
         config: training hyper-parameters (`SupernetConfig`).
+
+    Under ``torchrun`` the caller joins the ranks' process group
+    (`autospace.supernet.distributed.process_group`; ``autospace evolve`` does).
     """
 
     exact = False
@@ -88,9 +81,8 @@ class SupernetEvaluator(Evaluator):
 
     def __init__(
         self,
-        skeleton: str | Skeleton = "tiny",
-        data: str | DataSplit = "digits",
-        data_root: str | None = None,
+        skeleton: str | Skeleton,
+        data: DataSplit,
         *,
         device: str = "auto",
         seed: int = 0,
@@ -99,22 +91,18 @@ class SupernetEvaluator(Evaluator):
         config: SupernetConfig | None = None,
     ) -> None:
         super().__init__()
-        if not isinstance(threads, int) or threads < 0:
-            raise EvaluatorError(f"threads must be an integer >= 0, got {threads!r}")
-        if threads:
-            torch.set_num_threads(threads)
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
+            raise ConfigError(f"evaluator.threads={threads!r} must be an integer >= 0")
         self.config = config or SupernetConfig()
         self.device = distributed.local_device(resolve_device(device))
-        distributed.init_from_env(self.device)
-        self.data = data if isinstance(data, DataSplit) else get_dataset(data, data_root, seed=seed)
-        self.skeleton = skeleton_for(skeleton, self.data.input_shape)
-        self.seed, self.compile = seed, compile
+        self.data = data
+        self.skeleton = skeleton_for(skeleton, data.input_shape)
+        self.seed, self.compile, self.threads = seed, compile, threads
         self.bank = WeightBank()
         self.round = 0
         self.global_step = 0
         self.rounds: list[dict[str, float]] = []
 
-    # ----------------------------------------------------------------------------- building
     def _group(self, batch: Sequence[Candidate]) -> list[list[int]]:
         groups: list[list[int]] = [[] for _ in range(self.skeleton.num_layers)]
         for i, cand in enumerate(batch):
@@ -128,65 +116,47 @@ class SupernetEvaluator(Evaluator):
             raise EvaluatorError(f"the batch has no candidates for layers {missing}; the supernet needs every layer")
         return groups
 
-    def _build(
-        self, batch: Sequence[Candidate], groups: list[list[int]]
-    ) -> tuple[nn.Module, list[MixedPathLayer], dict[str, torch.Tensor]]:
-        specs = self.skeleton.layers
-        with torch.random.fork_rng(devices=[]):  # seeded init without touching the global RNG
-            torch.manual_seed(self.seed + self.round)
-            paths = [[build_cell(batch[i].genome, s.c_in, s.c_out, s.stride) for i in idx] for s, idx in zip(specs, groups)]
-            layers = [MixedPathLayer(p) for p in paths]
-            net = self.skeleton.build(layers, self.data.num_classes).to(self.device)
-        named: dict[str, torch.Tensor] = {}
-        for part in ("stem", "head"):
-            named.update({f"{part}/{n}": t for n, t in named_tensors(getattr(net, part))})
-        for layer, idx, mixed in zip(range(len(specs)), groups, layers):
-            for i, path in zip(idx, mixed.paths):
-                for name, tensor in list(named_tensors(path)):
-                    key = path_key(layer, batch[i].genome, name)
-                    if key in named and named[key].shape == tensor.shape:
-                        _tie(path, name, named[key])
-                    else:
-                        named[key] = tensor
-        self.bank.load_into(named)
+    def _build(self, batch: Sequence[Candidate], groups: list[list[int]]) -> Supernet:
+        """This round's supernet: weights tied and inherited through the bank."""
+        candidates = [[batch[i].genome for i in idx] for idx in groups]
+        net = Supernet(self.skeleton, candidates, self.data.num_classes, seed=self.seed + self.round,
+                       device=self.device, bank=self.bank)
         if self.compile:
-            for mixed in layers:
+            for mixed in net.layers:
                 mixed.paths = nn.ModuleList([torch.compile(p) for p in mixed.paths])  # type: ignore[misc]
-        return net, layers, named
-
-    def _costs(self, batch: Sequence[Candidate], groups: list[list[int]]) -> list[torch.Tensor]:
-        costs = []
-        for spec, idx in zip(self.skeleton.layers, groups):
-            madds = [cell_cost(batch[i].genome, spec.c_in, spec.c_out, spec.hw, spec.stride)[0] for i in idx]
-            costs.append(torch.tensor(madds, dtype=torch.float32))
-        return costs
+        return net
 
     # ----------------------------------------------------------------------------- scoring
     def evaluate(self, batch: Sequence[Candidate]) -> list[float]:
         """Train a supernet of ``batch`` (all layers) for one round; the final alpha per candidate."""
+        distributed.require_group()
+        with torch_threads(self.threads):
+            return self._train(batch)
+
+    def _train(self, batch: Sequence[Candidate]) -> list[float]:
+        cfg = self.config
         groups = self._group(batch)
         self._check_ranks_agree(batch)
-        net, layers, named = self._build(batch, groups)
+        net = self._build(batch, groups)
         alphas = [
             torch.tensor(initial_alphas([batch[i].fitness for i in idx]), requires_grad=True)
             for idx in groups
         ]
-        fixed = float(fixed_cost(self.skeleton, self.data.num_classes)[0])
-        gen = torch.Generator().manual_seed(self.seed * 1_000_003 + self.round)
-        trainer = SupernetTrainer(
-            net, layers, alphas, self.config, self.device, gen, self._costs(batch, groups), fixed_madds=fixed
-        )
-        self.bank.restore_momentum(named, trainer.weight_opt)
+        round_seed = self.seed * 1_000_003 + self.round
+        arch = AlphaStepper(net.network, net.layers, alphas, cfg, self.device, torch.Generator().manual_seed(round_seed),
+                            net.costs, net.fixed_madds)
+        weights = WeightStepper(net.network, net.layers, cfg, self.device, horizon=cfg.total_steps or cfg.steps,
+                                start_step=self.global_step if cfg.total_steps else 0)
+        self.bank.restore_momentum(net.tensors, weights.optimizer)
         rank, size = distributed.world()
-        stream_seed = self.seed * 1_000_003 + self.round
-        train = batch_stream(self.data.train, self.config.batch_size, torch.Generator().manual_seed(stream_seed), rank, size)
-        val = batch_stream(self.data.val, self.config.batch_size, torch.Generator().manual_seed(stream_seed + 1), rank, size)
+        train = batch_stream(self.data.train, cfg.batch_size, torch.Generator().manual_seed(round_seed), rank, size)
+        val = batch_stream(self.data.val, cfg.batch_size, torch.Generator().manual_seed(round_seed + 1), rank, size)
         limits = torch._dynamo.config.patch(recompile_limit=COMPILE_LIMIT) if self.compile else nullcontext()
         with limits:
-            stats = trainer.train(train, val, start_step=self.global_step)
-        self.bank.store(named, trainer.weight_opt)
+            stats = train_round(weights, arch, train, val, cfg.steps)
+        self.bank.store(net.tensors, weights.optimizer)
         self.round += 1
-        self.global_step += self.config.steps
+        self.global_step += cfg.steps
         self.rounds.append(self._summary(stats))
         scores = [0.0] * len(batch)
         for idx, alpha in zip(groups, alphas):
@@ -246,7 +216,7 @@ class SupernetEvaluator(Evaluator):
             "world_size": distributed.world()[1],
             "seed": self.seed,
             "compile": self.compile,
-            "threads": torch.get_num_threads(),
+            "threads": self.threads,
             "config": self.config.to_dict(),
         }
 
@@ -266,7 +236,9 @@ class SupernetSettings:
 
 
 def _factory(settings: SupernetSettings, config: SupernetConfig, *, space: CellSpace, layers: int) -> SupernetEvaluator:
-    ev = SupernetEvaluator(**asdict(settings), config=config)
+    split = get_dataset(settings.data, settings.data_root, seed=settings.seed)
+    ev = SupernetEvaluator(settings.skeleton, split, device=settings.device, seed=settings.seed,
+                           compile=settings.compile, threads=settings.threads, config=config)
     if ev.skeleton.num_layers != layers:
         raise EvaluatorError(
             f"evaluator.skeleton={settings.skeleton!r} has {ev.skeleton.num_layers} searchable layers "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from tqdm import tqdm
@@ -52,6 +54,15 @@ def _resume_config(run_dir: Path, args: argparse.Namespace) -> RunConfig:
     return saved
 
 
+def _process_group() -> AbstractContextManager[object]:
+    """Under torchrun, the ranks' process group for the run (torch is imported only then)."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return nullcontext()
+    from autospace.supernet.distributed import process_group
+
+    return process_group()
+
+
 def run(args: argparse.Namespace) -> int:
     run_dir = Path(args.resume) if isinstance(args.resume, str) else args.out
     if run_dir is None:
@@ -64,18 +75,19 @@ def run(args: argparse.Namespace) -> int:
         config = load_run_config(args.config, {"workers": args.workers, "seed": args.seed})
     assert config.evaluator is not None  # a config file always names one
     main = rundir.is_main_process()  # under torchrun only rank 0 writes and reports
-    result = evolve(
-        config.space,
-        config.evaluator.to_table(),
-        config=config.evolve,
-        reference=config.reference,
-        out=run_dir,
-        workers=config.workers,
-        skeleton=config.skeleton,
-        resume=bool(args.resume),
-        progress=main and not args.quiet,
-        log=tqdm.write if main and not args.quiet else None,
-    )
+    with _process_group():
+        result = evolve(
+            config.space,
+            config.evaluator.to_table(),
+            config=config.evolve,
+            reference=config.reference,
+            out=run_dir,
+            workers=config.workers,
+            skeleton=config.skeleton,
+            resume=bool(args.resume),
+            progress=main and not args.quiet,
+            log=tqdm.write if main and not args.quiet else None,
+        )
     if not main:
         return 0
     best = ", ".join("-" if b is None else f"{b.fitness:.4g}" for b in result.best)

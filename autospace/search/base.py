@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,3 +50,8 @@ class SearchOutcome:
     genomes: list[Genome]
     history: list[dict[str, Any]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+
+
+def argmax(logits: Sequence[torch.Tensor]) -> list[int]:
+    """The highest-scoring candidate of every layer (architecture parameters, policy logits)."""
+    return [int(t.detach().argmax()) for t in logits]

@@ -1,8 +1,10 @@
 """``rl``: ProxylessNAS / MnasNet REINFORCE over the candidates of each layer.
 
-A per-layer softmax policy ``pi_l = softmax(theta_l)``. Each step: one SGD step of the shared
-weights through a path sampled from the policy (after ``warmup_steps`` weight steps with uniform
-paths), then ``samples`` single paths drawn from the policy are scored on one validation batch
+A per-layer softmax policy ``pi_l = softmax(theta_l)``, the algorithm's own (REINFORCE, not an
+`autospace.supernet.trainer.AlphaStepper`). Each step (after ``warmup_steps`` weight-only
+steps): one SGD step of the shared weights through a uniformly drawn path
+(`autospace.supernet.trainer.WeightStepper`), then ``samples`` single paths drawn from the
+policy are scored on one validation batch
 (batch statistics, no gradient) with the MnasNet reward ``acc * (MAdds / B) ** w`` —
 ``w = reward_alpha`` when ``MAdds <= B``, ``reward_beta`` otherwise (defaults 0 and -1: the
 MnasNet hard constraint, no bonus for being small, a steep penalty above the budget) — and
@@ -18,11 +20,12 @@ from dataclasses import dataclass
 import torch
 
 from autospace.errors import ConfigError
-from autospace.search.base import SearchContext, SearchOutcome
+from autospace.search.base import SearchContext, SearchOutcome, argmax
 from autospace.search.budget import check_feasible, project
 from autospace.search.config import positive
 from autospace.supernet.builder import Supernet
-from autospace.supernet.trainer import SupernetConfig, SupernetTrainer
+from autospace.supernet.gates import UniformPaths
+from autospace.supernet.trainer import SupernetConfig, WeightStepper
 
 NAME = "rl"
 
@@ -57,23 +60,23 @@ def reward(acc: float, madds: float, budget: float, alpha: float, beta: float) -
 def run(ctx: SearchContext, config: RLConfig) -> SearchOutcome:
     """REINFORCE search on ``ctx.space``; the policy argmax, projected into the window."""
     assert ctx.space is not None
-    torch.manual_seed(ctx.seed)
-    net = Supernet(ctx.skeleton, ctx.space, ctx.data.num_classes).to(ctx.device)
+    net = Supernet(ctx.skeleton, ctx.space.candidates, ctx.data.num_classes, seed=ctx.seed, device=ctx.device)
     check_feasible(ctx.budget, net.costs, net.fixed_madds)
-    theta = [torch.zeros(n, requires_grad=True) for n in ctx.space.sizes()]
+    theta = [torch.zeros(n, requires_grad=True) for n in net.sizes()]
     total = config.warmup_steps + config.steps
-    sn_config = SupernetConfig(steps=1, batch_size=ctx.batch_size, weight_lr=config.weight_lr, total_steps=total)
+    weights = WeightStepper(net.network, net.layers, SupernetConfig(weight_lr=config.weight_lr), ctx.device,
+                            horizon=total)
     gen = ctx.generator(1)
-    trainer = SupernetTrainer(net.network, net.layers, theta, sn_config, ctx.device, gen)
+    uniform = UniformPaths(net.sizes(), gen)
     policy_opt = torch.optim.Adam(theta, lr=config.policy_lr)
     train, val = ctx.stream("train", 2), ctx.stream("val", 3)
     net.network.train()
-    for step in range(config.warmup_steps):  # theta is still zero: uniform paths
-        trainer.weight_step(next(train), trainer.lr_at(step))
+    for _ in range(config.warmup_steps):
+        weights.step(next(train), uniform())
     baseline: float | None = None
     history, window = [], []
     for step in range(config.warmup_steps, total):
-        trainer.weight_step(next(train), trainer.lr_at(step))
+        weights.step(next(train), uniform())
         x, y = (t.to(ctx.device) for t in next(val))
         rewards, log_probs = [], []
         for _ in range(config.samples):
@@ -92,15 +95,10 @@ def run(ctx: SearchContext, config: RLConfig) -> SearchOutcome:
         window.append(mean_r)
         if (step + 1 - config.warmup_steps) % config.log_every == 0 or step + 1 == total:
             record = {"step": step + 1, "reward": sum(window) / len(window), "baseline": baseline,
-                      "argmax_madds": net.madds(_argmax(theta))}
+                      "argmax_madds": net.madds(argmax(theta))}
             history.append(record)
             ctx.log(record)
             window = []
     scores = [t.detach().cpu().tolist() for t in theta]
-    choice = project(_argmax(theta), scores, net.costs, net.fixed_madds, ctx.budget)
-    genomes = [cands[k] for cands, k in zip(ctx.space.candidates, choice)]
-    return SearchOutcome(genomes, history, {"argmax_madds": net.madds(_argmax(theta)), "policy": scores})
-
-
-def _argmax(theta: list[torch.Tensor]) -> list[int]:
-    return [int(t.detach().argmax()) for t in theta]
+    genomes = net.genomes(project(argmax(theta), scores, net.costs, net.fixed_madds, ctx.budget))
+    return SearchOutcome(genomes, history, {"argmax_madds": net.madds(argmax(theta)), "policy": scores})

@@ -24,7 +24,7 @@ import numpy as np
 from autospace.errors import ConfigError
 from autospace.evolve import LearnedSpace
 from autospace.genome import CellSpace, Genome, get_space
-from autospace.nn import LayerSpec, Skeleton, layer_cost
+from autospace.nn import LayerSpec, Skeleton
 
 MANUAL = "irb"
 OPEN = "open"
@@ -52,10 +52,6 @@ class LayerSpace:
             return self.candidates[layer].index(genome)
         except ValueError:
             raise ConfigError(f"layer {layer}: genome {genome!r} is not a candidate of space {self.source!r}") from None
-
-    def costs(self, skeleton: Skeleton) -> list[list[int]]:
-        """Analytic MAdds of every candidate in its layer of ``skeleton``."""
-        return [[layer_cost(spec, g)[0] for g in cands] for spec, cands in zip(skeleton.layers, self.candidates)]
 
 
 def skip_allowed(spec: LayerSpec) -> bool:

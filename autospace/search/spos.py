@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 
 from autospace.errors import ConfigError
 from autospace.search.base import SearchContext, SearchOutcome
 from autospace.search.budget import Budget, check_feasible, project
 from autospace.search.config import positive
 from autospace.supernet.builder import Supernet
-from autospace.supernet.trainer import SupernetConfig, SupernetTrainer
+from autospace.supernet.gates import UniformPaths
+from autospace.supernet.trainer import SupernetConfig, WeightStepper
 from autospace.train.loop import accuracy, recalibrate_bn
 
 NAME = "spos"
@@ -65,11 +65,11 @@ class SposConfig:
 class WindowSampler:
     """Architectures (candidate index per layer) inside the budget window."""
 
-    def __init__(self, costs: Sequence[Sequence[int]], fixed: int, budget: Budget, rng: np.random.Generator) -> None:
-        self.costs, self.fixed, self.budget, self.rng = costs, fixed, budget, rng
+    def __init__(self, net: Supernet, budget: Budget, rng: np.random.Generator) -> None:
+        self.net, self.costs, self.budget, self.rng = net, net.costs, budget, rng
 
     def madds(self, choice: Sequence[int]) -> int:
-        return self.fixed + sum(c[k] for c, k in zip(self.costs, choice))
+        return self.net.madds(choice)
 
     def admits(self, choice: Sequence[int]) -> bool:
         return self.budget.admits(self.madds(choice))
@@ -77,7 +77,7 @@ class WindowSampler:
     def random(self) -> Choice:
         choice = [int(self.rng.integers(len(c))) for c in self.costs]
         scores = [self.rng.random(len(c)).tolist() for c in self.costs]
-        return tuple(project(choice, scores, self.costs, self.fixed, self.budget))
+        return tuple(project(choice, scores, self.costs, self.net.fixed_madds, self.budget))
 
     def mutate(self, parent: Choice, prob: float) -> Choice:
         return tuple(int(self.rng.integers(len(c))) if self.rng.random() < prob else k
@@ -90,19 +90,17 @@ class WindowSampler:
 def run(ctx: SearchContext, config: SposConfig) -> SearchOutcome:
     """Uniform single-path training, then evolutionary or random selection within the window."""
     assert ctx.space is not None
-    torch.manual_seed(ctx.seed)
-    net = Supernet(ctx.skeleton, ctx.space, ctx.data.num_classes).to(ctx.device)
+    net = Supernet(ctx.skeleton, ctx.space.candidates, ctx.data.num_classes, seed=ctx.seed, device=ctx.device)
     check_feasible(ctx.budget, net.costs, net.fixed_madds)
-    zeros = [torch.zeros(n) for n in ctx.space.sizes()]
-    sn_config = SupernetConfig(steps=1, batch_size=ctx.batch_size, weight_sampling="uniform",
-                               weight_lr=config.weight_lr, total_steps=config.steps)
-    trainer = SupernetTrainer(net.network, net.layers, zeros, sn_config, ctx.device, ctx.generator(1))
+    weights = WeightStepper(net.network, net.layers, SupernetConfig(weight_lr=config.weight_lr), ctx.device,
+                            horizon=config.steps)
+    uniform = UniformPaths(net.sizes(), ctx.generator(1))
     train = ctx.stream("train", 2)
     net.network.train()
     history = []
     losses: list[float] = []
     for step in range(config.steps):
-        loss = trainer.weight_step(next(train), trainer.lr_at(step))
+        loss = weights.step(next(train), uniform())
         if loss is not None:
             losses.append(loss)
         if (step + 1) % 50 == 0 or step + 1 == config.steps:
@@ -122,7 +120,7 @@ def run(ctx: SearchContext, config: SposConfig) -> SearchOutcome:
             scores[choice] = accuracy(net.network, evals, ctx.device)
         return scores[choice]
 
-    sampler = WindowSampler(net.costs, net.fixed_madds, ctx.budget, np.random.default_rng(ctx.seed))
+    sampler = WindowSampler(net, ctx.budget, np.random.default_rng(ctx.seed))
     if config.selection == "evolution":
         _evolve(sampler, score, config, ctx, history)
     else:
@@ -132,8 +130,7 @@ def run(ctx: SearchContext, config: SposConfig) -> SearchOutcome:
         history.append(record)
         ctx.log(record)
     best = max(scores, key=lambda c: (scores[c], -sampler.madds(c)))
-    genomes = [cands[k] for cands, k in zip(ctx.space.candidates, best)]
-    return SearchOutcome(genomes, history, {"best_score": scores[best], "scored": len(scores)})
+    return SearchOutcome(net.genomes(best), history, {"best_score": scores[best], "scored": len(scores)})
 
 
 def _evolve(

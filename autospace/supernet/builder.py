@@ -1,5 +1,8 @@
-"""The phase-2 weight-sharing supernet: one `MixedPathLayer` per searchable layer, one path per
-candidate cell, built on the skeleton; shared by every phase-2 algorithm."""
+"""`Supernet`: one `MixedPathLayer` per searchable layer of a skeleton, one path per candidate
+cell, and the MAdds of every path (the costs of Eq. 6). The phase-1 evaluator builds one per
+round from the sampled cells (weights shared through a `WeightBank`); phase-2 algorithms build
+one from the candidates of a layer-wise space.
+"""
 
 from __future__ import annotations
 
@@ -7,37 +10,57 @@ from collections.abc import Sequence
 
 import torch
 
-from autospace.nn import Network, Skeleton, build_cell, fixed_cost
-from autospace.search.space import LayerSpace
+from autospace.genome import Genome
+from autospace.nn import Network, Skeleton, build_cell, fixed_cost, layer_cost
 from autospace.supernet.mixed_layer import MixedPathLayer
+from autospace.supernet.weight_bank import WeightBank, tie_by_key
+
+
+def path_costs(skeleton: Skeleton, candidates: Sequence[Sequence[Genome]]) -> list[list[int]]:
+    """Analytic MAdds of candidate ``k`` of layer ``l`` in its layer of ``skeleton`` (``[l][k]``)."""
+    return [[layer_cost(spec, g)[0] for g in cands] for spec, cands in zip(skeleton.layers, candidates)]
 
 
 class Supernet:
-    """``network`` (stem, mixed layers, head), the mixed ``layers``, and the MAdds of every path
-    (``costs[l][k]``) and of the fixed parts (``fixed_madds``)."""
+    """``network`` (stem, mixed ``layers``, head) on ``skeleton``; path ``k`` of layer ``l`` is the
+    cell ``candidates[l][k]``. ``costs[l][k]`` is its MAdds and ``fixed_madds`` those of the rest.
 
-    def __init__(self, skeleton: Skeleton, space: LayerSpace, num_classes: int) -> None:
-        self.skeleton, self.space, self.num_classes = skeleton, space, num_classes
-        self.layers = [
-            MixedPathLayer([build_cell(g, spec.c_in, spec.c_out, spec.stride) for g in cands])
-            for spec, cands in zip(skeleton.layers, space.candidates)
-        ]
-        self.network: Network = skeleton.build(self.layers, num_classes)
-        self.costs = space.costs(skeleton)
-        self.fixed_madds = fixed_cost(skeleton, num_classes)[0]
+    Weights are initialised from ``seed`` (without touching torch's global generator). With a
+    ``bank``, tensors with the same bank key are one tensor inside the supernet and start from
+    the banked values; ``tensors`` maps each key to its live tensor (empty without a bank).
+    """
 
-    def cost_tensors(self) -> list[torch.Tensor]:
-        return [torch.tensor(c, dtype=torch.float32) for c in self.costs]
+    def __init__(self, skeleton: Skeleton, candidates: Sequence[Sequence[Genome]], num_classes: int, *, seed: int,
+                 device: torch.device | str = "cpu", bank: WeightBank | None = None) -> None:
+        self.skeleton, self.num_classes = skeleton, num_classes
+        self.candidates = tuple(tuple(c) for c in candidates)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.layers = [
+                MixedPathLayer([build_cell(g, spec.c_in, spec.c_out, spec.stride) for g in cands])
+                for spec, cands in zip(skeleton.layers, self.candidates)
+            ]
+            self.network: Network = skeleton.build(self.layers, num_classes).to(device)
+        self.tensors: dict[str, torch.Tensor] = {}
+        if bank is not None:  # after the move to the device, which would untie buffers
+            self.tensors = tie_by_key(self.network, self.layers, self.candidates)
+            bank.load_into(self.tensors)
+        self.costs = path_costs(skeleton, self.candidates)
+        self.fixed_madds: int = fixed_cost(skeleton, num_classes)[0]
+
+    def sizes(self) -> list[int]:
+        """Paths per layer."""
+        return [len(c) for c in self.candidates]
 
     def madds(self, choice: Sequence[int]) -> int:
         """Analytic MAdds of the architecture that takes path ``choice[l]`` at layer ``l``."""
         return self.fixed_madds + sum(c[k] for c, k in zip(self.costs, choice))
 
+    def genomes(self, choice: Sequence[int]) -> list[Genome]:
+        """The cells of the architecture ``choice``."""
+        return [cands[k] for cands, k in zip(self.candidates, choice)]
+
     def use(self, choice: Sequence[int]) -> None:
         """Run the single path ``choice`` (one candidate index per layer)."""
         for layer, k in zip(self.layers, choice):
             layer.use_path(int(k))
-
-    def to(self, device: torch.device) -> Supernet:
-        self.network.to(device)
-        return self

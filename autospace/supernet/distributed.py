@@ -5,10 +5,14 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 import torch.distributed as dist
 from torch import nn
+
+from autospace.errors import EvaluatorError
 
 
 def world() -> tuple[int, int]:
@@ -18,16 +22,33 @@ def world() -> tuple[int, int]:
     return 0, 1
 
 
-def init_from_env(device: torch.device) -> bool:
-    """Join the process group described by torchrun's environment (gloo on CPU, nccl on CUDA).
+def _launched_world_size() -> int:
+    """The number of ranks torchrun launched (1 outside torchrun)."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
 
-    Returns True when running distributed. Does nothing outside torchrun or when already joined.
-    """
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or not dist.is_available():
-        return False
-    if not dist.is_initialized():
-        dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
-    return True
+
+@contextmanager
+def process_group() -> Iterator[None]:
+    """Join the process group torchrun's environment describes for the block, then leave it
+    (gloo for CPU tensors, nccl for CUDA ones). Does nothing outside torchrun or inside a group."""
+    if _launched_world_size() <= 1 or not dist.is_available() or dist.is_initialized():
+        yield
+        return
+    cuda = torch.cuda.is_available() and dist.is_nccl_available()
+    dist.init_process_group(backend="cpu:gloo,cuda:nccl" if cuda else "gloo")
+    try:
+        yield
+    finally:
+        dist.destroy_process_group()
+
+
+def require_group() -> None:
+    """Raise `EvaluatorError` under torchrun outside a process group (the ranks would train apart)."""
+    if _launched_world_size() > 1 and world()[1] == 1:
+        raise EvaluatorError(
+            f"torchrun launched {_launched_world_size()} ranks but no process group is joined; "
+            "run inside autospace.supernet.distributed.process_group()"
+        )
 
 
 def local_device(device: torch.device) -> torch.device:

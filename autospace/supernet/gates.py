@@ -56,6 +56,21 @@ def sample_gates(table: torch.Tensor, mode: GateMode, generator: torch.Generator
     return torch.where(swap[:, None], pair.flip(1), pair)
 
 
+def sample_paths(table: torch.Tensor, generator: torch.Generator) -> list[int]:
+    """One path per layer drawn from ``softmax`` of each row of ``table``."""
+    return sample_gates(table, "single", generator)[:, 0].tolist()
+
+
+class UniformPaths:
+    """A path policy: one path per layer drawn uniformly with ``generator`` (SPOS)."""
+
+    def __init__(self, sizes: Sequence[int], generator: torch.Generator) -> None:
+        self.table, self.generator = pad_alphas([torch.zeros(n) for n in sizes]), generator
+
+    def __call__(self) -> list[int]:
+        return sample_paths(self.table, self.generator)
+
+
 def pair_rows(table: torch.Tensor) -> torch.Tensor:
     """Rows (layers) with at least two paths."""
     return torch.isfinite(table).sum(1) >= 2

@@ -1,20 +1,38 @@
-"""One round of supernet training: weights by SGD on train batches, alpha by Adam on validation
-batches, alternating; binary gates (Eq. 3), gradient compensation (Eq. 4), MAdds-aware loss (Eq. 6)."""
+"""Supernet training: a weight stepper, an architecture-parameter stepper, and a round of both.
+
+* `WeightStepper`: SGD through the paths a *path policy* picks (any callable returning one path
+  per layer: `autospace.supernet.gates.UniformPaths`, or `AlphaStepper.sample_paths`).
+* `AlphaStepper`: Adam on the alphas through binary gates (Eq. 3), compensation (Eq. 4) and the
+  MAdds-aware loss (Eq. 6) weighted by its ``madds_lambda``, which an algorithm may steer.
+* `train_round`: alternating weight and alpha steps (phase-1 evaluator, ranking fidelity,
+  proxyless-g); rl and spos drive a `WeightStepper` with their own policies.
+
+A step whose loss or gradient is not finite is discarded with a warning; ``max_nonfinite``
+consecutive ones raise `EvaluatorError`.
+"""
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
 import torch
 from torch import nn
 
 from autospace.data.batches import Batch
-from autospace.errors import EvaluatorError
+from autospace.errors import ConfigError, EvaluatorError
 from autospace.supernet import distributed
-from autospace.supernet.gates import GATE_MODES, alpha_grads, pad_alphas, rescale_involved, sample_gates
+from autospace.supernet.gates import (
+    GATE_MODES,
+    UniformPaths,
+    alpha_grads,
+    pad_alphas,
+    rescale_involved,
+    sample_gates,
+    sample_paths,
+)
 from autospace.supernet.mixed_layer import MixedPathLayer
 from autospace.train.device import autocast
 
@@ -22,13 +40,19 @@ MADDS_LOSSES = ("none", "additive", "multiplicative")
 LR_SCHEDULES = ("cosine", "constant")
 WEIGHT_SAMPLING = ("probs", "uniform")
 
+PathPolicy = Callable[[], Sequence[int]]
+"""Returns the path of every mixed layer for the next weight step."""
 
-@dataclass
+
+@dataclass(frozen=True)
 class SupernetConfig:
-    """Hyper-parameters of supernet training (one round = ``steps`` weight + alpha step pairs).
+    """Hyper-parameters of supernet training (the ``[evaluator]`` keys of ``name = "supernet"``).
 
-    ``lr_schedule="cosine"`` decays the weight learning rate over ``total_steps`` weight steps
-    counted across rounds (over each round's ``steps`` when ``total_steps`` is None).
+    ``steps``, ``batch_size``, ``total_steps`` and ``weight_sampling`` shape the phase-1
+    evaluator's rounds (one round = ``steps`` weight + alpha step pairs); phase-2 algorithms
+    count their own steps. ``lr_schedule="cosine"`` decays the weight learning rate over
+    ``total_steps`` weight steps counted across rounds (over each round's ``steps``, restarting
+    every round, when ``total_steps`` is None).
     Eq. 6: ``madds_loss="additive"``: ``CE + madds_lambda * E[MAdds] / madds_budget``;
     ``"multiplicative"``: ``CE * (log E[MAdds] / log madds_budget) ** madds_beta``.
     ``weight_sampling``: the path of a weight step is drawn uniformly (``"uniform"``, the default,
@@ -44,7 +68,7 @@ class SupernetConfig:
     gate_mode: str = "two"
     weight_sampling: str = "uniform"
     weight_lr: float = 0.05
-    momentum: float = 0.9
+    weight_momentum: float = 0.9
     weight_decay: float = 4e-5
     grad_clip: float | None = None
     lr_schedule: str = "cosine"
@@ -59,19 +83,19 @@ class SupernetConfig:
     max_nonfinite: int = 3
 
     def __post_init__(self) -> None:
-        self.alpha_betas = tuple(self.alpha_betas)  # type: ignore[assignment]
-        for name in ("steps", "batch_size", "max_nonfinite"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise EvaluatorError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+        for name in ("steps", "batch_size", "max_nonfinite", "total_steps"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ConfigError(f"evaluator.{name}={value!r} must be a positive integer")
         for name in ("weight_lr", "alpha_lr", "grad_clip"):
             if getattr(self, name) is not None and not getattr(self, name) > 0:
-                raise EvaluatorError(f"{name} must be > 0, got {getattr(self, name)!r}")
+                raise ConfigError(f"evaluator.{name}={getattr(self, name)!r} must be > 0")
         choices = {"gate_mode": GATE_MODES, "weight_sampling": WEIGHT_SAMPLING, "madds_loss": MADDS_LOSSES, "lr_schedule": LR_SCHEDULES}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
-                raise EvaluatorError(f"{name} must be one of {list(allowed)}, got {getattr(self, name)!r}")
+                raise ConfigError(f"evaluator.{name}={getattr(self, name)!r} is not one of {list(allowed)}")
         if self.madds_loss != "none" and not (self.madds_budget and self.madds_budget > 1):
-            raise EvaluatorError(f"madds_loss={self.madds_loss!r} needs madds_budget > 1, got {self.madds_budget!r}")
+            raise ConfigError(f"evaluator.madds_budget={self.madds_budget!r} must be > 1 for madds_loss={self.madds_loss!r}")
 
     def to_dict(self) -> dict[str, object]:
         return {**asdict(self), "alpha_betas": list(self.alpha_betas)}
@@ -86,29 +110,103 @@ class RoundStats:
     skipped: int = 0
 
 
-class SupernetTrainer:
-    """Trains ``model`` (containing the mixed ``layers``) and the per-layer ``alphas`` for one round.
+class _NonFinite:
+    """Counts consecutive non-finite steps of one kind; warns on each, raises at ``limit``."""
 
-    The ``alphas`` are 1-D CPU leaf tensors (a few numbers per layer): gate sampling, the alpha
-    gradients (Eq. 3-4), the MAdds term (Eq. 6) and Adam all run on the CPU, so an alpha step
-    costs the device its forward/backward plus one transfer of the gate gradients, and a weight
-    step one wait for its loss value (checked for NaN/inf before the optimiser step); under
-    ``torchrun`` the ranks also agree on that check (one all-reduce).
-    ``costs[l][k]`` is the MAdds of path ``k`` of layer ``l`` (for Eq. 6); ``fixed_madds`` those of
-    the rest of the network. The gate ``generator`` (CPU) must be seeded alike on every rank.
+    def __init__(self, kind: str, limit: int) -> None:
+        self.kind, self.limit, self.count = kind, limit, 0
+
+    def ok(self, finite: bool, what: str) -> bool:
+        if finite:
+            self.count = 0
+            return True
+        self.count += 1
+        warnings.warn(f"supernet {what} is not finite ({self.count} consecutive); step discarded", RuntimeWarning, stacklevel=3)
+        if self.count >= self.limit:
+            raise EvaluatorError(
+                f"supernet training failed: {self.count} consecutive non-finite {self.kind} steps "
+                f"(max_nonfinite={self.limit}); no scores returned"
+            )
+        return False
+
+
+def lr_factor(schedule: str, step: int, horizon: int) -> float:
+    """The weight learning rate at weight step ``step`` over ``weight_lr``: ``"constant"`` 1,
+    ``"cosine"`` from 1 down to 0 at ``horizon`` (0 from then on)."""
+    if schedule == "constant":
+        return 1.0
+    return 0.5 * (1 + math.cos(math.pi * min(step, horizon) / horizon))
+
+
+class WeightStepper:
+    """SGD steps of ``model``'s weights, each through the paths a path policy chose.
+
+    The learning rate follows ``config.lr_schedule`` over ``horizon`` weight steps, of which
+    ``start_step`` are already done: the evaluator's supernet of each round gets a new optimiser
+    that continues the run's schedule, so the rate is the closed form (`lr_factor`) applied by
+    `torch.optim.lr_scheduler.LambdaLR`; `CosineAnnealingLR` on a new optimiser starts again
+    from the base rate. Under ``torchrun`` the model runs in DistributedDataParallel and the
+    ranks agree on the finiteness check.
     """
 
-    def __init__(
-        self,
-        model: nn.Module,
-        layers: Sequence[MixedPathLayer],
-        alphas: Sequence[torch.Tensor],
-        config: SupernetConfig,
-        device: torch.device,
-        generator: torch.Generator,
-        costs: Sequence[torch.Tensor] | None = None,
-        fixed_madds: float = 0.0,
-    ) -> None:
+    def __init__(self, model: nn.Module, layers: Sequence[MixedPathLayer], config: SupernetConfig,
+                 device: torch.device, *, horizon: int, start_step: int = 0) -> None:
+        self.model, self.layers, self.config, self.device = model, list(layers), config, device
+        self.net = distributed.wrap(model, device)
+        params = [p for p in model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.SGD(
+            params, lr=config.weight_lr, momentum=config.weight_momentum, weight_decay=config.weight_decay
+        )
+        self.schedule = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda t: lr_factor(config.lr_schedule, start_step + t, horizon)
+        )
+        self.nonfinite = _NonFinite("weight", config.max_nonfinite)
+
+    def step(self, batch: Batch, paths: Sequence[int]) -> float | None:
+        """One SGD step on a training batch through path ``paths[l]`` of layer ``l``; its loss,
+        or None when the step was discarded."""
+        for layer, k in zip(self.layers, paths):
+            layer.use_path(k)
+        try:
+            return self._step(batch)
+        finally:
+            self.schedule.step()
+
+    def _step(self, batch: Batch) -> float | None:
+        x, y = (t.to(self.device, non_blocking=True) for t in batch)
+        with autocast(self.device):
+            loss = nn.functional.cross_entropy(self.net(x), y)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        value = float(loss.detach())  # the step's one wait on the device, after backward is queued
+        if not self.nonfinite.ok(distributed.finite_on_all_ranks(value, self.device), "training loss"):
+            self.optimizer.zero_grad(set_to_none=True)
+            return None
+        if self.config.grad_clip is not None:
+            params = [p for g in self.optimizer.param_groups for p in g["params"] if p.grad is not None]
+            norm = float(nn.utils.clip_grad_norm_(params, self.config.grad_clip))
+            if not self.nonfinite.ok(distributed.finite_on_all_ranks(norm, self.device), "weight gradient"):
+                self.optimizer.zero_grad(set_to_none=True)
+                return None
+        self.optimizer.step()
+        return value
+
+
+class AlphaStepper:
+    """Adam steps of the per-layer ``alphas`` through binary gates (Eq. 3, 4, 6).
+
+    The ``alphas`` are 1-D CPU leaf tensors (a few numbers per layer): gate sampling, the alpha
+    gradients, the MAdds term and Adam all run on the CPU, so a step costs the device its
+    forward/backward plus one transfer of the gate gradients; under ``torchrun`` the gate
+    gradients are averaged over the ranks. ``costs[l][k]`` is the MAdds of path ``k`` of layer
+    ``l`` (for Eq. 6); ``fixed_madds`` those of the rest of the network. The gate ``generator``
+    (CPU) must be seeded alike on every rank. ``madds_lambda`` (from ``config``) is the Eq. 6
+    weight in force; an algorithm may set it between steps.
+    """
+
+    def __init__(self, model: nn.Module, layers: Sequence[MixedPathLayer], alphas: Sequence[torch.Tensor],
+                 config: SupernetConfig, device: torch.device, generator: torch.Generator,
+                 costs: Sequence[Sequence[float]] | None = None, fixed_madds: float = 0.0) -> None:
         self.model, self.layers, self.alphas, self.config = model, list(layers), list(alphas), config
         self.device, self.generator = device, generator
         if len(self.alphas) != len(self.layers):
@@ -119,93 +217,42 @@ class SupernetTrainer:
                     f"alphas[{i}] must be a 1-D CPU tensor with one entry per path ({len(layer.paths)}), "
                     f"got shape {tuple(alpha.shape)} on {alpha.device}"
                 )
-        self.costs = [c.detach().float().cpu() for c in costs] if costs is not None else None
-        self.fixed_madds = fixed_madds
+        self.costs = [torch.tensor(c, dtype=torch.float32) for c in costs] if costs is not None else None
+        self.fixed_madds = float(fixed_madds)
         if config.madds_loss != "none" and self.costs is None:
             raise EvaluatorError(f"madds_loss={config.madds_loss!r} needs path costs")
-        self.net = distributed.wrap(model, device)
-        params = [p for p in model.parameters() if p.requires_grad]
-        self.weight_opt = torch.optim.SGD(
-            params, lr=config.weight_lr, momentum=config.momentum, weight_decay=config.weight_decay
-        )
-        self.alpha_opt = torch.optim.Adam(self.alphas, lr=config.alpha_lr, betas=config.alpha_betas)
-        self.uniform_table = pad_alphas([torch.zeros(len(a)) for a in self.alphas])
-        self.active_counts = torch.zeros(self.uniform_table.shape)
-        self.alpha_steps = 0
-        self.nonfinite = {"weight": 0, "alpha": 0}
+        self.madds_lambda = config.madds_lambda
+        self.optimizer = torch.optim.Adam(self.alphas, lr=config.alpha_lr, betas=config.alpha_betas)
+        self.active_counts = torch.zeros(pad_alphas(self.alphas).shape)
+        self.steps = 0
+        self.nonfinite = _NonFinite("alpha", config.max_nonfinite)
         width = 1 if config.gate_mode == "single" else 2
-        # constant gate values (active first: 1, then 0), leaves that receive dL/dg every alpha step
+        # constant gate values (active first: 1, then 0), leaves that receive dL/dg every step
         self.gate_leaves = [
             torch.tensor([1.0, 0.0][: min(width, len(a))], device=device).requires_grad_(True) for a in self.alphas
         ]
 
-    # ----------------------------------------------------------------------------- losses
+    def sample_paths(self) -> list[int]:
+        """The path policy ``softmax(alpha)`` (one path per layer)."""
+        return sample_paths(pad_alphas(self.alphas), self.generator)
+
     def expected_madds(self) -> torch.Tensor:
         """E[MAdds] under ``softmax(alpha)`` per layer, plus the fixed part (differentiable, CPU)."""
         assert self.costs is not None
-        total = torch.tensor(float(self.fixed_madds))
+        total = torch.tensor(self.fixed_madds)
         for alpha, cost in zip(self.alphas, self.costs):
             total = total + (torch.softmax(alpha, 0) * cost).sum()
         return total
 
-    def _madds_loss(self, ce: torch.Tensor) -> torch.Tensor:
+    def madds_loss(self, ce: torch.Tensor) -> torch.Tensor:
+        """Eq. 6 applied to the cross-entropy ``ce`` (``ce`` itself with ``madds_loss="none"``)."""
         cfg = self.config
         if cfg.madds_loss == "additive":
-            return ce + cfg.madds_lambda * self.expected_madds() / cfg.madds_budget
+            return ce + self.madds_lambda * self.expected_madds() / cfg.madds_budget
         if cfg.madds_loss == "multiplicative":
             ratio = torch.log(self.expected_madds()) / math.log(cfg.madds_budget)  # type: ignore[arg-type]
             return ce * ratio.clamp_min(1e-6) ** cfg.madds_beta
         return ce
-
-    def _finite_or_skip(self, finite: bool, kind: str, what: str) -> bool:
-        """``finite``, after counting consecutive failures of this ``kind`` of step (weight / alpha):
-        a failure warns, and raises once there are ``max_nonfinite`` of them."""
-        if finite:
-            self.nonfinite[kind] = 0
-            return True
-        self.nonfinite[kind] += 1
-        count = self.nonfinite[kind]
-        warnings.warn(f"supernet {what} is not finite ({count} consecutive); step discarded", RuntimeWarning, stacklevel=3)
-        if count >= self.config.max_nonfinite:
-            raise EvaluatorError(
-                f"supernet training failed: {count} consecutive non-finite {kind} steps "
-                f"(max_nonfinite={self.config.max_nonfinite}); no scores returned"
-            )
-        return False
-
-    # ----------------------------------------------------------------------------- steps
-    def lr_at(self, step: int) -> float:
-        cfg = self.config
-        if cfg.lr_schedule == "constant":
-            return cfg.weight_lr
-        horizon = cfg.total_steps or cfg.steps
-        return 0.5 * cfg.weight_lr * (1 + math.cos(math.pi * min(step, horizon) / horizon))
-
-    def weight_step(self, batch: Batch, lr: float) -> float | None:
-        """One SGD step on a training batch through one path per layer (sampled from the gates)."""
-        uniform = self.config.weight_sampling == "uniform"
-        table = self.uniform_table if uniform else pad_alphas(self.alphas)
-        for layer, k in zip(self.layers, sample_gates(table, "single", self.generator)[:, 0].tolist()):
-            layer.use_path(k)
-        x, y = (t.to(self.device, non_blocking=True) for t in batch)
-        with autocast(self.device):
-            loss = nn.functional.cross_entropy(self.net(x), y)
-        self.weight_opt.zero_grad(set_to_none=True)
-        loss.backward()
-        value = float(loss.detach())  # the step's one wait on the device, after backward is queued
-        if not self._finite_or_skip(distributed.finite_on_all_ranks(value, self.device), "weight", "training loss"):
-            self.weight_opt.zero_grad(set_to_none=True)
-            return None
-        if self.config.grad_clip is not None:
-            params = [p for g in self.weight_opt.param_groups for p in g["params"] if p.grad is not None]
-            norm = float(nn.utils.clip_grad_norm_(params, self.config.grad_clip))
-            if not self._finite_or_skip(distributed.finite_on_all_ranks(norm, self.device), "weight", "weight gradient"):
-                self.weight_opt.zero_grad(set_to_none=True)
-                return None
-        for group in self.weight_opt.param_groups:
-            group["lr"] = lr
-        self.weight_opt.step()
-        return value
 
     def _gate_gradients(self, batch: Batch) -> torch.Tensor:
         """Validation CE and ``dL/dg`` of every gate, averaged over ranks, as one CPU vector."""
@@ -222,56 +269,62 @@ class SupernetTrainer:
         parts += [torch.zeros_like(leaf) if g is None else g.float() for g, leaf in zip(grads, self.gate_leaves)]
         return distributed.all_reduce_mean(torch.cat(parts)).cpu()
 
-    def alpha_step(self, batch: Batch) -> float | None:
-        """One Adam step of the alphas on a validation batch through the binary gates."""
+    def step(self, batch: Batch) -> float | None:
+        """One Adam step of the alphas on a validation batch; its loss, or None when discarded."""
         mode = self.config.gate_mode
         table = pad_alphas(self.alphas)
         involved = sample_gates(table, mode, self.generator)  # type: ignore[arg-type]
         for layer, row, gates in zip(self.layers, involved.tolist(), self.gate_leaves):
             layer.use_gates(row[: len(gates)], gates)
         values = self._gate_gradients(batch)
-        if not self._finite_or_skip(bool(torch.isfinite(values).all()), "alpha", "validation loss"):
+        if not self.nonfinite.ok(bool(torch.isfinite(values).all()), "validation loss"):
             return None
         gate_grads = torch.zeros(involved.shape)
         for row, g in zip(gate_grads, values[1:].split([len(g) for g in self.gate_leaves])):
             row[: len(g)] = g
         # Eq. 6 on the CPU: d loss / d ce scales the gate gradients; the MAdds term adds its own
         ce = values[0].clone().requires_grad_(True)
-        loss = self._madds_loss(ce)
+        loss = self.madds_loss(ce)
         direct = self.config.madds_loss != "none"
         outer = torch.autograd.grad(loss, [ce, *self.alphas] if direct else [ce])
         grads = alpha_grads(table, involved, gate_grads * outer[0], mode)  # type: ignore[arg-type]
-        self.alpha_steps += 1
+        self.steps += 1
         self.active_counts[torch.arange(len(table)), involved[:, 0]] += 1
         if self.config.compensate:  # Eq. 4: scale by T / T_k
-            grads = grads * (self.alpha_steps / self.active_counts.clamp_min(1.0))
+            grads = grads * (self.steps / self.active_counts.clamp_min(1.0))
         new_grads = [row[: len(a)] + (outer[1 + i] if direct else 0.0) for i, (row, a) in enumerate(zip(grads, self.alphas))]
-        if not self._finite_or_skip(all(bool(torch.isfinite(g).all()) for g in new_grads), "alpha", "alpha gradient"):
+        if not self.nonfinite.ok(all(bool(torch.isfinite(g).all()) for g in new_grads), "alpha gradient"):
             return None
         for alpha, g in zip(self.alphas, new_grads):
             alpha.grad = g.detach().clone()
-        self.alpha_opt.step()
-        self.alpha_opt.zero_grad(set_to_none=True)
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
         if mode == "two":
             rescale_involved(self.alphas, table, involved)
         return float(loss.detach())
 
-    def train(
-        self, train_batches: Iterator[Batch], val_batches: Iterator[Batch], start_step: int = 0
-    ) -> RoundStats:
-        """``config.steps`` alternating weight / alpha steps; ``start_step`` drives the LR schedule."""
-        stats = RoundStats()
-        self.model.train()
-        for t in range(self.config.steps):
-            loss = self.weight_step(next(train_batches), self.lr_at(start_step + t))
-            if loss is None:
-                stats.skipped += 1
-            else:
-                stats.train_loss.append(loss)
-            val = self.alpha_step(next(val_batches))
-            if val is None:
-                stats.skipped += 1
-            else:
-                stats.val_loss.append(val)
-        distributed.broadcast_buffers(self.model)
-        return stats
+
+def train_round(
+    weights: WeightStepper, alphas: AlphaStepper, train_batches: Iterator[Batch], val_batches: Iterator[Batch], steps: int
+) -> RoundStats:
+    """``steps`` alternating weight / alpha steps; a weight step's paths are drawn with the alpha
+    stepper's generator, uniformly or from ``softmax(alpha)`` (``config.weight_sampling``)."""
+    if alphas.config.weight_sampling == "probs":
+        paths: PathPolicy = alphas.sample_paths
+    else:
+        paths = UniformPaths([len(a) for a in alphas.alphas], alphas.generator)
+    stats = RoundStats()
+    weights.model.train()
+    for _ in range(steps):
+        loss = weights.step(next(train_batches), paths())
+        if loss is None:
+            stats.skipped += 1
+        else:
+            stats.train_loss.append(loss)
+        val = alphas.step(next(val_batches))
+        if val is None:
+            stats.skipped += 1
+        else:
+            stats.val_loss.append(val)
+    distributed.broadcast_buffers(weights.model)
+    return stats

@@ -11,7 +11,7 @@ its trained tensors and SGD momentum buffers go back into the bank.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import torch
 from torch import nn
@@ -34,6 +34,34 @@ def named_tensors(module: nn.Module) -> Iterator[tuple[str, torch.Tensor]]:
     for name, buf in module.named_buffers():
         if buf.is_floating_point():
             yield name, buf
+
+
+def _tie(module: nn.Module, name: str, tensor: torch.Tensor) -> None:
+    """Make ``module``'s parameter or buffer ``name`` the very tensor ``tensor``."""
+    owner_name, _, leaf = name.rpartition(".")
+    owner = module.get_submodule(owner_name) if owner_name else module
+    if leaf in owner._parameters:
+        owner._parameters[leaf] = tensor  # type: ignore[assignment]
+    else:
+        owner._buffers[leaf] = tensor
+
+
+def tie_by_key(network: nn.Module, layers: Sequence[nn.Module], candidates: Sequence[Sequence[Genome]]) -> dict[str, torch.Tensor]:
+    """Key every tensor of a supernet (``network.stem`` / ``network.head``, and path ``k`` of mixed
+    layer ``l`` built from ``candidates[l][k]``); the paths' tensors with the same key and shape
+    become one tensor. Returns key -> live tensor."""
+    named: dict[str, torch.Tensor] = {}
+    for part in ("stem", "head"):
+        named.update({f"{part}/{n}": t for n, t in named_tensors(getattr(network, part))})
+    for layer, (mixed, cands) in enumerate(zip(layers, candidates)):
+        for path, genome in zip(mixed.paths, cands):
+            for name, tensor in list(named_tensors(path)):
+                key = path_key(layer, genome, name)
+                if key in named and named[key].shape == tensor.shape:
+                    _tie(path, name, named[key])
+                else:
+                    named[key] = tensor
+    return named
 
 
 class WeightBank:
