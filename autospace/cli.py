@@ -18,7 +18,7 @@ SUBCOMMANDS: dict[str, str] = {
     "space": "autospace.genome.cli",
     "evolve": "autospace.evolve.cli",
     "search": "autospace.search.cli",
-    "train": "autospace.search.train_cli",
+    "train": "autospace.train.cli",
     "plot": "autospace.viz.cli",
 }
 

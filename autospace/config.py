@@ -128,3 +128,11 @@ def read_toml(path: str | os.PathLike[str], what: str = "--config") -> dict[str,
         raise ConfigError(f"cannot read {what} {str(path)!r}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{what} {str(path)!r} is not valid TOML: {exc}") from None
+
+
+def positive(section: str, obj: Any, *names: str) -> None:
+    """Each field ``names`` of ``obj`` must be > 0."""
+    for name in names:
+        value = getattr(obj, name)
+        if not value > 0:
+            raise ConfigError(f"{section}.{name}={value!r} must be > 0")

@@ -39,10 +39,11 @@ from scipy.stats import kendalltau
 
 from autospace.atomic import write_json
 from autospace.data import DataSplit, get_dataset
-from autospace.evaluators import Candidate, LowFidelityEvaluator, MixedEvaluator, SupernetConfig, SupernetEvaluator
+from autospace.evaluators import Candidate, LowFidelityEvaluator, MixedEvaluator, SupernetEvaluator
 from autospace.evaluators.zero_cost import PROXIES, ZeroCostEvaluator
 from autospace.genome import Genome, get_space
 from autospace.nn import Skeleton, build_network, cell_cost, get_skeleton
+from autospace.supernet import SupernetConfig
 from autospace.train import ScoringRecipe, StandaloneTrainer, TrainRecipe, accuracy
 
 RECIPE = ScoringRecipe(epochs=2, batch_size=128, lr=0.1, seed=0)

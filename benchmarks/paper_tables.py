@@ -9,7 +9,7 @@ Protocol (fixed; see `Plan` for every size):
   ~5x slower on CPU and would not fit the time budget). The 2,000 are the *test* images: only
   final top-1 is measured on them. Search (phase 1 and phase 2) sees only the 8,000, split again
   6,000 train / 2,000 validation with seed 1.
-* Phase 1 (learned space): `autospace.evolve.evolve` on the open space with the
+* Phase 1 (learned space): `autospace.evolve.evolve_space` on the open space with the
   `SupernetEvaluator` (binary gates, Eq. 3-4; fitness momentum Eq. 5), strategy ``autospace``,
   reference cell = MobileNetV2's block (dwconv3x3, e=6) as an open-space cell with ``tau=4`` for
   the first half of the rounds, per-layer MAdds cap = the layer's largest ``irb`` block, top-5.
@@ -46,14 +46,15 @@ from torch.nn import functional as F
 from torch.utils.data import TensorDataset
 
 from autospace.data import DataSplit, get_dataset
-from autospace.evaluators import SupernetConfig, SupernetEvaluator
-from autospace.evolve import evolve
+from autospace.evaluators import SupernetEvaluator
+from autospace.evolve import evolve_space
 from autospace.nn import Architecture, get_skeleton, layer_cost
 from autospace.search.base import SearchContext
 from autospace.search.budget import Budget
 from autospace.search.ea import irb_as_open_cell
 from autospace.search.runner import execute, prepare
 from autospace.search.space import learned_space, manual_space
+from autospace.supernet import SupernetConfig
 from autospace.train import TrainRecipe, train_architecture
 
 MNIST_ROOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
@@ -122,7 +123,7 @@ def phase1(plan: Plan, data: DataSplit, seed: int, with_reference: bool, out: Pa
                                   config=SupernetConfig(steps=plan.round_steps, batch_size=plan.batch_size,
                                                         total_steps=plan.rounds * plan.round_steps))
     start = time.perf_counter()
-    result = evolve("autospace", evaluator, "autospace", reference=irb_as_open_cell(6) if with_reference else None,
+    result = evolve_space("autospace", evaluator, "autospace", reference=irb_as_open_cell(6) if with_reference else None,
                     tau=plan.tau, population=plan.population, rounds=plan.rounds, sample_size=plan.sample_size,
                     top_k=plan.top_k, seed=seed, layers=skeleton.num_layers, madds_cap=caps,
                     layer_cost=lambda layer, genome: float(layer_cost(skeleton.layers[layer], genome)[0]),

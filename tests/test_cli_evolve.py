@@ -15,7 +15,7 @@ import pytest
 
 from autospace.cli import main
 from autospace.evaluators import AnalyticEvaluator
-from autospace.evolve import History, LearnedSpace, evolve
+from autospace.evolve import History, LearnedSpace, evolve_space
 from autospace.genome import get_space
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +46,7 @@ def write_config(tmp_path: Path, rounds: int = 6, delay: float = 0.0, extra: str
 
 def expected(rounds: int):
     space = get_space("autospace")
-    return evolve(
+    return evolve_space(
         space,
         AnalyticEvaluator(space, layers=2, seed=1),
         "autospace",
@@ -194,7 +194,7 @@ def test_example_analytic_config_runs(tmp_path):
 
 
 def test_a_python_run_resumes_from_the_cli(tmp_path):
-    """evolve(out=...) writes config.toml, so `autospace evolve --resume --out DIR` continues it."""
+    """evolve_space(out=...) writes config.toml, so `autospace evolve --resume --out DIR` continues it."""
     settings = {"layers": 2, "population": 10, "sample_size": 5, "rounds": 6, "top_k": 3, "seed": 4}
     evaluator = {"name": "analytic", "seed": 1}
 
@@ -204,7 +204,7 @@ def test_a_python_run_resumes_from_the_cli(tmp_path):
 
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
-        evolve("autospace", evaluator, "autospace", out=out, log=stop_after_round_3, **settings)
+        evolve_space("autospace", evaluator, "autospace", out=out, log=stop_after_round_3, **settings)
     assert len(History.load(out / "history.jsonl")) == 3 and not (out / "learned_space.json").exists()
     assert tomllib.loads((out / "config.toml").read_text())["evaluator"] == {"name": "analytic", "seed": 1, "delay": 0.0}
     assert main(["evolve", "--resume", "--out", str(out), "--quiet"]) == 0
@@ -216,7 +216,7 @@ def test_a_python_run_resumes_from_the_cli(tmp_path):
 def test_a_run_with_an_evaluator_object_resumes_from_python_only(tmp_path, capsys):
     space = get_space("autospace")
     out = tmp_path / "run"
-    evolve(space, AnalyticEvaluator(space), population=6, sample_size=3, rounds=2, out=out)
+    evolve_space(space, AnalyticEvaluator(space), population=6, sample_size=3, rounds=2, out=out)
     assert "evaluator" not in tomllib.loads((out / "config.toml").read_text())
     assert main(["evolve", "--resume", str(out), "--quiet"]) == 2
     assert "has no [evaluator]" in capsys.readouterr().err

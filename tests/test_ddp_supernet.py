@@ -15,8 +15,9 @@ import torch.multiprocessing as mp
 
 from autospace.data import load_digits
 from autospace.errors import EvaluatorError
-from autospace.evaluators import Candidate, SupernetConfig, SupernetEvaluator
+from autospace.evaluators import Candidate, SupernetEvaluator
 from autospace.genome import get_space
+from autospace.supernet import SupernetConfig
 from autospace.supernet.distributed import process_group
 
 

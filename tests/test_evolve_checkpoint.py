@@ -10,7 +10,7 @@ import torch
 
 from autospace.errors import CheckpointError, ConfigError
 from autospace.evaluators import AnalyticEvaluator, Evaluator
-from autospace.evolve import Engine, EvolveConfig, evolve
+from autospace.evolve import Engine, EvolveConfig, evolve_space
 from autospace.evolve.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from autospace.genome import get_space
 
@@ -95,13 +95,13 @@ class Interrupted(AnalyticEvaluator):
 
 def test_resume_after_an_interrupted_round_matches_an_uninterrupted_run(tmp_path):
     kw = {"population": 10, "sample_size": 5, "layers": 2, "seed": 3, "top_k": 3, "rounds": 10}
-    full = evolve(SPACE, AnalyticEvaluator(SPACE, layers=2), "autospace", **kw)
+    full = evolve_space(SPACE, AnalyticEvaluator(SPACE, layers=2), "autospace", **kw)
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
-        evolve(SPACE, Interrupted(4, layers=2), "autospace", out=out, **kw)
+        evolve_space(SPACE, Interrupted(4, layers=2), "autospace", out=out, **kw)
     assert load_checkpoint(out).engine["round"] == 4
     assert not (out / "learned_space.json").exists()
-    resumed = evolve(SPACE, AnalyticEvaluator(SPACE, layers=2), "autospace", out=out, resume=True, **kw)
+    resumed = evolve_space(SPACE, AnalyticEvaluator(SPACE, layers=2), "autospace", out=out, resume=True, **kw)
     assert resumed.history.without_wall_clock() == full.history.without_wall_clock()
     assert resumed.learned_space.to_dict() == full.learned_space.to_dict()
     assert resumed.evaluator.cost.queries == full.evaluator.cost.queries  # cost counters restored
@@ -110,14 +110,14 @@ def test_resume_after_an_interrupted_round_matches_an_uninterrupted_run(tmp_path
 def test_only_rank_zero_writes_the_run_directory(tmp_path, monkeypatch) -> None:
     """Under torchrun every rank runs the engine; ranks other than 0 must not touch the files."""
     from autospace.evaluators import AnalyticEvaluator
-    from autospace.evolve import evolve
+    from autospace.evolve import evolve_space
     from autospace.genome import get_space
 
     space = get_space("nb201")
     monkeypatch.setenv("RANK", "1")
-    other = evolve(space, AnalyticEvaluator(space), population=6, sample_size=3, rounds=3, seed=1, out=tmp_path / "r")
+    other = evolve_space(space, AnalyticEvaluator(space), population=6, sample_size=3, rounds=3, seed=1, out=tmp_path / "r")
     assert not (tmp_path / "r").exists()
     monkeypatch.setenv("RANK", "0")
-    main = evolve(space, AnalyticEvaluator(space), population=6, sample_size=3, rounds=3, seed=1, out=tmp_path / "r")
+    main = evolve_space(space, AnalyticEvaluator(space), population=6, sample_size=3, rounds=3, seed=1, out=tmp_path / "r")
     assert (tmp_path / "r" / "learned_space.json").exists()
     assert other.history.without_wall_clock() == main.history.without_wall_clock()

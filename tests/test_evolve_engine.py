@@ -16,7 +16,7 @@ from autospace.evolve import (
     EvolveConfig,
     Individual,
     Strategy,
-    evolve,
+    evolve_space,
     get_strategy,
     list_strategies,
     register_strategy,
@@ -41,7 +41,7 @@ def drive(engine: Engine, evaluator: Evaluator) -> list[list[Candidate]]:
 @pytest.mark.parametrize("strategy", ["autospace", "regularized", "local"])
 def test_every_search_strategy_finds_the_analytic_optimum_of_nb201(strategy):
     ev = AnalyticEvaluator(NB201, layers=2, seed=3)
-    result = evolve(NB201, ev, strategy, population=16, sample_size=8, rounds=400, budget=700, seed=1, layers=2)
+    result = evolve_space(NB201, ev, strategy, population=16, sample_size=8, rounds=400, budget=700, seed=1, layers=2)
     for layer in range(2):
         assert result.best[layer].fitness == 1.0
         assert result.best[layer].genome.key == ev.optimum(layer).key
@@ -56,7 +56,7 @@ def test_evolution_beats_random_sampling_on_the_open_space(strategy):
         for seed in range(3):
             ev = AnalyticEvaluator(SPACE, layers=1, seed=seed)
             total += (
-                evolve(SPACE, ev, name, population=20, sample_size=10, rounds=1000, budget=300, seed=seed)
+                evolve_space(SPACE, ev, name, population=20, sample_size=10, rounds=1000, budget=300, seed=seed)
                 .best[0]
                 .fitness
             )
@@ -196,7 +196,7 @@ def test_selection_is_seeded_and_leaves_the_global_random_state_alone():
     for _ in range(2):
         ev = AnalyticEvaluator(SPACE, seed=0)
         runs.append(
-            evolve(
+            evolve_space(
                 SPACE, ev, "regularized", population=10, sample_size=5, rounds=8, seed=9
             ).history.without_wall_clock()
         )
@@ -252,7 +252,7 @@ class GreedyRestarts(Strategy):
 def test_a_users_strategy_registers_and_runs_with_evolve():
     register_strategy("test-greedy-restarts", GreedyRestarts, overwrite=True)
     assert "test-greedy-restarts" in list_strategies() and get_strategy("test-greedy-restarts") is GreedyRestarts
-    result = evolve(NB201, AnalyticEvaluator(NB201, seed=0), "test-greedy-restarts", population=4, rounds=3, seed=0)
+    result = evolve_space(NB201, AnalyticEvaluator(NB201, seed=0), "test-greedy-restarts", population=4, rounds=3, seed=0)
     assert len(result.history) == 3 and result.history[-1]["queries"] == 27
     assert result.history[-1]["strategy"] == "test-greedy-restarts"
     with pytest.raises(ConfigError, match="already registered"):

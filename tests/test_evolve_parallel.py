@@ -6,7 +6,7 @@ import pytest
 
 from autospace.errors import ConfigError
 from autospace.evaluators import AnalyticEvaluator, Evaluator
-from autospace.evolve import evolve
+from autospace.evolve import evolve_space
 from autospace.evolve.parallel import ProcessMap
 from autospace.genome import get_space
 
@@ -22,9 +22,9 @@ class CountingPickles(AnalyticEvaluator):
 def test_workers_give_the_serial_history_and_get_the_evaluator_once():
     space = get_space("nb201")
     kw = {"population": 20, "sample_size": 10, "rounds": 6, "seed": 2, "layers": 2}
-    serial = evolve(space, AnalyticEvaluator(space, layers=2), "regularized", **kw)
+    serial = evolve_space(space, AnalyticEvaluator(space, layers=2), "regularized", **kw)
     parallel_ev = CountingPickles(space, layers=2)
-    parallel = evolve(space, parallel_ev, "regularized", workers=2, **kw)
+    parallel = evolve_space(space, parallel_ev, "regularized", workers=2, **kw)
     assert parallel.history.without_wall_clock() == serial.history.without_wall_clock()
     assert parallel.learned_space.to_dict() == serial.learned_space.to_dict()
     assert parallel_ev.cost.queries == serial.evaluator.cost.queries == 120
@@ -50,4 +50,4 @@ def test_workers_with_a_joint_evaluator_warn() -> None:
             return {"name": "joint"}
 
     with pytest.warns(UserWarning, match="workers=2 ignored: Joint"):
-        evolve(get_space("nb201"), Joint(), population=4, sample_size=2, rounds=1, workers=2)
+        evolve_space(get_space("nb201"), Joint(), population=4, sample_size=2, rounds=1, workers=2)

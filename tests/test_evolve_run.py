@@ -1,4 +1,4 @@
-"""evolve(): determinism, history records (docs/formats.md), learned space, run directories."""
+"""evolve_space(): determinism, history records (docs/formats.md), learned space, run directories."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from autospace.errors import ConfigError, GenomeError
 from autospace.evaluators import AnalyticEvaluator, TabularEvaluator
-from autospace.evolve import History, LearnedSpace, evolve, list_strategies
+from autospace.evolve import History, LearnedSpace, evolve_space, list_strategies
 from autospace.genome import Genome, get_space
 
 SPACE = get_space("autospace")
@@ -32,7 +32,7 @@ RESNET = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2
 def run(strategy: str, seed: int, **kw):
     ev = AnalyticEvaluator(SPACE, layers=2, seed=5)
     kw = {"population": 12, "sample_size": 6, "rounds": 8, "layers": 2, "top_k": 3} | kw
-    return evolve(SPACE, ev, strategy, seed=seed, reference=SPACE.sample(1), **kw)
+    return evolve_space(SPACE, ev, strategy, seed=seed, reference=SPACE.sample(1), **kw)
 
 
 @pytest.mark.parametrize("strategy", list_strategies())
@@ -99,7 +99,7 @@ def test_run_directory_holds_history_checkpoint_and_learned_space(tmp_path):
 def test_nb201_search_returns_a_top_cell(nb201_csv):
     ev = TabularEvaluator.from_csv(nb201_csv)
     ref = Genome.from_nb201(RESNET)
-    result = evolve(
+    result = evolve_space(
         "nb201", ev, "autospace", reference=ref, population=20, sample_size=10, rounds=100, budget=150, seed=0
     )
     assert result.engine.distinct_queries == 150

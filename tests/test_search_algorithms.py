@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from autospace.errors import ConfigError
-from autospace.search import list_algorithms, register_algorithm, search
+from autospace.search import list_algorithms, register_algorithm, search_architecture
 from autospace.search.base import SearchContext, SearchOutcome
 from autospace.search.space import resolve_space
 
@@ -24,7 +24,7 @@ BUDGET = 100_000
 
 @pytest.mark.parametrize("algo", ["proxyless-g", "rl", "spos"])
 def test_algorithm_returns_an_architecture_of_the_space_within_budget(algo: str) -> None:
-    arch, outcome = search("irb", algo, BUDGET, FAST)
+    arch, outcome = search_architecture("irb", algo, BUDGET, FAST)
     space = resolve_space("irb", arch.skeleton)
     for layer, genome in enumerate(arch.genomes):
         assert genome in space.candidates[layer]
@@ -35,21 +35,21 @@ def test_algorithm_returns_an_architecture_of_the_space_within_budget(algo: str)
 
 @pytest.mark.parametrize("algo", ["proxyless-g", "rl", "spos"])
 def test_same_seed_same_search(algo: str) -> None:
-    a, out_a = search("irb", algo, BUDGET, FAST)
-    b, out_b = search("irb", algo, BUDGET, FAST)
+    a, out_a = search_architecture("irb", algo, BUDGET, FAST)
+    b, out_b = search_architecture("irb", algo, BUDGET, FAST)
     assert a.genomes == b.genomes and out_a.summary == out_b.summary
     assert out_a.history == out_b.history
 
 
 def test_other_seed_other_search() -> None:
-    _, out_a = search("irb", "proxyless-g", BUDGET, FAST)
-    _, out_c = search("irb", "proxyless-g", BUDGET, {**FAST, "search": {**FAST["search"], "seed": 1}})
+    _, out_a = search_architecture("irb", "proxyless-g", BUDGET, FAST)
+    _, out_c = search_architecture("irb", "proxyless-g", BUDGET, {**FAST, "search": {**FAST["search"], "seed": 1}})
     assert out_c.summary["alphas"] != out_a.summary["alphas"]
 
 
 def test_spos_random_selection_and_open_space_sample() -> None:
     config = {**FAST, "spos": {**FAST["spos"], "selection": "random"}, "search": {**FAST["search"], "open_k": 4}}
-    arch, outcome = search("open", "spos", 200_000, config)
+    arch, outcome = search_architecture("open", "spos", 200_000, config)
     assert 1 <= outcome.summary["scored"] <= 18  # distinct candidates of 6 x 3 draws
     space = resolve_space("open", arch.skeleton, open_k=4, seed=0)
     assert all(g in space.candidates[i] for i, g in enumerate(arch.genomes))
@@ -57,12 +57,12 @@ def test_spos_random_selection_and_open_space_sample() -> None:
 
 
 def test_direct_ea_searches_the_open_space_through_the_engine() -> None:
-    arch, outcome = search("open", "ea", 200_000, FAST)
+    arch, outcome = search_architecture("open", "ea", 200_000, FAST)
     assert all(g.space.name == "autospace" for g in arch.genomes)
     assert abs(arch.madds - 200_000) <= 20_000
     assert [r["round"] for r in outcome.history] == [1, 2, 3]
     with pytest.raises(ConfigError, match="space='open'"):
-        search("irb", "ea", 200_000, FAST)
+        search_architecture("irb", "ea", 200_000, FAST)
 
 
 @pytest.mark.parametrize("budget", [330e6, 400e6])
@@ -72,7 +72,7 @@ def test_mobile_setting_lands_within_ten_percent(budget: float) -> None:
         "data": {"name": "random", "size": 2, "num_classes": 1000},
         "proxyless-g": {"warmup_steps": 1, "steps": 2, "adapt_every": 1},
     }
-    arch, _ = search("irb", "proxyless-g", budget, config)
+    arch, _ = search_architecture("irb", "proxyless-g", budget, config)
     assert arch.skeleton.name == "proxyless" and arch.skeleton.input_size == 224
     assert len(arch.genomes) == 21
     assert abs(arch.madds - budget) <= 0.1 * budget
@@ -80,13 +80,13 @@ def test_mobile_setting_lands_within_ten_percent(budget: float) -> None:
 
 def test_bad_settings_name_the_field() -> None:
     with pytest.raises(ConfigError, match="rl.steps"):
-        search("irb", "rl", BUDGET, {"rl": {"steps": 0}})
+        search_architecture("irb", "rl", BUDGET, {"rl": {"steps": 0}})
     with pytest.raises(ConfigError, match="spos.nope"):
-        search("irb", "spos", BUDGET, {"spos": {"nope": 1}})
+        search_architecture("irb", "spos", BUDGET, {"spos": {"nope": 1}})
     with pytest.raises(ConfigError, match="algorithm='darts' is not a known algorithm"):
-        search("irb", "darts", BUDGET)
+        search_architecture("irb", "darts", BUDGET)
     with pytest.raises(ConfigError, match="search.batch_size='x'"):
-        search("irb", "rl", BUDGET, {"search": {"batch_size": "x"}})
+        search_architecture("irb", "rl", BUDGET, {"search": {"batch_size": "x"}})
 
 
 @dataclass(frozen=True)
@@ -106,9 +106,9 @@ def test_an_algorithm_from_a_user_module_runs_a_search() -> None:
     with pytest.raises(ConfigError, match="already registered"):
         register_algorithm("pick-test", _pick, _PickConfig)
     assert "pick-test" in list_algorithms()
-    arch, outcome = search("irb", "pick-test", BUDGET, {"search": FAST["search"], "pick-test": {"index": 1}})
+    arch, outcome = search_architecture("irb", "pick-test", BUDGET, {"search": FAST["search"], "pick-test": {"index": 1}})
     space = resolve_space("irb", arch.skeleton)
     assert list(arch.genomes) == [cands[min(1, len(cands) - 1)] for cands in space.candidates]
     assert arch.search["algo"] == "pick-test" and outcome.summary == {"picked": 1}
     with pytest.raises(ConfigError, match="pick-test.index='x'"):
-        search("irb", "pick-test", BUDGET, {"pick-test": {"index": "x"}})
+        search_architecture("irb", "pick-test", BUDGET, {"pick-test": {"index": "x"}})

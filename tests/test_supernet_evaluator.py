@@ -17,9 +17,10 @@ from torch.utils.data import TensorDataset
 
 from autospace.data import DataSplit, load_digits
 from autospace.errors import ConfigError, EvaluatorError
-from autospace.evaluators import Candidate, SupernetConfig, SupernetEvaluator, parse_evaluator
+from autospace.evaluators import Candidate, SupernetEvaluator, parse_evaluator
 from autospace.evaluators.supernet import initial_alphas
 from autospace.genome import get_space
+from autospace.supernet import SupernetConfig
 from autospace.supernet.gates import UniformPaths
 from autospace.supernet.mixed_layer import MixedPathLayer
 from autospace.supernet.trainer import AlphaStepper, WeightStepper, train_round
@@ -233,7 +234,7 @@ def test_constructible_from_a_config_section() -> None:
     spec = parse_evaluator({"name": "supernet", "steps": 4, "device": "cpu", "gate_mode": "single"})
     ev = spec.create(space=SPACE, layers=4)
     assert isinstance(ev, SupernetEvaluator) and ev.config.steps == 4 and ev.config.gate_mode == "single"
-    with pytest.raises(EvaluatorError, match="evolve.layers=3"):
+    with pytest.raises(ConfigError, match="evolve.layers=3"):
         spec.create(space=SPACE, layers=3)
     with pytest.raises(ConfigError, match="evaluator.steps"):
         parse_evaluator({"name": "supernet", "steps": "many"})

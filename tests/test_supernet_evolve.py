@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from autospace.data import load_digits
-from autospace.evaluators import Candidate, SupernetConfig, SupernetEvaluator
-from autospace.evolve import evolve
+from autospace.evaluators import Candidate, SupernetEvaluator
+from autospace.evolve import evolve_space
 from autospace.evolve.checkpoint import load_checkpoint
 from autospace.genome import get_space
+from autospace.supernet import SupernetConfig
 
 SPACE = get_space("autospace")
 DIGITS = load_digits()
@@ -37,12 +38,12 @@ def _evaluator() -> SupernetEvaluator:
 
 @pytest.mark.slow
 def test_resumed_supernet_run_matches_an_uninterrupted_one(tmp_path: Path) -> None:
-    full = evolve(SPACE, _evaluator(), "autospace", **KW)
+    full = evolve_space(SPACE, _evaluator(), "autospace", **KW)
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
-        evolve(SPACE, Interrupted(2), "autospace", out=out, **KW)
+        evolve_space(SPACE, Interrupted(2), "autospace", out=out, **KW)
     assert load_checkpoint(out).evaluator["round"] == 2
-    resumed = evolve(SPACE, _evaluator(), "autospace", out=out, resume=True, **KW)
+    resumed = evolve_space(SPACE, _evaluator(), "autospace", out=out, resume=True, **KW)
     assert resumed.evaluator.round == full.evaluator.round == 4
     assert resumed.history.without_wall_clock() == full.history.without_wall_clock()
     assert resumed.learned_space.to_dict() == full.learned_space.to_dict()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autospace.data import load_digits
-from autospace.errors import EvaluatorError
+from autospace.errors import ConfigError, EvaluatorError
 from autospace.evaluators import (
     Candidate,
     LowFidelityEvaluator,
@@ -84,5 +84,5 @@ def test_registered_for_config_files() -> None:
     for name in ("zero_cost", "low_fidelity", "mixed"):
         ev = create_evaluator(name, space=SPACE, layers=4)
         assert ev.describe()["name"] == name
-    with pytest.raises(EvaluatorError, match="evolve.layers=2"):
+    with pytest.raises(ConfigError, match="evolve.layers=2"):
         create_evaluator("zero_cost", space=SPACE, layers=2)

@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 # torch-based evaluator classes are imported on first use, like their names in the registry
-_LAZY = {cls: module for module, cls in TORCH_EVALUATORS.values()} | {"SupernetConfig": "autospace.supernet.trainer"}
+_LAZY = {cls: module for module, cls in TORCH_EVALUATORS.values()}
 __all__ += list(_LAZY)
 
 

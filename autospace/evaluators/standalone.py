@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from autospace.data import DataSplit, get_dataset
-from autospace.errors import EvaluatorError
+from autospace.errors import ConfigError, EvaluatorError
 from autospace.evaluators.base import Candidate
 from autospace.genome import Genome
 from autospace.nn import Skeleton, build_network, skeleton_for
@@ -62,7 +62,7 @@ class StandaloneBuilder:
 def check_layers(builder: StandaloneBuilder, layers: int, skeleton: str) -> None:
     """The run's ``evolve.layers`` must equal the skeleton's searchable layers."""
     if builder.skeleton.num_layers != layers:
-        raise EvaluatorError(
+        raise ConfigError(
             f"evaluator.skeleton={skeleton!r} has {builder.skeleton.num_layers} searchable layers "
             f"but evolve.layers={layers}"
         )

@@ -240,7 +240,7 @@ def _factory(settings: SupernetSettings, config: SupernetConfig, *, space: CellS
     ev = SupernetEvaluator(settings.skeleton, split, device=settings.device, seed=settings.seed,
                            compile=settings.compile, threads=settings.threads, config=config)
     if ev.skeleton.num_layers != layers:
-        raise EvaluatorError(
+        raise ConfigError(
             f"evaluator.skeleton={settings.skeleton!r} has {ev.skeleton.num_layers} searchable layers "
             f"but evolve.layers={layers}"
         )

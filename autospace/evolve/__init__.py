@@ -3,7 +3,7 @@
 ```python
 from autospace import evaluators, evolve, genome
 ev = evaluators.TabularEvaluator.from_csv("../shared/data/nb201/cifar10.csv")
-run = evolve.evolve(genome.get_space("nb201"), ev, strategy="regularized", population=20, rounds=30)
+run = evolve.evolve_space(genome.get_space("nb201"), ev, strategy="regularized", population=20, rounds=30)
 run.learned_space.save("learned_space.json")
 ```
 """
@@ -14,7 +14,7 @@ from autospace.evolve.history import History
 from autospace.evolve.individual import Individual
 from autospace.evolve.learned import LearnedSpace, Ranked
 from autospace.evolve.runconfig import RunConfig, load_run_config
-from autospace.evolve.runner import EvolveResult, evolve
+from autospace.evolve.runner import EvolveResult, evolve_space
 from autospace.evolve.strategies import Strategy, get_strategy, list_strategies, register_strategy
 
 __all__ = [
@@ -27,7 +27,7 @@ __all__ = [
     "Ranked",
     "RunConfig",
     "Strategy",
-    "evolve",
+    "evolve_space",
     "get_strategy",
     "list_strategies",
     "load_run_config",

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from autospace import rundir
 from autospace.errors import ConfigError
 from autospace.evolve.runconfig import RunConfig, load_run_config, parse_run_config
-from autospace.evolve.runner import evolve
+from autospace.evolve.runner import evolve_space
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +38,7 @@ def _resume_config(run_dir: Path, args: argparse.Namespace) -> RunConfig:
     if "evaluator" not in data:
         raise ConfigError(
             f"--resume {str(run_dir)!r}: its {rundir.CONFIG} has no [evaluator] (the run was given an evaluator "
-            "object in Python); resume it with evolve(..., resume=True)"
+            "object in Python); resume it with evolve_space(..., resume=True)"
         )
     saved = parse_run_config(data, run_dir, {"workers": args.workers})
     if args.seed is not None and args.seed != saved.evolve.seed:
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     assert config.evaluator is not None  # a config file always names one
     main = rundir.is_main_process()  # under torchrun only rank 0 writes and reports
     with _process_group():
-        result = evolve(
+        result = evolve_space(
             config.space,
             config.evaluator.to_table(),
             config=config.evolve,

@@ -1,4 +1,4 @@
-"""`evolve(...)`: run an engine with an evaluator to the end, optionally in a run directory
+"""`evolve_space(...)`: run an engine with an evaluator to the end, optionally in a run directory
 (history, checkpoints, learned space; resumable)."""
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def format_round(record: dict[str, Any], rounds: int) -> str:
     )
 
 
-def evolve(
+def evolve_space(
     space: CellSpace | str,
     evaluator: Evaluator | Mapping[str, Any],
     strategy: str | None = None,

@@ -1,6 +1,6 @@
 """Phase 2: architecture search on a layer-wise space under a MAdds budget, and final training.
 
-Algorithms (`search`): ``proxyless-g`` (ProxylessNAS gradient), ``rl`` (REINFORCE), ``spos``
+Algorithms (`search_architecture`): ``proxyless-g`` (ProxylessNAS gradient), ``rl`` (REINFORCE), ``spos``
 (single-path one-shot with evolutionary or random selection) over the candidates of each layer
 of a learned space, the manual ``irb`` space or a seeded sample of the ``open`` space; ``ea``
 (direct evolution over the whole open space). Output: an `autospace.nn.Architecture` (architecture.json).
@@ -14,7 +14,7 @@ from autospace.search.runner import (
     list_algorithms,
     prepare,
     register_algorithm,
-    search,
+    search_architecture,
 )
 from autospace.search.space import LayerSpace, resolve_space
 
@@ -29,5 +29,5 @@ __all__ = [
     "project",
     "register_algorithm",
     "resolve_space",
-    "search",
+    "search_architecture",
 ]

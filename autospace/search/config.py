@@ -1,7 +1,7 @@
 """Search settings: the ``[search]`` section.
 
 A search config file (TOML) has the sections ``[search]`` (`SearchSettings`), ``[data]``
-(`autospace.search.data.DataConfig`) and one per algorithm (``[proxyless-g]``, ``[rl]``,
+(`autospace.data.loading.DataConfig`) and one per algorithm (``[proxyless-g]``, ``[rl]``,
 ``[spos]``, ``[ea]`` or a registered one; see each algorithm's config class), each parsed by
 `autospace.config.parse_section`.
 """
@@ -9,8 +9,8 @@ A search config file (TOML) has the sections ``[search]`` (`SearchSettings`), ``
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
+from autospace.config import positive
 from autospace.errors import ConfigError
 
 
@@ -43,11 +43,3 @@ class SearchSettings:
             positive("search", self, "threads")
         if self.seed < 0:
             raise ConfigError(f"search.seed={self.seed!r} must be >= 0")
-
-
-def positive(section: str, obj: Any, *names: str) -> None:
-    """Each field ``names`` of ``obj`` must be > 0."""
-    for name in names:
-        value = getattr(obj, name)
-        if not value > 0:
-            raise ConfigError(f"{section}.{name}={value!r} must be > 0")

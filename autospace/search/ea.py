@@ -24,13 +24,13 @@ from dataclasses import dataclass
 
 import torch
 
+from autospace.config import positive
 from autospace.errors import ConfigError
 from autospace.evolve import Engine, EvolveConfig
 from autospace.genome import Genome, get_space
 from autospace.nn import build_network, fixed_cost, layer_cost, network_cost
 from autospace.search.base import SearchContext, SearchOutcome
 from autospace.search.budget import project
-from autospace.search.config import positive
 from autospace.search.rl import reward
 from autospace.search.space import skip_allowed, zero_genome
 from autospace.train.loop import StandaloneTrainer, accuracy

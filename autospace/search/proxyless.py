@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import torch
 
+from autospace.config import positive
 from autospace.errors import ConfigError
 from autospace.search.base import SearchContext, SearchOutcome, argmax
 from autospace.search.budget import check_feasible, project
-from autospace.search.config import positive
 from autospace.supernet.builder import Supernet
 from autospace.supernet.gates import UniformPaths
 from autospace.supernet.trainer import AlphaStepper, SupernetConfig, WeightStepper, train_round

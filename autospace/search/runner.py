@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from autospace.config import check_sections, parse_section, to_table
+from autospace.data.loading import DataConfig, load_data
 from autospace.errors import ConfigError
 from autospace.nn import Architecture, get_skeleton, skeleton_for
 from autospace.registry import Registry
@@ -24,7 +25,6 @@ from autospace.search import ea, proxyless, rl, spos
 from autospace.search.base import Progress, SearchContext, SearchOutcome
 from autospace.search.budget import Budget
 from autospace.search.config import SearchSettings
-from autospace.search.data import DataConfig, load_data
 from autospace.search.space import MANUAL, OPEN, LayerSpace, learned_skeleton_name, resolve_space
 from autospace.train.device import resolve_device, torch_threads
 
@@ -160,7 +160,7 @@ def execute(run: SearchPlan, ctx: SearchContext) -> tuple[Architecture, SearchOu
     return arch, outcome
 
 
-def search(
+def search_architecture(
     space: str, algo: str, madds_budget: float, sections: Mapping[str, Mapping[str, Any]] | None = None,
     log: Progress | None = None,
 ) -> tuple[Architecture, SearchOutcome]:

@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from autospace.config import positive
 from autospace.errors import ConfigError
 from autospace.search.base import SearchContext, SearchOutcome
 from autospace.search.budget import Budget, check_feasible, project
-from autospace.search.config import positive
 from autospace.supernet.builder import Supernet
 from autospace.supernet.gates import UniformPaths
 from autospace.supernet.trainer import SupernetConfig, WeightStepper

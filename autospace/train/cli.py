@@ -13,9 +13,9 @@ from typing import Any
 from autospace import rundir
 from autospace.atomic import write_json
 from autospace.config import check_sections, parse_parts, parse_section, read_toml, to_table
+from autospace.data.loading import NAMES, DataConfig, load_data
 from autospace.errors import ConfigError
 from autospace.nn import Architecture
-from autospace.search.data import NAMES, DataConfig, load_data
 from autospace.train.checkpoint import load_tensors
 from autospace.train.device import resolve_device, torch_threads
 from autospace.train.final import train_architecture

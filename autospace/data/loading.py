@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import torch
 from torch.utils.data import TensorDataset
 
+from autospace.config import positive
 from autospace.data import DATASETS, DataSplit, get_dataset
 from autospace.errors import ConfigError
 from autospace.nn import Skeleton
-from autospace.search.config import positive
 
 RANDOM = "random"
 NAMES = (*DATASETS, RANDOM)
