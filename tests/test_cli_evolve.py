@@ -64,7 +64,7 @@ def test_run_writes_the_run_directory(tmp_path, capsys):
     assert main(["evolve", "--config", str(write_config(tmp_path)), "--out", str(out), "--quiet"]) == 0
     assert {p.name for p in out.iterdir()} >= {"config.toml", "history.jsonl", "learned_space.json", "checkpoint"}
     resolved = tomllib.loads((out / "config.toml").read_text())
-    assert resolved["evolve"]["momentum"] == 0.9 and resolved["evolve"]["workers"] == 1
+    assert resolved["evolve"]["fitness_momentum"] == 0.9 and resolved["evolve"]["workers"] == 1
     assert resolved["evaluator"] == {"name": "analytic", "seed": 1, "delay": 0.0}
     ref = expected(6)
     assert History.load(out / "history.jsonl").without_wall_clock() == ref.history.without_wall_clock()

@@ -30,7 +30,7 @@ class EvolveConfig:
         tournament_size: aspirants per tournament (``tools.selTournament``).
         top_k: cells per layer in the learned space.
         seed: the one seed every random choice flows from.
-        momentum: ``m`` of Eq. 5, for learned (non-exact) scores.
+        fitness_momentum: ``m`` of Eq. 5, for learned (non-exact) scores.
         tau: Hamming radius of the reference constraint (Eq. 2).
         constraint_fraction: share of the run (of ``rounds``, or of ``budget`` if that ends
             first) during which the reference constraint applies.
@@ -50,7 +50,7 @@ class EvolveConfig:
     tournament_size: int = 5
     top_k: int = 5
     seed: int = 0
-    momentum: float = 0.9
+    fitness_momentum: float = 0.9
     tau: int = 2
     constraint_fraction: float = 0.5
     init: str = "reference"
@@ -73,7 +73,7 @@ class EvolveConfig:
         for name in ("budget", "offspring"):
             if getattr(self, name) is not None:
                 _at_least(name, getattr(self, name), 1)
-        for name in ("momentum", "constraint_fraction"):
+        for name in ("fitness_momentum", "constraint_fraction"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"evolve.{name}={getattr(self, name)!r} must be in [0, 1]")
         if isinstance(self.madds_cap, tuple) and len(self.madds_cap) != self.layers:

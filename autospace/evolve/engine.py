@@ -292,7 +292,7 @@ class Engine:
             raise EvolveError(f"tell() got {len(scores)} scores for {len(self._pending)} candidates")
         pending, self._pending = self._pending, None
         for (layer, ind), score in zip(pending, scores):
-            ind.fitness.values = (momentum_update(ind.value, float(score), self.config.momentum, self.exact),)
+            ind.fitness.values = (momentum_update(ind.value, float(score), self.config.fitness_momentum, self.exact),)
             ind.evaluations += 1
             self.queries += 1
             self._queried.add((layer, ind.genome))
