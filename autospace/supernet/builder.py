@@ -1,8 +1,5 @@
 """`Supernet`: one `MixedPathLayer` per searchable layer of a skeleton, one path per candidate
-cell, and the MAdds of every path (the costs of Eq. 6). The phase-1 evaluator builds one per
-round from the sampled cells (weights shared through a `WeightBank`); phase-2 algorithms build
-one from the candidates of a layer-wise space.
-"""
+cell, and the MAdds of every path (the costs of Eq. 6)."""
 
 from __future__ import annotations
 

@@ -1,19 +1,11 @@
 """ProxylessNAS binary gates over ``softmax(alpha)`` (AutoSpace Eq. 3) and their alpha gradients.
 
-A step samples, per mixed layer, the *involved* paths (one in ``"single"`` mode, two in
-``"two"`` mode) and the one *active* path whose gate is 1; rows of involved indices list the
-active path first. Only the active path runs with a graph; the other involved path runs without
-one (its output is needed for its gate's gradient only).
-
-Alpha gradient from the binary-gate gradients ``dL/dg_j`` (ProxylessNAS, Cai et al. 2019):
-``dL/dalpha_i = sum_j dL/dg_j * p_j * (delta_ij - p_i)``. In ``"two"`` mode ``p`` is the softmax
-restricted to the two involved paths and only their alphas move; after the optimiser step the
-two are shifted so that the other paths' probabilities are unchanged (`rescale_involved`). In
-``"single"`` mode ``p`` is the full softmax and only the active gate's gradient is known.
-
-The alphas of all layers are handled at once as a padded ``(layers, max_paths)`` table whose
-padding is ``-inf`` (probability 0): the gate math is a few small CPU tensor operations per step
-whatever the number of layers, and never launches device kernels or waits on the device.
+A step samples per layer the *involved* paths (one in ``"single"`` mode, two in ``"two"`` mode),
+active path (gate 1) first. Alpha gradient from the gate gradients (Cai et al. 2019):
+``dL/dalpha_i = sum_j dL/dg_j * p_j * (delta_ij - p_i)``; in ``"two"`` mode ``p`` is the softmax
+restricted to the pair, and after the optimiser step the pair is shifted so that the other paths'
+probabilities are unchanged (`rescale_involved`). All layers are handled at once as a padded
+``(layers, max_paths)`` CPU table (padding ``-inf``), so the gate math never waits on the device.
 """
 
 from __future__ import annotations

@@ -1,14 +1,7 @@
-"""Supernet training: a weight stepper, an architecture-parameter stepper, and a round of both.
-
-* `WeightStepper`: SGD through the paths a *path policy* picks (any callable returning one path
-  per layer: `autospace.supernet.gates.UniformPaths`, or `AlphaStepper.sample_paths`).
-* `AlphaStepper`: Adam on the alphas through binary gates (Eq. 3), compensation (Eq. 4) and the
-  MAdds-aware loss (Eq. 6) weighted by its ``madds_lambda``, which an algorithm may steer.
-* `train_round`: alternating weight and alpha steps (phase-1 evaluator, ranking fidelity,
-  proxyless-g); rl and spos drive a `WeightStepper` with their own policies.
-
-A step whose loss or gradient is not finite is discarded with a warning; ``max_nonfinite``
-consecutive ones raise `EvaluatorError`.
+"""Supernet training: `WeightStepper` (SGD through the paths a *path policy* picks),
+`AlphaStepper` (Adam on the alphas through binary gates, Eq. 3, 4, 6) and `train_round`
+(alternating both). A step whose loss or gradient is not finite is discarded with a warning;
+``max_nonfinite`` consecutive ones raise `EvaluatorError`.
 """
 
 from __future__ import annotations
@@ -21,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
+from autospace.config import positive
 from autospace.data.batches import Batch
 from autospace.errors import ConfigError, EvaluatorError
 from autospace.supernet import distributed
@@ -83,13 +77,8 @@ class SupernetConfig:
     max_nonfinite: int = 3
 
     def __post_init__(self) -> None:
-        for name in ("steps", "batch_size", "max_nonfinite", "total_steps"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                raise ConfigError(f"evaluator.{name}={value!r} must be a positive integer")
-        for name in ("weight_lr", "alpha_lr", "grad_clip"):
-            if getattr(self, name) is not None and not getattr(self, name) > 0:
-                raise ConfigError(f"evaluator.{name}={getattr(self, name)!r} must be > 0")
+        optional = [name for name in ("total_steps", "grad_clip") if getattr(self, name) is not None]
+        positive("evaluator", self, "steps", "batch_size", "max_nonfinite", "weight_lr", "alpha_lr", *optional)
         choices = {"gate_mode": GATE_MODES, "weight_sampling": WEIGHT_SAMPLING, "madds_loss": MADDS_LOSSES, "lr_schedule": LR_SCHEDULES}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -108,6 +97,13 @@ class RoundStats:
     train_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     skipped: int = 0
+
+    def add(self, losses: list[float], loss: float | None) -> None:
+        """Record a step's ``loss`` in ``losses``, or count the step as discarded (None)."""
+        if loss is None:
+            self.skipped += 1
+        else:
+            losses.append(loss)
 
 
 class _NonFinite:
@@ -154,9 +150,8 @@ class WeightStepper:
         self.model, self.layers, self.config, self.device = model, list(layers), config, device
         self.net = distributed.wrap(model, device)
         params = [p for p in model.parameters() if p.requires_grad]
-        self.optimizer = torch.optim.SGD(
-            params, lr=config.weight_lr, momentum=config.weight_momentum, weight_decay=config.weight_decay
-        )
+        self.optimizer = torch.optim.SGD(params, lr=config.weight_lr, momentum=config.weight_momentum,
+                                         weight_decay=config.weight_decay)
         self.schedule = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda t: lr_factor(config.lr_schedule, start_step + t, horizon)
         )
@@ -179,15 +174,14 @@ class WeightStepper:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         value = float(loss.detach())  # the step's one wait on the device, after backward is queued
-        if not self.nonfinite.ok(distributed.finite_on_all_ranks(value, self.device), "training loss"):
-            self.optimizer.zero_grad(set_to_none=True)
-            return None
-        if self.config.grad_clip is not None:
+        finite = self.nonfinite.ok(distributed.finite_on_all_ranks(value, self.device), "training loss")
+        if finite and self.config.grad_clip is not None:
             params = [p for g in self.optimizer.param_groups for p in g["params"] if p.grad is not None]
             norm = float(nn.utils.clip_grad_norm_(params, self.config.grad_clip))
-            if not self.nonfinite.ok(distributed.finite_on_all_ranks(norm, self.device), "weight gradient"):
-                self.optimizer.zero_grad(set_to_none=True)
-                return None
+            finite = self.nonfinite.ok(distributed.finite_on_all_ranks(norm, self.device), "weight gradient")
+        if not finite:
+            self.optimizer.zero_grad(set_to_none=True)
+            return None
         self.optimizer.step()
         return value
 
@@ -316,15 +310,7 @@ def train_round(
     stats = RoundStats()
     weights.model.train()
     for _ in range(steps):
-        loss = weights.step(next(train_batches), paths())
-        if loss is None:
-            stats.skipped += 1
-        else:
-            stats.train_loss.append(loss)
-        val = alphas.step(next(val_batches))
-        if val is None:
-            stats.skipped += 1
-        else:
-            stats.val_loss.append(val)
+        stats.add(stats.train_loss, weights.step(next(train_batches), paths()))
+        stats.add(stats.val_loss, alphas.step(next(val_batches)))
     distributed.broadcast_buffers(weights.model)
     return stats

@@ -1,12 +1,11 @@
 """Weight inheritance across supernet rebuilds (weight sharing, as in ENAS).
 
-Every parameter and buffer of a built supernet gets a string key that names what it *is*, not
-where it sits in this round's supernet: ``stem/<name>`` and ``head/<name>`` for the fixed parts,
-and for a cell path ``L<layer>/e<ratio>/<name>`` where an edge's module name ``edges.<u>_<v>``
-is extended by the edge's op (``edges.<u>_<v>.<op>``). So two cells of one layer with the same
-expansion ratio share their expand / project convolutions and every edge op they have in common.
-A rebuilt supernet copies each tensor whose key (and shape) it finds in the bank; after the round
-its trained tensors and SGD momentum buffers go back into the bank.
+Every tensor of a supernet gets a key naming what it *is*, not where it sits: ``stem/<name>``,
+``head/<name>``, and ``L<layer>/e<ratio>/<name>`` for a cell path, an edge's module name
+``edges.<u>_<v>`` extended by its op. So two cells of one layer with the same expansion ratio share
+their expand / project convolutions and every edge op they have in common. A rebuilt supernet
+copies each tensor whose key and shape it finds in the bank; after the round its trained tensors
+and SGD momentum go back into the bank.
 """
 
 from __future__ import annotations
@@ -75,15 +74,12 @@ class WeightBank:
         return len(self.tensors)
 
     @torch.no_grad()
-    def load_into(self, named: dict[str, torch.Tensor]) -> int:
-        """Copy the banked tensors into ``named`` (key -> live tensor); the number copied."""
-        copied = 0
+    def load_into(self, named: dict[str, torch.Tensor]) -> None:
+        """Copy the banked tensors into ``named`` (key -> live tensor)."""
         for key, tensor in named.items():
             saved = self.tensors.get(key)
             if saved is not None and saved.shape == tensor.shape:
                 tensor.copy_(saved.to(tensor.device))
-                copied += 1
-        return copied
 
     def restore_momentum(self, named: dict[str, torch.Tensor], optimizer: torch.optim.Optimizer) -> None:
         """Seed ``optimizer`` (SGD) with the banked momentum buffers of the parameters in ``named``."""
