@@ -1,10 +1,6 @@
-"""Phase 2: architecture search on a layer-wise space under a MAdds budget, and final training.
-
-Algorithms (`search_architecture`): ``proxyless-g`` (ProxylessNAS gradient), ``rl`` (REINFORCE), ``spos``
-(single-path one-shot with evolutionary or random selection) over the candidates of each layer
-of a learned space, the manual ``irb`` space or a seeded sample of the ``open`` space; ``ea``
-(direct evolution over the whole open space). Output: an `autospace.nn.Architecture` (architecture.json).
-"""
+"""Phase 2: architecture search under a MAdds budget (`search_architecture`): ``proxyless-g``, ``rl``
+and ``spos`` over the candidates of each layer of a learned space, ``irb`` or a sample of ``open``;
+``ea``, direct evolution over the whole open space. Output: an `autospace.nn.Architecture`."""
 
 from autospace.search.budget import Budget, project
 from autospace.search.runner import (

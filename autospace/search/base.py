@@ -35,11 +35,10 @@ class SearchContext:
     def stream(self, split: str, offset: int = 0) -> Iterator[Batch]:
         """Endless seeded batches of ``split`` (``train`` or ``val``); ``offset`` varies the seed."""
         dataset = self.data.train if split == "train" else self.data.val
-        gen = torch.Generator().manual_seed(self.seed * 1000 + offset)
-        size = min(self.batch_size, len(dataset))  # type: ignore[arg-type]
-        return batch_stream(dataset, size, gen)
+        return batch_stream(dataset, min(self.batch_size, len(dataset)), self.generator(offset))  # type: ignore[arg-type]
 
     def generator(self, offset: int = 0) -> torch.Generator:
+        """A CPU generator seeded from the search seed and ``offset``."""
         return torch.Generator().manual_seed(self.seed * 1000 + offset)
 
 

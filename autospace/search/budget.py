@@ -1,14 +1,10 @@
-"""The MAdds budget: the accepted window, feasibility, and the final budget projection.
+"""The MAdds budget: the window ``[(1 - tol) * B, (1 + tol) * B]``, feasibility and projection.
 
-Every phase-2 algorithm returns an architecture whose analytic MAdds lie in the *window*
-``[(1 - tol) * B, (1 + tol) * B]`` (``tol`` = ``tolerance``, 0.1 by default). Gradient and RL
-search steer towards ``B`` during search; their final argmax architecture is then *projected*:
-while it is outside the window, one layer's cell is swapped for another candidate of the same
-layer — among the swaps that move MAdds towards the window, the one that costs the least
-architecture-parameter score per MAdd moved (``(score_now - score_new) / |dMAdds|``), preferring
-swaps that do not jump past the window; when no single swap gets closer (coarse cost steps), the
-best pair of swaps in two layers is taken the same way. SPOS and the direct EA only ever score
-architectures inside the window.
+Gradient and RL search steer towards ``B``; their final argmax is then *projected*: while outside the
+window, one layer's cell is swapped for the candidate that costs the least score per MAdd moved towards
+the window (``(score_now - score_new) / |dMAdds|``), preferring swaps that do not jump past it; when no
+single swap gets closer (coarse cost steps), the best pair of swaps in two layers. SPOS and the direct
+EA only ever score architectures inside the window.
 """
 
 from __future__ import annotations

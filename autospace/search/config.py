@@ -1,10 +1,5 @@
-"""Search settings: the ``[search]`` section.
-
-A search config file (TOML) has the sections ``[search]`` (`SearchSettings`), ``[data]``
-(`autospace.data.loading.DataConfig`) and one per algorithm (``[proxyless-g]``, ``[rl]``,
-``[spos]``, ``[ea]`` or a registered one; see each algorithm's config class), each parsed by
-`autospace.config.parse_section`.
-"""
+"""The ``[search]`` section; a search config also has ``[data]`` (`autospace.data.loading.DataConfig`)
+and one section per algorithm (its config class), each parsed by `autospace.config.parse_section`."""
 
 from __future__ import annotations
 

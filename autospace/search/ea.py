@@ -1,21 +1,13 @@
 """``ea``: direct evolutionary search over the full open space (the paper's Table 2 "Full / EA").
 
-No learned space and no supernet: the evolve engine (`autospace.evolve.engine.Engine`, aging
-evolution, ``strategy="regularized"``) keeps one population of open-space cells per layer.
-Each round it proposes up to ``sample_size`` cells per layer; the ``j``-th proposals of all
-layers form architecture ``j`` (a layer with fewer proposals reuses them cyclically). Each
-architecture is trained from scratch for ``train_steps`` SGD steps (`autospace.train.StandaloneTrainer`,
-the scoring recipe with weight decay 4e-5) and scored on ``eval_batches`` validation batches with
-the MnasNet reward ``acc * (MAdds / B) ** w`` (`autospace.search.rl.reward`); every proposed
-cell is told the best reward of the architectures it was part of. Per-layer MAdds caps keep proposals plausible: layer ``l`` may use
-at most ``cap_slack`` times its share of the budget, the share being that layer's part of the
-MAdds of the MobileNetV2 block (dwconv3x3, e=6) written as an open-space cell.
-
-Every architecture is moved into the budget window before it is trained
-(`autospace.search.budget.project` over a per-layer pool of the cells seen so far, seeded with
-the MobileNetV2 blocks e=1..6 and the skip choice); a proposed cell swapped out by that repair is
-told reward 0, so cells that cannot fit the budget die out. The result is the architecture
-with the highest reward.
+No supernet: the evolve engine (aging evolution) keeps one population of open-space cells per layer;
+each round the ``j``-th proposals of all layers form architecture ``j`` (reused cyclically), which is
+moved into the budget window (`autospace.search.budget.project` over a per-layer pool of the cells seen
+so far, seeded with the MobileNetV2 blocks e=1..6 and skip), trained from scratch for ``train_steps``
+steps (weight decay 4e-5) and scored with the MnasNet reward (`autospace.search.rl.reward`). Every
+proposed cell is told the best reward of the architectures it was part of (0 when the repair swapped it
+out, so cells that cannot fit the budget die out). Per-layer MAdds caps keep proposals plausible:
+``cap_slack`` x the layer's share of the budget, as the MobileNetV2 block (dwconv3x3, e=6) splits it.
 """
 
 from __future__ import annotations

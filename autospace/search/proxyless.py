@@ -1,17 +1,11 @@
 """``proxyless-g``: ProxylessNAS gradient search over the candidates of each layer.
 
-Binary gates over ``softmax(alpha_l)`` per layer (the zero/skip choice is one of the candidates
-where the layer allows it). Weights: SGD on training batches through one uniformly drawn path
-(`autospace.supernet.trainer.WeightStepper`); alphas: Adam on validation batches through the
-gates (two-path estimate), with the MAdds-aware loss of Eq. 6 (additive form
-``CE + lambda * E[MAdds] / B``; `autospace.supernet.trainer.AlphaStepper`). ``warmup_steps``
-weight-only steps come first (ProxylessNAS warms its weights up before the alphas move).
-
-Steering to the budget: every ``adapt_every`` steps the alpha stepper's ``lambda`` is multiplied by
-``(E[MAdds] / B) ** lambda_rate`` (dual ascent on the log ratio, clamped to ``[lambda_min,
-lambda_max]``), so the penalty grows while the expected network is over budget and fades while
-it is under. The result is the argmax per layer, projected into the budget window by
-`autospace.search.budget.project` ranked by alpha.
+``warmup_steps`` weight-only steps (ProxylessNAS warms its weights up first), then rounds of
+`train_round`: weights by SGD through uniform paths, alphas by Adam through two-path binary gates with
+the additive Eq. 6 loss ``CE + lambda * E[MAdds] / B``. Every ``adapt_every`` steps
+``lambda *= (E[MAdds] / B) ** lambda_rate`` (dual ascent on the log ratio, clamped to ``[lambda_min,
+lambda_max]``): the penalty grows while the expected network is over budget and fades while it is
+under. The result is the argmax per layer, projected into the budget window ranked by alpha.
 """
 
 from __future__ import annotations
@@ -59,14 +53,9 @@ def run(ctx: SearchContext, config: ProxylessConfig) -> SearchOutcome:
     net = Supernet(ctx.skeleton, ctx.space.candidates, ctx.data.num_classes, seed=ctx.seed, device=ctx.device)
     check_feasible(ctx.budget, net.costs, net.fixed_madds)
     alphas = [torch.zeros(n, requires_grad=True) for n in net.sizes()]
-    sn_config = SupernetConfig(
-        gate_mode=config.gate_mode,
-        weight_lr=config.weight_lr,
-        alpha_lr=config.alpha_lr,
-        madds_loss="additive",
-        madds_budget=float(ctx.budget.madds),
-        madds_lambda=config.madds_lambda,
-    )
+    sn_config = SupernetConfig(gate_mode=config.gate_mode, weight_lr=config.weight_lr, alpha_lr=config.alpha_lr,
+                               madds_loss="additive", madds_budget=float(ctx.budget.madds),
+                               madds_lambda=config.madds_lambda)
     total = config.warmup_steps + config.steps
     gen = ctx.generator(1)
     weights = WeightStepper(net.network, net.layers, sn_config, ctx.device, horizon=total)
@@ -86,14 +75,9 @@ def run(ctx: SearchContext, config: ProxylessConfig) -> SearchOutcome:
             expected = float(arch.expected_madds())
         lam = arch.madds_lambda * (expected / ctx.budget.madds) ** config.lambda_rate
         arch.madds_lambda = min(max(lam, config.lambda_min), config.lambda_max)
-        record = {
-            "step": step,
-            "train_loss": _mean(stats.train_loss),
-            "val_loss": _mean(stats.val_loss),
-            "expected_madds": expected,
-            "argmax_madds": net.madds(argmax(alphas)),
-            "madds_lambda": arch.madds_lambda,
-        }
+        record = {"step": step, "train_loss": _mean(stats.train_loss), "val_loss": _mean(stats.val_loss),
+                  "expected_madds": expected, "argmax_madds": net.madds(argmax(alphas)),
+                  "madds_lambda": arch.madds_lambda}
         history.append(record)
         ctx.log(record)
     scores = [a.detach().cpu().tolist() for a in alphas]

@@ -1,16 +1,12 @@
 """``rl``: ProxylessNAS / MnasNet REINFORCE over the candidates of each layer.
 
-A per-layer softmax policy ``pi_l = softmax(theta_l)``, the algorithm's own (REINFORCE, not an
-`autospace.supernet.trainer.AlphaStepper`). Each step (after ``warmup_steps`` weight-only
-steps): one SGD step of the shared weights through a uniformly drawn path
-(`autospace.supernet.trainer.WeightStepper`), then ``samples`` single paths drawn from the
-policy are scored on one validation batch
-(batch statistics, no gradient) with the MnasNet reward ``acc * (MAdds / B) ** w`` —
-``w = reward_alpha`` when ``MAdds <= B``, ``reward_beta`` otherwise (defaults 0 and -1: the
-MnasNet hard constraint, no bonus for being small, a steep penalty above the budget) — and
-``theta`` takes one Adam step on ``-(R - b) * log pi(path)`` with the moving-average baseline
-``b <- d * b + (1 - d) * mean(R)``. The result is the policy's argmax per layer, projected into
-the budget window ranked by ``theta`` (`autospace.search.budget.project`).
+A per-layer softmax policy ``pi_l = softmax(theta_l)`` (the algorithm's own, not an `AlphaStepper`).
+After ``warmup_steps`` weight-only steps, each step takes one SGD step of the shared weights through a
+uniform path, scores ``samples`` policy paths on one validation batch with the MnasNet reward
+``acc * (MAdds / B) ** w`` (``w = reward_alpha`` within budget, ``reward_beta`` above; defaults 0 and
+-1: the MnasNet hard constraint, no bonus for being small) and takes one Adam step of ``theta`` on
+``-(R - b) * log pi(path)`` with the baseline ``b <- d * b + (1 - d) * mean(R)``. The result is the
+policy's argmax, projected into the budget window ranked by ``theta``.
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
-"""`search`: one entry point for every phase-2 algorithm, from settings to an `Architecture`.
-
-Algorithms are registered by name (`register_algorithm`) with their config class and
-``run(ctx, config)``: ``proxyless-g``, ``rl``, ``spos`` (candidates per layer from a `LayerSpace`)
-and ``ea`` (the direct evolutionary search over the whole open space; only with
-``space="open"``); a user's own module adds more the same way.
-"""
+"""One entry point for every phase-2 algorithm, from settings to an `Architecture`; algorithms are
+registered by name (`register_algorithm`) with their config class and ``run(ctx, config)``, and a
+user's own module adds more the same way."""
 
 from __future__ import annotations
 
@@ -44,14 +40,8 @@ class Algorithm:
 _ALGORITHMS: Registry[Algorithm] = Registry("algorithm")
 
 
-def register_algorithm(
-    name: str,
-    run: Callable[[SearchContext, Any], SearchOutcome],
-    config_cls: type,
-    *,
-    needs_layer_space: bool = True,
-    overwrite: bool = False,
-) -> None:
+def register_algorithm(name: str, run: Callable[[SearchContext, Any], SearchOutcome], config_cls: type, *,
+                       needs_layer_space: bool = True, overwrite: bool = False) -> None:
     """Make ``run(ctx, config)`` available as ``algo=name``; its settings are the ``[name]``
     section of a search config, parsed into the dataclass ``config_cls``. An algorithm that
     searches the whole open space itself (``ctx.space`` None) sets ``needs_layer_space=False``."""
@@ -87,19 +77,13 @@ class SearchPlan:
 
     def to_tables(self) -> dict[str, Any]:
         """The full configuration, every default filled in (the run directory's config.toml)."""
-        return {
-            "algo": self.algorithm.name,
-            "space": self.space_name,
-            "madds_budget": self.budget.madds,
-            "search": to_table(self.settings),
-            "data": to_table(self.data_config),
-            self.algorithm.name: to_table(self.algo_config),
-        }
+        return {"algo": self.algorithm.name, "space": self.space_name, "madds_budget": self.budget.madds,
+                "search": to_table(self.settings), "data": to_table(self.data_config),
+                self.algorithm.name: to_table(self.algo_config)}
 
 
-def prepare(
-    space: str, algo: str, madds_budget: float, sections: Mapping[str, Mapping[str, Any]] | None = None
-) -> SearchPlan:
+def prepare(space: str, algo: str, madds_budget: float,
+            sections: Mapping[str, Mapping[str, Any]] | None = None) -> SearchPlan:
     """Validate every setting (config ``sections`` as read from TOML) without doing any work."""
     sections = check_sections(sections or {}, ("search", "data", *list_algorithms()))
     algorithm = get_algorithm(algo)
@@ -149,12 +133,8 @@ def execute(run: SearchPlan, ctx: SearchContext) -> tuple[Architecture, SearchOu
         torch.manual_seed(run.settings.seed)
         outcome = run.algorithm.run(ctx, run.algo_config)
     arch = Architecture(ctx.skeleton, tuple(outcome.genomes), ctx.data.num_classes, {
-        "algo": run.algorithm.name,
-        "space": run.space_name,
-        "madds_budget": run.budget.madds,
-        "tolerance": run.budget.tolerance,
-        "seed": run.settings.seed,
-        "data": run.data_config.name,
+        "algo": run.algorithm.name, "space": run.space_name, "madds_budget": run.budget.madds,
+        "tolerance": run.budget.tolerance, "seed": run.settings.seed, "data": run.data_config.name,
         "seconds": round(time.perf_counter() - start, 3),
     })
     return arch, outcome

@@ -1,17 +1,11 @@
-"""`LayerSpace`: the candidate cells of every searchable layer, as phase 2 sees them.
+"""`LayerSpace`: the candidate cells of every searchable layer, as phase 2 sees them (`resolve_space`).
 
-Three sources (`resolve_space`):
-
-* a learned space (``learned_space.json``): the top-K cells of each layer;
-* ``irb``: the paper's manual space, the same 6 inverted residual blocks at every layer;
-* ``open``: the full AutoSpace space. 93,750 cells per layer do not fit in a supernet, so the
-  gradient, RL and SPOS algorithms see ``open_k`` cells per layer drawn uniformly (non-zero,
-  distinct by canonical key) with ``numpy.random.default_rng(seed)``; the direct evolutionary
-  search (`autospace.search.ea`) searches the whole open space instead.
-
-Every source gets the skip (zero) choice where the layer allows it — stride 1 and
-``c_in == c_out``, where a zero cell is the identity through the residual — and loses it where
-it does not (a zero cell there would output zeros and cut the network).
+Sources: a learned space (its top-K cells per layer); ``irb``, the paper's manual space (the same 6
+inverted residual blocks at every layer); ``open``: ``open_k`` non-zero cells per layer drawn from the
+full AutoSpace space with ``numpy.random.default_rng(seed)`` (its 93,750 cells do not fit in a supernet;
+the direct EA searches all of them). Every source gets the zero (skip) cell where the layer allows it
+(stride 1, ``c_in == c_out``: the identity through the residual) and loses it where it does not (there
+it would output zeros and cut the network).
 """
 
 from __future__ import annotations

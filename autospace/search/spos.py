@@ -1,16 +1,12 @@
 """``spos``: single-path one-shot (Guo et al. 2020) over the candidates of each layer.
 
-1. Supernet training: ``steps`` SGD steps, each through one path drawn uniformly per layer.
-2. Selection among architectures *inside the budget window* (a random architecture is moved into
-   the window by `autospace.search.budget.project` with random ranks; mutated or crossed children
-   outside it are rejected, as SPOS rejects children that break its FLOPs constraint):
-   ``selection = "evolution"`` — SPOS's evolutionary search: ``population`` candidates, each
-   generation keeps the ``parents`` best and refills with half mutation (each layer re-drawn with
-   probability ``mutation_prob``) and half uniform crossover; ``"random"`` — the random-search
-   variant, the same number of scored candidates drawn at random.
-   Scoring one candidate: BatchNorm statistics are reset and re-estimated on ``bn_batches``
-   fixed training batches through that path, then top-1 on ``eval_batches`` fixed validation
-   batches. The best-scoring candidate is the result.
+``steps`` SGD steps through one uniform path per layer, then selection among architectures inside the
+budget window (random ones are moved in by `autospace.search.budget.project` with random ranks;
+children outside it are rejected, as SPOS rejects those that break its FLOPs constraint):
+``"evolution"`` keeps the ``parents`` best of each generation and refills half by mutation (each layer
+re-drawn with probability ``mutation_prob``), half by uniform crossover; ``"random"`` scores as many
+random candidates. A candidate's score: BatchNorm re-estimated on ``bn_batches`` training batches
+through its path, then top-1 on ``eval_batches`` validation batches.
 """
 
 from __future__ import annotations
@@ -68,11 +64,8 @@ class WindowSampler:
     def __init__(self, net: Supernet, budget: Budget, rng: np.random.Generator) -> None:
         self.net, self.costs, self.budget, self.rng = net, net.costs, budget, rng
 
-    def madds(self, choice: Sequence[int]) -> int:
-        return self.net.madds(choice)
-
     def admits(self, choice: Sequence[int]) -> bool:
-        return self.budget.admits(self.madds(choice))
+        return self.budget.admits(self.net.madds(choice))
 
     def random(self) -> Choice:
         choice = [int(self.rng.integers(len(c))) for c in self.costs]
@@ -129,7 +122,7 @@ def run(ctx: SearchContext, config: SposConfig) -> SearchOutcome:
         record = {"phase": "random", "scored": len(scores), "best": max(scores.values())}
         history.append(record)
         ctx.log(record)
-    best = max(scores, key=lambda c: (scores[c], -sampler.madds(c)))
+    best = max(scores, key=lambda c: (scores[c], -net.madds(c)))
     return SearchOutcome(net.genomes(best), history, {"best_score": scores[best], "scored": len(scores)})
 
 
@@ -142,7 +135,7 @@ def _evolve(
     for generation in range(config.generations + 1):
         ranked = sorted(set(population), key=lambda c: -score(c))
         record = {"phase": "evolution", "generation": generation, "best": score(ranked[0]),
-                  "best_madds": sampler.madds(ranked[0])}
+                  "best_madds": sampler.net.madds(ranked[0])}
         history.append(record)
         ctx.log(record)
         if generation == config.generations:
