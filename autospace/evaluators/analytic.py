@@ -25,15 +25,8 @@ class AnalyticEvaluator(Evaluator):
     exact = True
     independent = True
 
-    def __init__(
-        self,
-        space: CellSpace | str,
-        *,
-        layers: int = 1,
-        targets: Sequence[Genome] | None = None,
-        seed: int = 0,
-        delay: float = 0.0,
-    ) -> None:
+    def __init__(self, space: CellSpace | str, *, layers: int = 1, targets: Sequence[Genome] | None = None,
+                 seed: int = 0, delay: float = 0.0) -> None:
         super().__init__()
         self.space = space if isinstance(space, CellSpace) else get_space(space)
         if targets is None:
@@ -43,9 +36,7 @@ class AnalyticEvaluator(Evaluator):
             raise EvaluatorError(f"analytic evaluator: {len(targets)} targets given for layers={layers}")
         if delay < 0:
             raise EvaluatorError(f"analytic evaluator: delay={delay!r} must be >= 0")
-        self.targets = list(targets)
-        self.seed = seed
-        self.delay = float(delay)
+        self.targets, self.seed, self.delay = list(targets), seed, float(delay)
         self._encoded = self.space.encode(self.targets)
 
     def _draw_target(self, rng: np.random.Generator) -> Genome:
@@ -69,11 +60,5 @@ class AnalyticEvaluator(Evaluator):
         return float(np.mean(row == self._encoded[candidate.layer]))
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "name": "analytic",
-            "space": self.space.name,
-            "layers": len(self.targets),
-            "seed": self.seed,
-            "delay": self.delay,
-            "targets": [t.to_dict() for t in self.targets],
-        }
+        return {"name": "analytic", "space": self.space.name, "layers": len(self.targets), "seed": self.seed,
+                "delay": self.delay, "targets": [t.to_dict() for t in self.targets]}

@@ -1,16 +1,13 @@
 """The evaluator interface: the one swap point between the evolution engine and a scorer.
 
-An evaluator scores a batch of `Candidate` s (a layer index, a genome and the genome's current
-fitness, which the supernet uses to initialise its architecture parameters). It declares
+An evaluator scores a batch of `Candidate` s (layer, genome and current fitness, from which the
+supernet initialises its alphas) and declares
 
-* ``exact``: True when a score is the truth about the genome (a table, an analytic formula);
-  the engine then uses it as is. False when scores are learned and noisy (the supernet); the
-  engine then blends them into the fitness with the momentum update of Eq. 5.
-* ``independent``: True when a candidate's score does not depend on the others in the batch,
-  so the engine may score them one by one in parallel (``toolbox.map``). The supernet scores
-  all sampled cells jointly and is not independent.
-
-Evaluators count their own cost in `EvaluatorCost` (queries and seconds).
+* ``exact``: True when a score is the truth about the genome (a table, a formula): the engine uses
+  it as is; False when scores are learned and noisy (the supernet): the engine blends them into
+  the fitness with the momentum update of Eq. 5.
+* ``independent``: True when a candidate's score does not depend on the rest of the batch, so the
+  engine may score them one by one in parallel (``toolbox.map``); the supernet is not.
 """
 
 from __future__ import annotations

@@ -37,19 +37,9 @@ class LowFidelityEvaluator(Evaluator):
     exact = True
     independent = True
 
-    def __init__(
-        self,
-        skeleton: str | Skeleton = "tiny",
-        data: str | DataSplit = "digits",
-        data_root: str | None = None,
-        *,
-        recipe: TrainRecipe | None = None,
-        train_size: int | None = None,
-        val_size: int | None = None,
-        context: Genome | None = None,
-        device: str = "cpu",
-        seed: int = 0,
-    ) -> None:
+    def __init__(self, skeleton: str | Skeleton = "tiny", data: str | DataSplit = "digits",
+                 data_root: str | None = None, *, recipe: TrainRecipe | None = None, train_size: int | None = None,
+                 val_size: int | None = None, context: Genome | None = None, device: str = "cpu", seed: int = 0) -> None:
         super().__init__()
         if train_size is not None and train_size < 1:
             raise EvaluatorError(f"train_size must be >= 1, got {train_size!r}")
@@ -65,14 +55,8 @@ class LowFidelityEvaluator(Evaluator):
         return accuracy(net, self.val, self.device)
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "name": "low_fidelity",
-            "recipe": self.recipe.to_dict(),
-            "train_size": len(self.train),
-            "val_size": len(self.val),
-            "device": str(self.device),
-            **self.builder.describe(),
-        }
+        return {"name": "low_fidelity", "recipe": self.recipe.to_dict(), "train_size": len(self.train),
+                "val_size": len(self.val), "device": str(self.device), **self.builder.describe()}
 
 
 @dataclass(frozen=True)
@@ -87,14 +71,11 @@ class LowFidelitySettings:
     device: str = "cpu"
 
 
-def _factory(
-    settings: LowFidelitySettings, recipe: ScoringRecipe, *, space: CellSpace, layers: int
-) -> LowFidelityEvaluator:
+def _factory(settings: LowFidelitySettings, recipe: ScoringRecipe, *, space: CellSpace, layers: int
+             ) -> LowFidelityEvaluator:
     ev = LowFidelityEvaluator(**asdict(settings), recipe=recipe, seed=recipe.seed)
-    check_layers(ev.builder, layers, settings.skeleton)
+    check_layers(ev.builder.skeleton, layers)
     return ev
 
 
-register_evaluator(
-    "low_fidelity", _factory, settings=(LowFidelitySettings, ScoringRecipe), path_keys=("data_root",)
-)
+register_evaluator("low_fidelity", _factory, settings=(LowFidelitySettings, ScoringRecipe), path_keys=("data_root",))

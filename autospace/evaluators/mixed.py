@@ -1,9 +1,8 @@
 """LCMNAS mixed fitness: ``lam * zero-cost + (1 - lam) * low-fidelity`` on rank-normalised scores.
 
-Ranks are taken within each layer's candidates of the batch (scipy ``rankdata``, ties averaged)
-and scaled to [0, 1], so a score says how a cell compares with the others scored with it: the evaluator needs the batch
-jointly (not independent) and its scores are relative (not exact: the engine averages them with
-the momentum update). Raw scores of both parts are cached per ``(layer, genome)``.
+Ranks are taken within each layer's candidates of the batch (ties averaged) and scaled to [0, 1],
+so scores are relative to the batch: not independent, not exact (the engine averages them with the
+momentum update). Raw scores of both parts are cached per ``(layer, genome)``.
 """
 
 from __future__ import annotations
@@ -62,12 +61,8 @@ class MixedEvaluator(Evaluator):
         return scores.tolist()
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "name": "mixed",
-            "lam": self.lam,
-            "zero_cost": self.zero_cost.describe(),
-            "low_fidelity": self.low_fidelity.describe(),
-        }
+        return {"name": "mixed", "lam": self.lam, "zero_cost": self.zero_cost.describe(),
+                "low_fidelity": self.low_fidelity.describe()}
 
 
 @dataclass(frozen=True)
@@ -81,17 +76,15 @@ class MixedSettings:
     proxy_batches: int = 1
 
 
-def _factory(
-    settings: MixedSettings, low: LowFidelitySettings, recipe: ScoringRecipe, *, space: CellSpace, layers: int
-) -> MixedEvaluator:
+def _factory(settings: MixedSettings, low: LowFidelitySettings, recipe: ScoringRecipe, *, space: CellSpace,
+             layers: int) -> MixedEvaluator:
     zc = ZeroCostEvaluator(settings.proxy, low.skeleton, low.data, low.data_root, batch_size=settings.proxy_batch_size,
                            batches=settings.proxy_batches, seed=recipe.seed)
     lf = LowFidelityEvaluator(low.skeleton, zc.builder.data, recipe=recipe, train_size=low.train_size,
                               val_size=low.val_size, device=low.device, seed=recipe.seed)
-    check_layers(zc.builder, layers, low.skeleton)
+    check_layers(zc.builder.skeleton, layers)
     return MixedEvaluator(zc, lf, settings.lam)
 
 
-register_evaluator(
-    "mixed", _factory, settings=(MixedSettings, LowFidelitySettings, ScoringRecipe), path_keys=("data_root",)
-)
+register_evaluator("mixed", _factory, settings=(MixedSettings, LowFidelitySettings, ScoringRecipe),
+                   path_keys=("data_root",))

@@ -88,9 +88,8 @@ def _ranking(values: Sequence[float]) -> list[int]:
     return sorted(range(len(values)), key=lambda i: -values[i])
 
 
-def learn_fitness(
-    data: DataSplit, init: Sequence[float], epochs: int, config: SupernetConfig, device: torch.device, seed: int = 0
-) -> list[list[float]]:
+def learn_fitness(data: DataSplit, init: Sequence[float], epochs: int, config: SupernetConfig, device: torch.device,
+                  seed: int = 0) -> list[list[float]]:
     """Alpha of the three networks as supernet paths after each of ``epochs`` epochs."""
     layer = MixedPathLayer(_networks(data, seed))
     model = nn.Sequential(layer).to(device)
@@ -119,15 +118,9 @@ def epochs_to_correct(history: Sequence[Sequence[float]], truth: Sequence[float]
     return first
 
 
-def ranking_fidelity(
-    data: DataSplit | None = None,
-    inits: Sequence[Sequence[float]] = PAPER_INITS,
-    epochs: int = 6,
-    config: SupernetConfig | None = None,
-    recipe: TrainRecipe | None = None,
-    device: torch.device | str = "cpu",
-    seed: int = 0,
-) -> dict[str, Any]:
+def ranking_fidelity(data: DataSplit | None = None, inits: Sequence[Sequence[float]] = PAPER_INITS, epochs: int = 6,
+                     config: SupernetConfig | None = None, recipe: TrainRecipe | None = None,
+                     device: torch.device | str = "cpu", seed: int = 0) -> dict[str, Any]:
     """The Table 6 experiment; returns ``{"networks", "ground_truth", "runs": [{"init", "epochs",
     "epochs_to_correct"}]}`` (digits by default)."""
     device = torch.device(device)
@@ -139,13 +132,8 @@ def ranking_fidelity(
     for init in inits:
         history = learn_fitness(data, init, epochs, config, device, seed)
         runs.append({"init": list(init), "epochs": history, "epochs_to_correct": epochs_to_correct(history, truth)})
-    return {
-        "networks": list(NETWORKS),
-        "ground_truth": [round(a, 4) for a in truth],
-        "recipe": recipe.to_dict(),
-        "supernet": config.to_dict(),
-        "runs": runs,
-    }
+    return {"networks": list(NETWORKS), "ground_truth": [round(a, 4) for a in truth], "recipe": recipe.to_dict(),
+            "supernet": config.to_dict(), "runs": runs}
 
 
 def write_json(result: dict[str, Any], path: str | Path) -> None:
@@ -170,7 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = SupernetConfig(batch_size=64, alpha_lr=0.05, weight_sampling=args.weight_sampling)
     result = ranking_fidelity(epochs=args.epochs, config=config, device=args.device, seed=args.seed)
     write_json(result, args.out)
-    print(json.dumps({"ground_truth": result["ground_truth"], "epochs_to_correct": [r["epochs_to_correct"] for r in result["runs"]]}))
+    print(json.dumps({"ground_truth": result["ground_truth"],
+                      "epochs_to_correct": [r["epochs_to_correct"] for r in result["runs"]]}))
     return 0
 
 

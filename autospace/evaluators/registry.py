@@ -1,12 +1,10 @@
 """Evaluators by name, so config files can name them (``[evaluator] name = "tabular"``).
 
-An evaluator registers a factory and the settings dataclass(es) its keys come from:
-``register_evaluator(name, factory, settings=(Cls, ...), path_keys=(...))``. The keys of an
-``[evaluator]`` section are ``name`` and the fields of those dataclasses (parsed by
-`autospace.config`); ``factory(*settings, space=..., layers=...)`` builds the evaluator, with
-``space`` and ``layers`` taken from the run. Keys in ``path_keys`` are file paths: a relative
-path is resolved against the directory of the config file. Torch-based evaluators register
-themselves when their module is first imported (see `TORCH_EVALUATORS`).
+``register_evaluator(name, factory, settings=(Cls, ...), path_keys=(...))``: the keys of an
+``[evaluator]`` section are ``name`` and the fields of the settings dataclasses;
+``factory(*settings, space=..., layers=...)`` builds the evaluator; a relative path in a
+``path_keys`` key is resolved against the config file's directory. Torch-based evaluators register
+themselves when their module is first imported (`TORCH_EVALUATORS`).
 """
 
 from __future__ import annotations
@@ -77,14 +75,8 @@ _EVALUATORS: Registry[EvaluatorEntry] = Registry(
 )
 
 
-def register_evaluator(
-    name: str,
-    factory: EvaluatorFactory,
-    *,
-    settings: type | tuple[type, ...] = (),
-    path_keys: tuple[str, ...] = (),
-    overwrite: bool = False,
-) -> None:
+def register_evaluator(name: str, factory: EvaluatorFactory, *, settings: type | tuple[type, ...] = (),
+                       path_keys: tuple[str, ...] = (), overwrite: bool = False) -> None:
     """Make ``factory`` available under ``name`` in config files; its keys are the fields of the
     ``settings`` dataclass(es), which must not overlap."""
     parts = settings if isinstance(settings, tuple) else (settings,)

@@ -29,18 +29,15 @@ class StandaloneBuilder:
     seed: int = 0
 
     @classmethod
-    def create(
-        cls, skeleton: str | Skeleton, data: str | DataSplit, data_root: str | None, context: Genome | None, seed: int
-    ) -> StandaloneBuilder:
+    def create(cls, skeleton: str | Skeleton, data: str | DataSplit, data_root: str | None, context: Genome | None,
+               seed: int) -> StandaloneBuilder:
         split = data if isinstance(data, DataSplit) else get_dataset(data, data_root, seed=seed)
         return cls(skeleton_for(skeleton, split.input_shape), split, context, seed)
 
     def genomes(self, candidate: Candidate) -> list[Genome]:
         if not 0 <= candidate.layer < self.skeleton.num_layers:
-            raise EvaluatorError(
-                f"candidate layer={candidate.layer} is out of range; skeleton {self.skeleton.name!r} "
-                f"has {self.skeleton.num_layers} layers"
-            )
+            raise EvaluatorError(f"candidate layer={candidate.layer} is out of range; skeleton "
+                                 f"{self.skeleton.name!r} has {self.skeleton.num_layers} layers")
         fill = self.context or candidate.genome
         return [candidate.genome if i == candidate.layer else fill for i in range(self.skeleton.num_layers)]
 
@@ -51,18 +48,12 @@ class StandaloneBuilder:
             return build_network(self.skeleton, self.genomes(candidate), self.data.num_classes)
 
     def describe(self) -> dict[str, object]:
-        return {
-            "skeleton": self.skeleton.name,
-            "data": self.data.describe(),
-            "context": self.context.to_dict() if self.context else "repeat",
-            "seed": self.seed,
-        }
+        return {"skeleton": self.skeleton.name, "data": self.data.describe(),
+                "context": self.context.to_dict() if self.context else "repeat", "seed": self.seed}
 
 
-def check_layers(builder: StandaloneBuilder, layers: int, skeleton: str) -> None:
+def check_layers(skeleton: Skeleton, layers: int) -> None:
     """The run's ``evolve.layers`` must equal the skeleton's searchable layers."""
-    if builder.skeleton.num_layers != layers:
-        raise ConfigError(
-            f"evaluator.skeleton={skeleton!r} has {builder.skeleton.num_layers} searchable layers "
-            f"but evolve.layers={layers}"
-        )
+    if skeleton.num_layers != layers:
+        raise ConfigError(f"evaluator.skeleton={skeleton.name!r} has {skeleton.num_layers} searchable layers "
+                          f"but evolve.layers={layers}")

@@ -1,21 +1,15 @@
 """`SupernetEvaluator`: the paper's differentiable fitness (AutoSpace §3.2, Eq. 3-4, 6).
 
-Each call to `evaluate` gets the N sampled cells of every searchable layer, builds a supernet on a
-skeleton (layer ``l`` = a `MixedPathLayer` of its N cells), initialises ``alpha`` from the cells'
-fitness, trains it for ``steps`` weight / alpha step pairs and returns the final alpha of every
-candidate, in batch order. The engine applies the momentum update (Eq. 5) itself.
+Each `evaluate` gets the N sampled cells of every searchable layer, builds a supernet (layer ``l`` =
+a `MixedPathLayer` of its N cells) with weights inherited through a `WeightBank`, initialises
+``alpha`` from the cells' fitness, trains ``steps`` weight / alpha step pairs and returns the final
+alpha of every candidate; the engine applies the momentum update (Eq. 5) itself.
 
-Alpha initialisation: ``alpha_k = f_k``, the candidate's current fitness, used as is — the
-fitness is itself a momentum average of earlier alphas (Eq. 5), so it lives on the alpha scale.
-A cell without fitness yet starts at the mean fitness of the known cells of its layer (0.0 if
-none), i.e. neutral among them.
-
-The supernet, its training steps and the weight sharing are `autospace.supernet`'s: weights
-persist across rebuilds in a `WeightBank` (tensors with the same key are tied inside one
-supernet and inherited by the next one). Under ``torchrun`` (``WORLD_SIZE > 1``, inside
-`autospace.supernet.distributed.process_group`) the supernet is trained with
-DistributedDataParallel: every rank samples the same gates, takes its share of each batch, and
-averages weight gradients (DDP) and alpha gradients (all-reduce), so all ranks stay equal.
+Alpha initialisation: ``alpha_k = f_k`` as is — the fitness is itself a momentum average of earlier
+alphas (Eq. 5), so it lives on the alpha scale; a cell without fitness starts at the mean fitness of
+the known cells of its layer (0.0 if none). Under ``torchrun`` (inside
+`autospace.supernet.distributed.process_group`) every rank samples the same gates, takes its share of
+each batch and averages weight (DDP) and alpha (all-reduce) gradients, so all ranks stay equal.
 """
 
 from __future__ import annotations
@@ -34,6 +28,7 @@ from autospace.data.batches import batch_stream
 from autospace.errors import ConfigError, EvaluatorError
 from autospace.evaluators.base import Candidate, Evaluator
 from autospace.evaluators.registry import register_evaluator
+from autospace.evaluators.standalone import check_layers
 from autospace.genome import CellSpace
 from autospace.nn import Skeleton, skeleton_for
 from autospace.supernet import distributed
@@ -79,17 +74,8 @@ class SupernetEvaluator(Evaluator):
     exact = False
     independent = False
 
-    def __init__(
-        self,
-        skeleton: str | Skeleton,
-        data: DataSplit,
-        *,
-        device: str = "auto",
-        seed: int = 0,
-        compile: bool = False,
-        threads: int = 0,
-        config: SupernetConfig | None = None,
-    ) -> None:
+    def __init__(self, skeleton: str | Skeleton, data: DataSplit, *, device: str = "auto", seed: int = 0,
+                 compile: bool = False, threads: int = 0, config: SupernetConfig | None = None) -> None:
         super().__init__()
         if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
             raise ConfigError(f"evaluator.threads={threads!r} must be an integer >= 0")
@@ -138,10 +124,7 @@ class SupernetEvaluator(Evaluator):
         groups = self._group(batch)
         self._check_ranks_agree(batch)
         net = self._build(batch, groups)
-        alphas = [
-            torch.tensor(initial_alphas([batch[i].fitness for i in idx]), requires_grad=True)
-            for idx in groups
-        ]
+        alphas = [torch.tensor(initial_alphas([batch[i].fitness for i in idx]), requires_grad=True) for idx in groups]
         round_seed = self.seed * 1_000_003 + self.round
         arch = AlphaStepper(net.network, net.layers, alphas, cfg, self.device, torch.Generator().manual_seed(round_seed),
                             net.costs, net.fixed_madds)
@@ -182,23 +165,14 @@ class SupernetEvaluator(Evaluator):
         def mean(xs: list[float]) -> float:
             return sum(xs) / len(xs) if xs else float("nan")
 
-        return {
-            "train_loss_first": stats.train_loss[0] if stats.train_loss else float("nan"),
-            "train_loss": mean(stats.train_loss),
-            "val_loss": mean(stats.val_loss),
-            "skipped": stats.skipped,
-        }
+        return {"train_loss_first": stats.train_loss[0] if stats.train_loss else float("nan"),
+                "train_loss": mean(stats.train_loss), "val_loss": mean(stats.val_loss), "skipped": stats.skipped}
 
     # ----------------------------------------------------------------------------- checkpoints
     def state_dict(self) -> dict[str, Any]:
         """Cost counters, round and step counters, banked weights and momentum (tensors only)."""
-        return {
-            **super().state_dict(),
-            "round": self.round,
-            "global_step": self.global_step,
-            "rounds": [dict(r) for r in self.rounds],
-            "bank": self.bank.state_dict(),
-        }
+        return {**super().state_dict(), "round": self.round, "global_step": self.global_step,
+                "rounds": [dict(r) for r in self.rounds], "bank": self.bank.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)
@@ -208,17 +182,9 @@ class SupernetEvaluator(Evaluator):
         self.bank.load_state_dict(state.get("bank", {}))
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "name": "supernet",
-            "skeleton": self.skeleton.name,
-            "data": self.data.describe(),
-            "device": str(self.device),
-            "world_size": distributed.world()[1],
-            "seed": self.seed,
-            "compile": self.compile,
-            "threads": self.threads,
-            "config": self.config.to_dict(),
-        }
+        return {"name": "supernet", "skeleton": self.skeleton.name, "data": self.data.describe(),
+                "device": str(self.device), "world_size": distributed.world()[1], "seed": self.seed,
+                "compile": self.compile, "threads": self.threads, "config": self.config.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -239,11 +205,7 @@ def _factory(settings: SupernetSettings, config: SupernetConfig, *, space: CellS
     split = get_dataset(settings.data, settings.data_root, seed=settings.seed)
     ev = SupernetEvaluator(settings.skeleton, split, device=settings.device, seed=settings.seed,
                            compile=settings.compile, threads=settings.threads, config=config)
-    if ev.skeleton.num_layers != layers:
-        raise ConfigError(
-            f"evaluator.skeleton={settings.skeleton!r} has {ev.skeleton.num_layers} searchable layers "
-            f"but evolve.layers={layers}"
-        )
+    check_layers(ev.skeleton, layers)
     return ev
 
 

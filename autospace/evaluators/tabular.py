@@ -21,30 +21,15 @@ class TabularEvaluator(Evaluator):
     exact = True
     independent = True
 
-    def __init__(
-        self,
-        table: dict[Genome, tuple[float, float]],
-        *,
-        search_metric: str = "val12",
-        report_metric: str = "test200",
-        space: CellSpace | str = "nb201",
-        source: str = "<table>",
-    ) -> None:
+    def __init__(self, table: dict[Genome, tuple[float, float]], *, search_metric: str = "val12",
+                 report_metric: str = "test200", space: CellSpace | str = "nb201", source: str = "<table>") -> None:
         super().__init__()
-        self.table = table
-        self.search_metric = search_metric
-        self.report_metric = report_metric
+        self.table, self.search_metric, self.report_metric, self.source = table, search_metric, report_metric, source
         self.space = space if isinstance(space, CellSpace) else get_space(space)
-        self.source = source
 
     @classmethod
-    def from_csv(
-        cls,
-        path: str | os.PathLike[str],
-        search_metric: str = "val12",
-        report_metric: str = "test200",
-        space: CellSpace | str = "nb201",
-    ) -> TabularEvaluator:
+    def from_csv(cls, path: str | os.PathLike[str], search_metric: str = "val12", report_metric: str = "test200",
+                 space: CellSpace | str = "nb201") -> TabularEvaluator:
         """Read a CSV with an ``arch`` column of NB201 arch strings and the two metric columns."""
         path = Path(path)
         space_obj = space if isinstance(space, CellSpace) else get_space(space)
@@ -57,9 +42,8 @@ class TabularEvaluator(Evaluator):
                 columns = reader.fieldnames or []
                 for column in ("arch", search_metric, report_metric):
                     if column not in columns:
-                        raise DataError(
-                            f"tabular evaluator: {str(path)!r} has no column {column!r}; columns: {columns}"
-                        )
+                        raise DataError(f"tabular evaluator: {str(path)!r} has no column {column!r}; "
+                                        f"columns: {columns}")
                 for line, row in enumerate(reader, start=2):
                     arch = row["arch"]
                     try:
@@ -78,9 +62,8 @@ class TabularEvaluator(Evaluator):
 
     def _row(self, genome: Genome) -> tuple[float, float]:
         if genome.space.name != self.space.name:
-            raise EvaluatorError(
-                f"tabular evaluator: genome of space {genome.space.name!r}, table is {self.space.name!r}"
-            )
+            raise EvaluatorError(f"tabular evaluator: genome of space {genome.space.name!r}, "
+                                 f"table is {self.space.name!r}")
         try:
             return self.table[genome]
         except KeyError:
@@ -96,11 +79,5 @@ class TabularEvaluator(Evaluator):
         return self._row(genome)[1]
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "name": "tabular",
-            "path": self.source,
-            "search_metric": self.search_metric,
-            "report_metric": self.report_metric,
-            "space": self.space.name,
-            "rows": len(self.table),
-        }
+        return {"name": "tabular", "path": self.source, "search_metric": self.search_metric,
+                "report_metric": self.report_metric, "space": self.space.name, "rows": len(self.table)}

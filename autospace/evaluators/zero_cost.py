@@ -43,11 +43,8 @@ _WEIGHTED = (nn.Conv2d, nn.Linear)
 
 def naswot(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     codes: list[torch.Tensor] = []
-    hooks = [
-        m.register_forward_hook(lambda _m, _i, out: codes.append((out.detach() > 0).flatten(1).double()))
-        for m in net.modules()
-        if isinstance(m, _ACTIVATIONS)
-    ]
+    hooks = [m.register_forward_hook(lambda _m, _i, out: codes.append((out.detach() > 0).flatten(1).double()))
+             for m in net.modules() if isinstance(m, _ACTIVATIONS)]
     try:
         with torch.no_grad():
             net(x)
@@ -102,11 +99,7 @@ def grad_norm(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 PROXIES: dict[str, Callable[[nn.Module, torch.Tensor, torch.Tensor], float]] = {
-    "naswot": naswot,
-    "jacob_cov": jacob_cov,
-    "synflow": synflow,
-    "snip": snip,
-    "grad_norm": grad_norm,
+    "naswot": naswot, "jacob_cov": jacob_cov, "synflow": synflow, "snip": snip, "grad_norm": grad_norm,
 }
 
 
@@ -116,18 +109,9 @@ class ZeroCostEvaluator(Evaluator):
     exact = True
     independent = True
 
-    def __init__(
-        self,
-        proxy: str = "naswot",
-        skeleton: str | Skeleton = "tiny",
-        data: str | DataSplit = "digits",
-        data_root: str | None = None,
-        *,
-        batch_size: int = 64,
-        batches: int = 1,
-        context: Genome | None = None,
-        seed: int = 0,
-    ) -> None:
+    def __init__(self, proxy: str = "naswot", skeleton: str | Skeleton = "tiny", data: str | DataSplit = "digits",
+                 data_root: str | None = None, *, batch_size: int = 64, batches: int = 1, context: Genome | None = None,
+                 seed: int = 0) -> None:
         super().__init__()
         if proxy not in PROXIES:
             raise EvaluatorError(f"proxy={proxy!r} is not one of {sorted(PROXIES)}")
@@ -149,13 +133,8 @@ class ZeroCostEvaluator(Evaluator):
         return score if math.isfinite(score) else FLOOR
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "name": "zero_cost",
-            "proxy": self.proxy,
-            "batch_size": self.batch_size,
-            "batches": self.batches,
-            **self.builder.describe(),
-        }
+        return {"name": "zero_cost", "proxy": self.proxy, "batch_size": self.batch_size, "batches": self.batches,
+                **self.builder.describe()}
 
 
 @dataclass(frozen=True)
@@ -173,7 +152,7 @@ class ZeroCostSettings:
 
 def _factory(settings: ZeroCostSettings, *, space: CellSpace, layers: int) -> ZeroCostEvaluator:
     ev = ZeroCostEvaluator(**asdict(settings))
-    check_layers(ev.builder, layers, settings.skeleton)
+    check_layers(ev.builder.skeleton, layers)
     return ev
 
 
