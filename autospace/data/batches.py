@@ -12,9 +12,8 @@ from autospace.errors import ConfigError
 Batch = tuple[torch.Tensor, torch.Tensor]
 
 
-def epoch_batches(
-    dataset: Dataset, batch_size: int, generator: torch.Generator, rank: int = 0, world: int = 1
-) -> Iterator[Batch]:
+def epoch_batches(dataset: Dataset, batch_size: int, generator: torch.Generator, rank: int = 0,
+                  world: int = 1) -> Iterator[Batch]:
     """One shuffled pass (full batches only). With ``world > 1`` every rank takes its own slice of
     each global batch (``batch_size`` is the global size), as a DistributedSampler would."""
     n = len(dataset)  # type: ignore[arg-type]
@@ -30,9 +29,8 @@ def epoch_batches(
             yield next(iter(DataLoader(torch.utils.data.Subset(dataset, idx.tolist()), batch_size=len(idx))))
 
 
-def batch_stream(
-    dataset: Dataset, batch_size: int, generator: torch.Generator, rank: int = 0, world: int = 1
-) -> Iterator[Batch]:
+def batch_stream(dataset: Dataset, batch_size: int, generator: torch.Generator, rank: int = 0,
+                 world: int = 1) -> Iterator[Batch]:
     """Endless shuffled batches, epoch after epoch."""
     while True:
         yield from epoch_batches(dataset, batch_size, generator, rank, world)

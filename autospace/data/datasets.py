@@ -39,13 +39,8 @@ class DataSplit:
     input_shape: tuple[int, int, int]
 
     def describe(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "train": len(self.train),  # type: ignore[arg-type]
-            "val": len(self.val),  # type: ignore[arg-type]
-            "num_classes": self.num_classes,
-            "input_shape": list(self.input_shape),
-        }
+        return {"name": self.name, "train": len(self.train), "val": len(self.val),  # type: ignore[arg-type]
+                "num_classes": self.num_classes, "input_shape": list(self.input_shape)}
 
 
 def split_indices(n: int, val_fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -59,17 +54,12 @@ def split_indices(n: int, val_fraction: float, seed: int) -> tuple[torch.Tensor,
     return perm[n_val:], perm[:n_val]
 
 
-def _tensor_split(
-    name: str, images: torch.Tensor, labels: torch.Tensor, num_classes: int, val_fraction: float, seed: int
-) -> DataSplit:
+def _tensor_split(name: str, images: torch.Tensor, labels: torch.Tensor, num_classes: int, val_fraction: float,
+                  seed: int) -> DataSplit:
     train_idx, val_idx = split_indices(len(labels), val_fraction, seed)
-    return DataSplit(
-        name=name,
-        train=TensorDataset(images[train_idx], labels[train_idx]),
-        val=TensorDataset(images[val_idx], labels[val_idx]),
-        num_classes=num_classes,
-        input_shape=tuple(images.shape[1:]),  # type: ignore[arg-type]
-    )
+    return DataSplit(name, TensorDataset(images[train_idx], labels[train_idx]),
+                     TensorDataset(images[val_idx], labels[val_idx]), num_classes,
+                     tuple(images.shape[1:]))  # type: ignore[arg-type]
 
 
 def load_digits(val_fraction: float = 0.2, seed: int = 0) -> DataSplit:
@@ -84,10 +74,7 @@ def load_digits(val_fraction: float = 0.2, seed: int = 0) -> DataSplit:
 
 
 def _find_idx(root: Path, stem: str) -> Path | None:
-    for name in (stem, f"{stem}.gz"):
-        if (root / name).is_file():
-            return root / name
-    return None
+    return next((root / name for name in (stem, f"{stem}.gz") if (root / name).is_file()), None)
 
 
 def load_mnist(root: str | Path | None = None, val_fraction: float = 0.2, seed: int = 0) -> DataSplit:
@@ -166,10 +153,8 @@ def load_imagefolder(
     except (FileNotFoundError, RuntimeError) as exc:
         raise DataError(f"ImageFolder root {str(root)!r} is not a valid image tree: {exc}") from None
     train_idx, val_idx = split_indices(len(full), val_fraction, seed)
-    return DataSplit(
-        "imagefolder", Subset(full, train_idx.tolist()), Subset(full, val_idx.tolist()), len(full.classes),
-        (3, image_size, image_size),
-    )
+    return DataSplit("imagefolder", Subset(full, train_idx.tolist()), Subset(full, val_idx.tolist()),
+                     len(full.classes), (3, image_size, image_size))
 
 
 DATASETS = ("digits", "mnist", "cifar10", "cifar100", "imagefolder")

@@ -40,9 +40,8 @@ def random_split(shape: tuple[int, int, int], size: int, num_classes: int, seed:
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn((2 * size, *shape), generator=gen)
     y = torch.randint(num_classes, (2 * size,), generator=gen)
-    return DataSplit(
-        RANDOM, TensorDataset(x[:size], y[:size]), TensorDataset(x[size:], y[size:]), num_classes, tuple(shape)
-    )
+    return DataSplit(RANDOM, TensorDataset(x[:size], y[:size]), TensorDataset(x[size:], y[size:]), num_classes,
+                     tuple(shape))
 
 
 def load_data(config: DataConfig, skeleton: Skeleton) -> DataSplit:

@@ -80,17 +80,19 @@ def _sections(args: argparse.Namespace, num_classes: int) -> tuple[TrainRecipe, 
     recipe, place = parse_parts((TrainRecipe, TrainPlacement), "train", sections["train"])
     data = parse_section(DataConfig, "data", sections["data"])
     if args.resume:
-        saved_recipe, saved_place = parse_parts((TrainRecipe, TrainPlacement), "train", base.get("train"))
-        saved_tables = {"train": {**to_table(saved_recipe), **to_table(saved_place)},
-                        "data": to_table(parse_section(DataConfig, "data", base.get("data")))}
-        now = {"train": {**to_table(recipe), **to_table(place)}, "data": to_table(data)}
-        for section, table in now.items():
-            saved = saved_tables[section]
+        saved = _tables(*parse_parts((TrainRecipe, TrainPlacement), "train", base.get("train")),
+                        parse_section(DataConfig, "data", base.get("data")))
+        for section, table in _tables(recipe, place, data).items():
             for key, value in table.items():
-                if saved.get(key) != value:
-                    raise ConfigError(f"{section}.{key}={value!r} differs from the run's {saved.get(key)!r}; "
+                if saved[section].get(key) != value:
+                    raise ConfigError(f"{section}.{key}={value!r} differs from the run's {saved[section].get(key)!r}; "
                                       f"resume without changing it")
     return recipe, place, data
+
+
+def _tables(recipe: TrainRecipe, place: TrainPlacement, data: DataConfig) -> dict[str, dict[str, Any]]:
+    """The ``config.toml`` tables of a training run."""
+    return {"train": {**to_table(recipe), **to_table(place)}, "data": to_table(data)}
 
 
 def main(args: argparse.Namespace) -> int:
@@ -109,7 +111,7 @@ def main(args: argparse.Namespace) -> int:
         )
     if not args.resume:
         rundir.create(out)
-        rundir.write_config(out, {"train": {**to_table(recipe), **to_table(place)}, "data": to_table(data_config)})
+        rundir.write_config(out, _tables(recipe, place, data_config))
     resume = args.resume and (out / rundir.TRAIN_CHECKPOINT).is_file()  # else it was killed in epoch 1
     with torch_threads(args.threads):
         metrics = train_architecture(arch, data, recipe, out, device=device, resume=resume,

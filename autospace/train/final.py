@@ -1,10 +1,8 @@
-"""Final training of a searched architecture from scratch (``autospace train``).
+"""Final training of a searched architecture from scratch (``autospace train``) with a `TrainRecipe`.
 
-The recipe's defaults (`TrainRecipe`): SGD with Nesterov momentum, one warmup epoch then a cosine
-to zero, label smoothing 0.1, weight decay 4e-5. After every epoch the state (trainer, global RNG,
-history) is written atomically to ``OUT/checkpoint.pt``; ``resume=True`` continues from it. At the
-end: ``OUT/model.pt`` (the state dict) and ``OUT/metrics.json`` (top-1 on the validation split,
-params, analytic MAdds and the FlopCounterMode measurement, per-epoch history).
+After every epoch the state (trainer, global RNG, history) is written atomically to
+``OUT/checkpoint.pt``, from which ``resume=True`` continues. At the end: ``OUT/model.pt`` (the state
+dict) and ``OUT/metrics.json`` (validation top-1, params, analytic and measured MAdds, history).
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ from autospace.train.recipe import TrainRecipe
 
 if TYPE_CHECKING:
     from autospace.nn import Architecture
-
 
 
 def train_architecture(arch: Architecture, data: DataSplit, recipe: TrainRecipe, out: Path, *,
@@ -73,16 +70,9 @@ def _finish(arch: Architecture, model: nn.Module, data: DataSplit, recipe: Train
     madds, params = arch.cost
     measured_madds, measured_params = measure_cost(model, arch.skeleton.input_shape)
     metrics = {
-        "top1": history[-1]["val_top1"],
-        "params": params,
-        "madds": madds,
-        "measured_madds": measured_madds,
-        "measured_params": measured_params,
-        "cost_model_exact": madds == measured_madds and params == measured_params,
-        "epochs": recipe.epochs,
-        "data": data.describe(),
-        "recipe": recipe.to_dict(),
-        "device": str(device),
+        "top1": history[-1]["val_top1"], "params": params, "madds": madds, "measured_madds": measured_madds,
+        "measured_params": measured_params, "cost_model_exact": madds == measured_madds and params == measured_params,
+        "epochs": recipe.epochs, "data": data.describe(), "recipe": recipe.to_dict(), "device": str(device),
         "history": history,
     }
     save_tensors(out / MODEL, model.state_dict())

@@ -10,6 +10,7 @@ from typing import Any
 import torch
 from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, LRScheduler, SequentialLR
 
+from autospace.config import positive
 from autospace.errors import ConfigError
 
 
@@ -37,9 +38,7 @@ class TrainRecipe:
 
     def __post_init__(self) -> None:
         capped = ("max_steps_per_epoch",) if self.max_steps_per_epoch is not None else ()
-        for name in ("epochs", "batch_size", "lr", *capped):
-            if not getattr(self, name) > 0:
-                raise ConfigError(f"train.{name}={getattr(self, name)!r} must be > 0")
+        positive("train", self, "epochs", "batch_size", "lr", *capped)
         for name in ("momentum", "weight_decay", "warmup_epochs", "seed"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"train.{name}={getattr(self, name)!r} must be >= 0")
