@@ -22,9 +22,6 @@ class AnalyticEvaluator(Evaluator):
     ``delay`` sleeps that many seconds per query, to simulate a slow scorer.
     """
 
-    exact = True
-    independent = True
-
     def __init__(self, space: CellSpace | str, *, layers: int = 1, targets: Sequence[Genome] | None = None,
                  seed: int = 0, delay: float = 0.0) -> None:
         super().__init__()

@@ -43,7 +43,8 @@ class EvaluatorCost:
 
 
 class Evaluator(ABC):
-    """Scores batches of candidates. Subclasses implement `evaluate` (or `score_one`)."""
+    """Scores batches of candidates. Subclasses implement `evaluate` (or `score_one`); ``exact`` and
+    ``independent`` are True unless a subclass says otherwise."""
 
     exact: ClassVar[bool] = True
     independent: ClassVar[bool] = True

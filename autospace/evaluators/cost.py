@@ -36,9 +36,6 @@ def layer_cost_fn(skeleton: str, metric: str = "madds") -> Callable[[int, Genome
 class CostEvaluator(Evaluator):
     """Exact score ``-cost`` (cheaper is fitter), or ``+cost`` with ``minimize=False``."""
 
-    exact = True
-    independent = True
-
     def __init__(self, skeleton: str, metric: str = "madds", minimize: bool = True) -> None:
         super().__init__()
         self.skeleton, self.metric, self.minimize = skeleton, metric, minimize

@@ -34,9 +34,6 @@ class LowFidelityEvaluator(Evaluator):
     """Validation accuracy after ``recipe`` (default: `ScoringRecipe`, 2 epochs) on ``train_size``
     training examples (default: all)."""
 
-    exact = True
-    independent = True
-
     def __init__(self, skeleton: str | Skeleton = "tiny", data: str | DataSplit = "digits",
                  data_root: str | None = None, *, recipe: TrainRecipe | None = None, train_size: int | None = None,
                  val_size: int | None = None, context: Genome | None = None, device: str = "cpu", seed: int = 0) -> None:

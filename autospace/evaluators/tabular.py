@@ -18,9 +18,6 @@ class TabularEvaluator(Evaluator):
     The table maps genomes to ``(search, report)`` metric values; build it with `from_csv`.
     """
 
-    exact = True
-    independent = True
-
     def __init__(self, table: dict[Genome, tuple[float, float]], *, search_metric: str = "val12",
                  report_metric: str = "test200", space: CellSpace | str = "nb201", source: str = "<table>") -> None:
         super().__init__()

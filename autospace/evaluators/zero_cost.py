@@ -106,9 +106,6 @@ PROXIES: dict[str, Callable[[nn.Module, torch.Tensor, torch.Tensor], float]] = {
 class ZeroCostEvaluator(Evaluator):
     """Scores each candidate's standalone network at init with ``proxy``, averaged over ``batches``."""
 
-    exact = True
-    independent = True
-
     def __init__(self, proxy: str = "naswot", skeleton: str | Skeleton = "tiny", data: str | DataSplit = "digits",
                  data_root: str | None = None, *, batch_size: int = 64, batches: int = 1, context: Genome | None = None,
                  seed: int = 0) -> None:

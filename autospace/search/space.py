@@ -115,11 +115,6 @@ def learned_space(path: str | Path, skeleton: Skeleton) -> LayerSpace:
     return LayerSpace(learned.space, layers, str(path))
 
 
-def learned_skeleton_name(path: str | Path) -> str | None:
-    """The skeleton a learned space file was evolved on (None when it does not say)."""
-    return LearnedSpace.load(path).skeleton
-
-
 def resolve_space(name: str, skeleton: Skeleton, *, open_k: int = 7, seed: int = 0) -> LayerSpace:
     """``irb``, ``open`` or the path of a learned space JSON, as a `LayerSpace` on ``skeleton``."""
     if name == MANUAL:

@@ -126,10 +126,8 @@ def run(ctx: SearchContext, config: SposConfig) -> SearchOutcome:
     return SearchOutcome(net.genomes(best), history, {"best_score": scores[best], "scored": len(scores)})
 
 
-def _evolve(
-    sampler: WindowSampler, score: Callable[[Choice], float], config: SposConfig, ctx: SearchContext,
-    history: list[dict[str, Any]],
-) -> None:
+def _evolve(sampler: WindowSampler, score: Callable[[Choice], float], config: SposConfig, ctx: SearchContext,
+            history: list[dict[str, Any]]) -> None:
     """SPOS evolution: keep the best ``parents``, refill by mutation and crossover within the window."""
     population = [sampler.random() for _ in range(config.population)]
     for generation in range(config.generations + 1):

@@ -30,10 +30,7 @@ def autocast(device: torch.device) -> torch.autocast:
 
 @contextmanager
 def torch_threads(threads: int | None) -> Iterator[None]:
-    """Run the block with ``threads`` torch CPU threads, then restore the previous setting.
-
-    ``None`` or ``0`` leaves torch's setting alone.
-    """
+    """Run the block with ``threads`` torch CPU threads (``None`` or ``0``: torch's setting), then restore it."""
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 0):
         raise ConfigError(f"threads={threads!r} must be an integer >= 0")
     before = torch.get_num_threads()
