@@ -14,16 +14,8 @@ from autospace.errors import AutospaceError, CheckpointError, ConfigError, Genom
 from autospace.evolve.history import read_history
 from autospace.evolve.learned import LearnedSpace
 from autospace.nn import Architecture
-from autospace.rundir import (
-    ARCHITECTURE,
-    CONFIG,
-    EVOLVE_FILES,
-    HISTORY,
-    LEARNED_SPACE,
-    RANKING_FIDELITY,
-    SEARCH_FILES,
-    SUMMARY,
-)
+from autospace.rundir import (ARCHITECTURE, CONFIG, EVOLVE_FILES, HISTORY, LEARNED_SPACE, RANKING_FIDELITY,
+                              SEARCH_FILES, SUMMARY)
 
 LearnedLike = LearnedSpace | str | Path | Mapping[str, Any]
 """What the learned-space figures accept: a `LearnedSpace`, a path to its JSON, or the parsed JSON."""
@@ -31,6 +23,11 @@ LearnedLike = LearnedSpace | str | Path | Mapping[str, Any]
 
 class VizError(AutospaceError, ValueError):
     """Data given to a figure is missing a field or holds a bad value."""
+
+
+def is_number(value: Any) -> bool:
+    """Whether ``value`` is an int or float (not a bool)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def as_learned_space(learned: LearnedLike) -> LearnedSpace:
@@ -120,7 +117,7 @@ class SearchRunDir:
         ``seed``, ``skeleton``, ``data``, ... from config.toml, else architecture.json's ``search``."""
         settings = dict(self.architecture.search) if self.architecture else {}
         config = self.config or {}
-        search, data = _table(config, "search"), _table(config, "data")
+        search, data = config_table(config, "search"), config_table(config, "data")
         settings.update({k: config[k] for k in ("algo", "space", "madds_budget") if k in config})
         settings.update({k: search[k] for k in ("skeleton", "seed", "tolerance") if k in search})
         if "name" in data:
@@ -138,8 +135,9 @@ class SearchRunDir:
         return budget, tolerance
 
 
-def _table(config: dict[str, Any], key: str) -> dict[str, Any]:
-    value = config.get(key)
+def config_table(config: dict[str, Any] | None, key: str) -> dict[str, Any]:
+    """The table ``key`` of a run's ``config.toml`` (empty without one)."""
+    value = (config or {}).get(key)
     return value if isinstance(value, dict) else {}
 
 

@@ -15,7 +15,7 @@ from matplotlib.ticker import MaxNLocator
 from autospace.genome import Genome
 from autospace.nn import Architecture, LayerSpec, layer_cost
 from autospace.viz.cells import cell_extent, describe_cell, draw_cell, figure_legend, labelled_scale
-from autospace.viz.io import VizError
+from autospace.viz.io import VizError, is_number
 from autospace.viz.style import INK
 
 X_KEYS = ("step", "generation", "round", "epoch")
@@ -79,11 +79,6 @@ def _provenance(arch: Architecture) -> str:
     algo, space = arch.search.get("algo"), arch.search.get("space")
     where = f"on {Path(str(space)).name}" if space else ""
     return ", ".join(filter(None, [" ".join(filter(None, [algo, where])), f"skeleton {arch.skeleton.name}"]))
-
-
-def is_number(value: Any) -> bool:
-    """Whether ``value`` is an int or float (not a bool)."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def x_key(record: Mapping[str, Any]) -> str | None:
