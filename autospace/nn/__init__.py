@@ -1,9 +1,5 @@
-"""Genomes as networks: edge ops, skeletons (macro networks), architectures and the exact
-analytic cost model (MAdds and parameters without building anything), and the PyTorch modules.
-
-The skeletons, architectures and the cost model are pure Python: ``import autospace.nn`` does
-not import torch; the PyTorch names (`build_cell`, `build_network`, `Cell`, `ZeroCell`,
-`Network`, `measure_cost`) import it on first use.
+"""Genomes as networks: edge ops, skeletons, architectures, the exact analytic cost model, and the
+PyTorch modules. ``import autospace.nn`` does not import torch; the PyTorch names import it on first use.
 """
 
 from __future__ import annotations

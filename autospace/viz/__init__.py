@@ -8,8 +8,15 @@ backend works); nothing here imports torch.
 from autospace.viz.cells import add_cell, describe_cell, draw_cell
 from autospace.viz.evolution import convergence, diversity_curves, fitness_curves, reference_distance, switch_off_round
 from autospace.viz.fidelity import check_ranking_fidelity, ranking_fidelity
-from autospace.viz.io import (EvolveRunDir, SearchRunDir, VizError, as_learned_space, load_learned_space, load_run,
-                              load_search_run)
+from autospace.viz.io import (
+    EvolveRunDir,
+    SearchRunDir,
+    VizError,
+    as_learned_space,
+    load_learned_space,
+    load_run,
+    load_search_run,
+)
 from autospace.viz.learned import Motif, motif_counts, motifs, topk_grid
 from autospace.viz.report import build_report, save_report, write_report
 from autospace.viz.search import architecture_figure, search_curves

@@ -14,8 +14,16 @@ from autospace.errors import AutospaceError, CheckpointError, ConfigError, Genom
 from autospace.evolve.history import read_history
 from autospace.evolve.learned import LearnedSpace
 from autospace.nn import Architecture
-from autospace.rundir import (ARCHITECTURE, CONFIG, EVOLVE_FILES, HISTORY, LEARNED_SPACE, RANKING_FIDELITY,
-                              SEARCH_FILES, SUMMARY)
+from autospace.rundir import (
+    ARCHITECTURE,
+    CONFIG,
+    EVOLVE_FILES,
+    HISTORY,
+    LEARNED_SPACE,
+    RANKING_FIDELITY,
+    SEARCH_FILES,
+    SUMMARY,
+)
 
 LearnedLike = LearnedSpace | str | Path | Mapping[str, Any]
 """What the learned-space figures accept: a `LearnedSpace`, a path to its JSON, or the parsed JSON."""

@@ -14,11 +14,18 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from autospace.atomic import open_atomic
-from autospace.viz.evolution import (convergence, diversity_curves, fitness_curves, has_reference, layer_series,
-                                     reference_distance, switch_off_round)
+from autospace.rundir import ARCHITECTURE, HISTORY, LEARNED_SPACE, RANKING_FIDELITY
+from autospace.viz.evolution import (
+    convergence,
+    diversity_curves,
+    fitness_curves,
+    has_reference,
+    layer_series,
+    reference_distance,
+    switch_off_round,
+)
 from autospace.viz.fidelity import ranking_fidelity
-from autospace.viz.io import (ARCHITECTURE, HISTORY, LEARNED_SPACE, RANKING_FIDELITY, EvolveRunDir, RunDir,
-                              SearchRunDir, VizError, config_table, is_number, load_run)
+from autospace.viz.io import EvolveRunDir, RunDir, SearchRunDir, VizError, config_table, is_number, load_run
 from autospace.viz.learned import motifs, topk_grid
 from autospace.viz.search import X_KEYS, architecture_figure, budget_text, curve_series, search_curves, x_key
 from autospace.viz.stats import cost_per_layer, cost_unavailable, op_heatmap, ratio_per_layer
