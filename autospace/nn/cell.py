@@ -27,15 +27,8 @@ class Cell(nn.Module):
     of its incoming edges' outputs.
     """
 
-    def __init__(
-        self,
-        source: int,
-        sink: int,
-        edges: dict[tuple[int, int], nn.Module],
-        expand: nn.Module | None = None,
-        project: nn.Module | None = None,
-        residual: bool = False,
-    ) -> None:
+    def __init__(self, source: int, sink: int, edges: dict[tuple[int, int], nn.Module], expand: nn.Module | None = None,
+                 project: nn.Module | None = None, residual: bool = False) -> None:
         super().__init__()
         self.source, self.sink, self.residual = source, sink, residual
         self.expand = expand

@@ -66,14 +66,8 @@ def _io_cost(space: CellSpace, ratio: int | None, c_in: int, c_out: int, hw: tup
     return madds, params
 
 
-def cell_costs(
-    space: CellSpace,
-    genomes: Sequence[Genome] | np.ndarray,
-    c_in: int,
-    c_out: int,
-    hw: int | tuple[int, int],
-    stride: int = 1,
-) -> np.ndarray:
+def cell_costs(space: CellSpace, genomes: Sequence[Genome] | np.ndarray, c_in: int, c_out: int,
+               hw: int | tuple[int, int], stride: int = 1) -> np.ndarray:
     """`cell_cost` of many genomes of ``space`` at once, vectorised with numpy: an ``(n, 2)``
     int64 array of ``(madds, params)``. ``genomes`` are `Genome` objects or rows of
     ``space.encode``.

@@ -45,17 +45,11 @@ def layer_series(history: Records, field: str) -> np.ndarray:
     _check(history)
     rows = []
     for i, record in enumerate(history):
-        value = record.get(field)
+        value, where = record.get(field), f"history record {i} (round {record.get('round')!r}): field {field!r}"
         if not isinstance(value, list) or not value or not all(v is None or is_number(v) for v in value):
-            raise VizError(
-                f"history record {i} (round {record.get('round')!r}): field {field!r} must be a "
-                f"non-empty list of numbers, got {value!r:.80}"
-            )
+            raise VizError(f"{where} must be a non-empty list of numbers, got {value!r:.80}")
         if rows and len(value) != len(rows[0]):
-            raise VizError(
-                f"history record {i} (round {record.get('round')!r}): field {field!r} has "
-                f"{len(value)} layers, earlier rounds have {len(rows[0])}"
-            )
+            raise VizError(f"{where} has {len(value)} layers, earlier rounds have {len(rows[0])}")
         rows.append([np.nan if v is None else v for v in value])
     return np.array(rows, dtype=float)
 

@@ -109,13 +109,8 @@ def _value(record: Mapping[str, Any], key: str, index: int) -> float:
     return value
 
 
-def search_curves(
-    history: Sequence[Mapping[str, Any]],
-    budget: float | None = None,
-    tolerance: float | None = None,
-    title: str = "Search curves",
-    cols: int = 3,
-) -> Figure:
+def search_curves(history: Sequence[Mapping[str, Any]], budget: float | None = None, tolerance: float | None = None,
+                  title: str = "Search curves", cols: int = 3) -> Figure:
     """Every numeric key of the search history against its x key (`curve_series`), one panel per
     key (line gid ``curve-<key>``); panels of MAdds keys (``*madds``) draw ``budget`` as a
     horizontal line (gid ``budget``) and its tolerance window as a band (gid ``budget-window``)."""
