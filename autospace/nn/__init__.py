@@ -25,13 +25,14 @@ from autospace.nn.skeleton import (
 
 if TYPE_CHECKING:
     from autospace.nn.cell import Cell, ZeroCell, build_cell
-    from autospace.nn.network import Network, build_network, measure_cost
+    from autospace.nn.network import Network, assemble, build_network, measure_cost
 
 _TORCH_NAMES = {
     "Cell": "autospace.nn.cell",
     "ZeroCell": "autospace.nn.cell",
     "build_cell": "autospace.nn.cell",
     "Network": "autospace.nn.network",
+    "assemble": "autospace.nn.network",
     "build_network": "autospace.nn.network",
     "measure_cost": "autospace.nn.network",
 }
@@ -55,6 +56,7 @@ __all__ = [
     "Stage",
     "Stem",
     "ZeroCell",
+    "assemble",
     "build_cell",
     "build_network",
     "cell_cost",

@@ -34,7 +34,7 @@ class Network(nn.Module):
 
 def assemble(skeleton: Skeleton, layer_modules: Sequence[nn.Module], num_classes: int) -> Network:
     """Stem + the given modules (layer ``i`` must map ``(N, c_in, h, w)`` to
-    ``(N, c_out, h/stride, w/stride)`` of ``skeleton.layers[i]``) + head; `Skeleton.build`."""
+    ``(N, c_out, h/stride, w/stride)`` of ``skeleton.layers[i]``) + head."""
     positive_int("num_classes", num_classes)
     if len(layer_modules) != skeleton.num_layers:
         raise ConfigError(f"skeleton {skeleton.name!r} has {skeleton.num_layers} searchable layers; "

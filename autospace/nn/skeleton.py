@@ -10,17 +10,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from autospace.errors import ConfigError
 from autospace.genome import MBCONV, Genome, get_space
 from autospace.nn.ops import check_stride, out_size, positive_int
 from autospace.registry import Registry
-
-if TYPE_CHECKING:
-    from torch import nn
-
-    from autospace.nn.network import Network
 
 
 @dataclass(frozen=True)
@@ -136,13 +131,6 @@ class Skeleton:
     def input_shape(self) -> tuple[int, int, int]:
         """``(in_channels, input_size, input_size)`` of one image."""
         return self.in_channels, self.input_size, self.input_size
-
-    def build(self, layer_modules: Sequence[nn.Module], num_classes: int) -> Network:
-        """Stem + the given modules (layer ``i`` must map ``(N, c_in, h, w)`` to
-        ``(N, c_out, h/stride, w/stride)`` of ``layers[i]``) + head (`autospace.nn.network.assemble`)."""
-        from autospace.nn.network import assemble  # torch, imported only to build
-
-        return assemble(self, layer_modules, num_classes)
 
 
 def _stage(owner: str, value: Any) -> Stage:
