@@ -170,12 +170,8 @@ def key_numbers(run: RunDir) -> list[tuple[str, str]]:
         switch = switch_off_round(history)
         if switch is not None:
             rows.append(("reference constraint off from round", str(switch)))
-        for field, label in (
-            ("queries", "queries"),
-            ("distinct_queries", "distinct queries"),
-            ("eval_seconds", "evaluator seconds"),
-            ("seconds", "wall-clock seconds"),
-        ):
+        for field, label in (("queries", "queries"), ("distinct_queries", "distinct queries"),
+                             ("eval_seconds", "evaluator seconds"), ("seconds", "wall-clock seconds")):
             if field in last:
                 rows.append((label, f"{last[field]:g}"))
         best = layer_series(history, "best")[-1]
