@@ -228,11 +228,9 @@ def _html(run: RunDir, shown: list[tuple[str, str, list[Path]]], notes: list[str
         "<!DOCTYPE html>",
         '<html><head><meta charset="utf-8">',
         f"<title>autospace run {esc(run.name)}</title>",
-        (
-            "<style>body{font-family:sans-serif;max-width:1400px;margin:2em auto;color:#222}"
-            "table{border-collapse:collapse}td{border-bottom:1px solid #ddd;padding:3px 12px 3px 0;"
-            "vertical-align:top}img{max-width:100%}</style></head><body>"
-        ),
+        ("<style>body{font-family:sans-serif;max-width:1400px;margin:2em auto;color:#222}"
+         "table{border-collapse:collapse}td{border-bottom:1px solid #ddd;padding:3px 12px 3px 0;"
+         "vertical-align:top}img{max-width:100%}</style></head><body>"),
         f"<h1>autospace run <code>{esc(run.name)}</code></h1>",
         "<table>",
         *(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in key_numbers(run)),
