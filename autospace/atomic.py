@@ -1,8 +1,5 @@
-"""Atomic file writes: write a temporary file next to the target, then `os.replace` it.
-
-Readers (and a resumed run) see the old content or the new, never a mix. The temporary file is
-opened normally, so the result gets the permissions of the user's umask.
-"""
+"""Atomic file writes: a temporary file next to the target (opened normally: the umask's permissions),
+then `os.replace`, so readers and a resumed run see the old content or the new, never a mix."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""The `autospace` command. Each stage adds its subcommand from its own ``cli`` module.
-
-Errors of the package (`autospace.errors.AutospaceError`) become one line on stderr and exit
-status 2, with no traceback.
-"""
+"""The `autospace` command; each stage adds its subcommand from its own ``cli`` module. Errors of
+the package (`AutospaceError`) become one line on stderr and exit status 2, with no traceback."""
 
 from __future__ import annotations
 

@@ -1,10 +1,8 @@
-"""One typed config layer: every TOML section of every command is parsed into a frozen dataclass here.
+"""One typed config layer: every TOML section of every command is parsed into a frozen dataclass.
 
-A section's keys are the dataclass's fields. Unknown keys, wrongly typed values (checked by
-pydantic in strict mode: ``1`` is a valid float, ``true`` is not an int, ``"1"`` is not a number)
-and values the dataclass's ``__post_init__`` rejects all become `ConfigError` s that name
-``section.key`` and the value. Configs are written back with tomli-w (`write_toml`), so every run
-directory holds the ``config.toml`` it ran with.
+Unknown keys, wrong types (pydantic strict: ``1`` is a valid float, ``true`` is not an int, ``"1"``
+is not a number) and values ``__post_init__`` rejects are `ConfigError` s naming ``section.key`` and
+the value. Configs are written back with tomli-w (`write_toml`).
 """
 
 from __future__ import annotations
@@ -37,15 +35,20 @@ def keys_of(cls: type) -> list[str]:
     return [f.name for f in dataclasses.fields(cls) if f.init]
 
 
-def parse_section(cls: type[T], section: str, data: Mapping[str, Any] | None = None) -> T:
-    """``data`` (a TOML table; None for an absent one) as an instance of the dataclass ``cls``."""
+def _table(section: str, data: Mapping[str, Any] | None, known: Sequence[str]) -> Mapping[str, Any]:
+    """``data`` (None: an empty table), checked to be a table of ``known`` keys only."""
     data = {} if data is None else data
     if not isinstance(data, Mapping):
         raise ConfigError(f"[{section}] must be a table of keys, got {data!r}")
-    known = keys_of(cls)
     unknown = sorted(k for k in data if k not in known)
     if unknown:
         raise ConfigError(f"{section}.{unknown[0]} is not a key of [{section}]; keys: {sorted(known)}")
+    return data
+
+
+def parse_section(cls: type[T], section: str, data: Mapping[str, Any] | None = None) -> T:
+    """``data`` (a TOML table; None for an absent one) as an instance of the dataclass ``cls``."""
+    data = _table(section, data, keys_of(cls))
     try:
         text = json.dumps(dict(data), allow_nan=True)
     except (TypeError, ValueError) as exc:
@@ -72,17 +75,8 @@ def _config_error(section: str, data: Mapping[str, Any], exc: ValidationError) -
 
 
 def parse_parts(classes: Sequence[type], section: str, data: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
-    """One section whose keys are the fields of several dataclasses: one instance of each.
-
-    The classes' keys must not overlap; a key none of them has is a `ConfigError`.
-    """
-    data = {} if data is None else data
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"[{section}] must be a table of keys, got {data!r}")
-    known = [key for cls in classes for key in keys_of(cls)]
-    unknown = sorted(k for k in data if k not in known)
-    if unknown:
-        raise ConfigError(f"{section}.{unknown[0]} is not a key of [{section}]; keys: {sorted(known)}")
+    """One section whose keys are the fields of several dataclasses (not overlapping): one instance of each."""
+    data = _table(section, data, [key for cls in classes for key in keys_of(cls)])
     return tuple(parse_section(cls, section, {k: v for k, v in data.items() if k in keys_of(cls)}) for cls in classes)
 
 

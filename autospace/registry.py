@@ -1,9 +1,6 @@
-"""The one plug-in convention: a `Registry` of named objects behind ``register_X`` / ``get_X`` / ``list_X``.
-
-Spaces, skeletons, evaluators, evolution strategies and phase-2 algorithms each keep one
-`Registry`; their modules expose the three functions. Built-ins that need torch can be declared
-*lazy*: the name is listed at once and its module is imported (and registers it) on first use.
-An unknown name is an `UnknownNameError` that lists the known ones.
+"""The one plug-in convention: a `Registry` of named objects behind ``register_X`` / ``get_X`` / ``list_X``
+(spaces, skeletons, evaluators, strategies, phase-2 algorithms). A *lazy* built-in is listed at once and
+its module imported (registering it) on first use; an unknown name is an `UnknownNameError` listing the known ones.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""Run directories of every stage (evolve, search, train): their file names, "``--out`` must be
-new or empty", resume look-up, staged creation, and which process writes.
-
-Every run directory holds the ``config.toml`` it ran with (docs/formats.md); ``--resume`` reads
-it back. Under ``torchrun`` every rank runs the same stage and only rank 0 writes.
+"""Run directories of every stage (evolve, search, train): file names, "``--out`` must be new or
+empty", resume look-up (its ``config.toml``), staged creation, and which process writes (rank 0).
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ import torch
 from torch import nn
 
 from autospace.genome import Genome, get_space
-from autospace.nn import build_cell, cell_cost, get_skeleton
+from autospace.nn import assemble, build_cell, cell_cost, get_skeleton
 from autospace.supernet.gates import UniformPaths
 from autospace.supernet.mixed_layer import MixedPathLayer
 from autospace.supernet.trainer import AlphaStepper, SupernetConfig, WeightStepper
@@ -114,7 +114,7 @@ def worker(mode: str, n: int, device: torch.device, steps: int, replay: list[lis
     layers = [MixedPathLayer([build_cell(g, s.c_in, s.c_out, s.stride) for g in row]) for s, row in zip(sk.layers, cells)]
     if mode == "naive":
         layers = [NaiveMixed(list(layer.paths)) for layer in layers]
-    net = sk.build(layers, 10).to(device)
+    net = assemble(sk, layers, 10).to(device)
     if mode == "gated":
         weights, arch, policy = gated_steppers(net, layers, n, device)
         opt = weights.optimizer

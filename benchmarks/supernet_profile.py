@@ -19,7 +19,7 @@ from supernet_bench import BATCH, _cells, _sync, _warm_every_path, gated_stepper
 from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
-from autospace.nn import build_cell, get_skeleton
+from autospace.nn import assemble, build_cell, get_skeleton
 from autospace.supernet.mixed_layer import MixedPathLayer
 from autospace.train.device import autocast
 
@@ -39,7 +39,7 @@ def main() -> int:
     x = torch.randn(BATCH, 3, 32, 32, device=device)
     y = torch.randint(0, 10, (BATCH,), device=device)
     layers = [MixedPathLayer([build_cell(g, s.c_in, s.c_out, s.stride) for g in row]) for s, row in zip(sk.layers, cells)]
-    net = sk.build(layers, 10).to(device)
+    net = assemble(sk, layers, 10).to(device)
     weights, arch, paths = gated_steppers(net, layers, args.n, device)
     opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
 

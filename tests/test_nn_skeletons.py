@@ -16,6 +16,7 @@ from autospace.nn import (
     LayerSpec,
     Skeleton,
     Stem,
+    assemble,
     build_network,
     get_skeleton,
     list_skeletons,
@@ -109,7 +110,7 @@ def test_skeleton_builds_any_layer_modules() -> None:
         )
         for s in skeleton.layers
     ]
-    net = skeleton.build(modules, num_classes=10)
+    net = assemble(skeleton, modules, num_classes=10)
     assert net.layers[2] is modules[2]
     assert net(torch.randn(3, 1, 8, 8)).shape == (3, 10)
 
@@ -164,7 +165,7 @@ def test_wrong_number_of_genomes() -> None:
     with pytest.raises(ConfigError, match="num_classes=0"):
         build_network("tiny", [IRB.sample(0)] * 4, 0)
     with pytest.raises(ConfigError, match="3 layer_modules"):
-        get_skeleton("tiny").build([nn.Identity()] * 3, 10)
+        assemble(get_skeleton("tiny"), [nn.Identity()] * 3, 10)
 
 
 @pytest.mark.cuda

@@ -1,9 +1,5 @@
-"""Process-wide caches of pure functions of a genome.
-
-The engine builds many `Genome` objects for cells it has seen before (sampling, mutation);
-these caches let them skip the canonicalisation, the neighbour enumeration and the encoding.
-Bounded LRU caches, shared by every engine of the process (results depend on the genome only).
-"""
+"""Process-wide LRU caches of pure functions of a genome: the engine meets the same cells again and
+again (sampling, mutation) and skips their canonicalisation, neighbour enumeration and encoding."""
 
 from __future__ import annotations
 

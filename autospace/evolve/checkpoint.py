@@ -1,11 +1,8 @@
-"""Checkpoints of a run: the engine state (JSON) and the evaluator state (JSON, or ``torch.save``
-when it holds tensors, loaded back with ``weights_only=True``).
+"""Checkpoints of a run: the engine state (JSON) and the evaluator state (JSON, or a tensor file).
 
-Layout in a run directory: ``checkpoint/`` (the last finished round) and ``checkpoint.prev/``
-(the one before). A new checkpoint is written to ``checkpoint.tmp/`` first; then ``checkpoint/``
-becomes ``checkpoint.prev/`` and ``checkpoint.tmp/`` becomes ``checkpoint/`` (renames), so a
-killed run always leaves at least one complete checkpoint. A corrupt ``checkpoint/`` is an
-error that names the file and leaves ``checkpoint.prev/`` untouched.
+``checkpoint/`` holds the last finished round, ``checkpoint.prev/`` the one before. A new one is
+written to ``checkpoint.tmp/``, then two renames rotate them, so a killed run always leaves a
+complete checkpoint; a corrupt ``checkpoint/`` is an error naming the file, ``checkpoint.prev/`` kept.
 """
 
 from __future__ import annotations
@@ -19,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autospace.atomic import open_atomic, write_text
+from autospace.atomic import write_text
 from autospace.errors import CheckpointError
 from autospace.rundir import CHECKPOINT
 
@@ -59,10 +56,9 @@ def save_checkpoint(run_dir: str | os.PathLike[str], checkpoint: Checkpoint) -> 
     tmp.mkdir(parents=True)
     tensors = _has_tensors(checkpoint.evaluator)
     if tensors:
-        import torch
+        from autospace.train.checkpoint import save_tensors  # torch, imported only for tensor states
 
-        with open_atomic(tmp / EVALUATOR_FILE) as fh:
-            torch.save(checkpoint.evaluator, fh)
+        save_tensors(tmp / EVALUATOR_FILE, checkpoint.evaluator)
     payload = {
         "schema_version": SCHEMA_VERSION,
         "engine": checkpoint.engine,
@@ -92,11 +88,8 @@ def load_checkpoint(run_dir: str | os.PathLike[str]) -> Checkpoint:
     if not folder.is_dir():
         raise CheckpointError(f"{str(run_dir)!r} has no checkpoint/ directory; it is not a resumable run directory")
     path = folder / ENGINE_FILE
-    keep = (
-        f"; the previous checkpoint is kept in {str(run_dir / PREVIOUS)!r}"
-        if folder.name == CHECKPOINT and (run_dir / PREVIOUS).is_dir()
-        else ""
-    )
+    kept = folder.name == CHECKPOINT and (run_dir / PREVIOUS).is_dir()
+    keep = f"; the previous checkpoint is kept in {str(run_dir / PREVIOUS)!r}" if kept else ""
     try:
         payload = json.loads(path.read_text())
         if payload.get("schema_version") != SCHEMA_VERSION:
@@ -104,18 +97,13 @@ def load_checkpoint(run_dir: str | os.PathLike[str]) -> Checkpoint:
         engine = payload["engine"]
         evaluator = payload["evaluator"]
         if payload.get("evaluator_file"):
-            evaluator = _load_tensors(folder / payload["evaluator_file"])
+            from autospace.train.checkpoint import load_tensors
+
+            path = folder / payload["evaluator_file"]  # the file an error names
+            evaluator = load_tensors(path)
         if not isinstance(engine, dict) or not isinstance(evaluator, dict):
             raise TypeError("engine and evaluator states must be objects")
-    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise CheckpointError(f"checkpoint {str(path)!r} is corrupt or unreadable: {exc}{keep}") from None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, CheckpointError, pickle.UnpicklingError) as exc:
+        reason = str(exc).split("\n")[0]  # torch's errors run over many lines
+        raise CheckpointError(f"checkpoint {str(path)!r} is corrupt or unreadable: {reason}{keep}") from None
     return Checkpoint(engine, evaluator)
-
-
-def _load_tensors(path: Path) -> Any:
-    import torch
-
-    try:
-        return torch.load(path, weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
-        raise ValueError(f"{path.name}: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None

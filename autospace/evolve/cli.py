@@ -19,14 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evolve", help="evolve layer-wise cell populations into a learned space")
     p.add_argument("--config", type=Path, help="run config (TOML); relative paths in it are relative to its folder")
     p.add_argument("--out", type=Path, help="run directory to create (or to resume with --resume)")
-    p.add_argument(
-        "--resume",
-        nargs="?",
-        const=True,
-        default=False,
-        metavar="RUN_DIR",
-        help="continue the run in RUN_DIR (default: --out) from its last checkpoint",
-    )
+    p.add_argument("--resume", nargs="?", const=True, default=False, metavar="RUN_DIR",
+                   help="continue the run in RUN_DIR (default: --out) from its last checkpoint")
     p.add_argument("--workers", type=int, help="processes scoring independent evaluators (overrides the config)")
     p.add_argument("--seed", type=int, help="seed (overrides the config)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-round log lines")
@@ -46,11 +40,11 @@ def _resume_config(run_dir: Path, args: argparse.Namespace) -> RunConfig:
     if args.config is not None:
         given = load_run_config(args.config, {"workers": args.workers, "seed": args.seed}).to_tables()
         for table, values in saved.to_tables().items():
-            for key in set(values) | set(given.get(table, {})):
-                if key != "workers" and values.get(key) != given.get(table, {}).get(key):
-                    raise ConfigError(
-                        f"--config differs from the run's config at {table}.{key}; resume without --config"
-                    )
+            other = given.get(table, {})
+            for key in set(values) | set(other):
+                if key != "workers" and values.get(key) != other.get(key):
+                    where = f"{table}.{key}"
+                    raise ConfigError(f"--config differs from the run's config at {where}; resume without --config")
     return saved
 
 

@@ -1,18 +1,12 @@
 """`Engine`: layer-wise populations evolved with DEAP, driven by ask/tell.
 
-One engine serves every strategy (`autospace.evolve.strategies`). Each round the engine asks
-its strategy for candidates, the caller scores them (``evaluator.score(batch, engine.toolbox.map)``)
-and tells the scores back; the engine writes them into the fitness (momentum for learned
-scores, Eq. 5), lets the strategy evolve the populations and logs one history record.
-
-The toolbox (a DEAP ``base.Toolbox``) holds what runs: ``select`` (`tournament`), ``sample``
-(``space.sample``) and ``map`` (the builtin; `evolve` registers a process pool there); the
-engine calls them through the toolbox, so re-registering one changes the run.
-
-Randomness: every choice flows from ``config.seed``: a ``numpy.random.Generator`` (sampling,
-permutations) and a `random.Random` seeded from it (the tournaments and the draws near the
-reference); both are checkpointed. No global random state (Python's, numpy's or DEAP's) is used
-or changed.
+Each round the engine asks its strategy (`autospace.evolve.strategies`) for candidates, the caller
+scores them (``evaluator.score(batch, engine.toolbox.map)``) and tells the scores back; the engine
+writes them into the fitness (momentum for learned scores, Eq. 5), lets the strategy evolve the
+populations and logs a history record. The DEAP toolbox holds what runs: ``select`` (`tournament`),
+``sample`` and ``map`` (`evolve_space` registers a process pool there). Every random choice flows
+from ``config.seed`` (a numpy Generator and a `random.Random` seeded from it, both checkpointed);
+no global random state is used or changed.
 """
 
 from __future__ import annotations
@@ -71,9 +65,8 @@ class Engine:
         reference: reference genome of the Eq. 2 constraint (None: no constraint).
         layer_cost: ``layer_cost(layer, genome) -> MAdds`` for ``config.madds_cap``.
 
-    ``engine.toolbox`` holds ``select``, ``sample`` and ``map`` (module docstring);
-    ``engine.constraint`` is the `ReferenceConstraint` (None without a reference). The members a
-    `Strategy` may use are listed there; the rest is the engine's own.
+    ``engine.constraint`` is the `ReferenceConstraint` (None without a reference); the members a
+    `Strategy` may use are listed there, the rest is the engine's own.
     """
 
     def __init__(
@@ -88,10 +81,9 @@ class Engine:
         self.space = space
         self.config = config = config or EvolveConfig()
         self.exact = exact
-        self.constraint = (
-            None if reference is None else ReferenceConstraint(reference, config.tau, config.constraint_fraction)
-        )
-        if self.constraint is not None:
+        self.constraint = None
+        if reference is not None:
+            self.constraint = ReferenceConstraint(reference, config.tau, config.constraint_fraction)
             self.constraint.check_space(space)
         if config.madds_cap is not None and layer_cost is None:
             raise ConfigError(f"madds_cap={config.madds_cap!r} needs a layer cost model (set skeleton / layer_cost)")
@@ -399,10 +391,9 @@ class Engine:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore a `state_dict` (the config must be the same)."""
-        if state.get("version") != STATE_VERSION:
-            raise EvolveError(
-                f"engine state version={state.get('version')!r} is not supported (expected {STATE_VERSION})"
-            )
+        version = state.get("version")
+        if version != STATE_VERSION:
+            raise EvolveError(f"engine state version={version!r} is not supported (expected {STATE_VERSION})")
         if state["config"] != self.config.to_dict():
             changed = sorted(k for k, v in self.config.to_dict().items() if state["config"].get(k) != v)
             raise ConfigError(f"checkpoint was written with other settings: {changed}")

@@ -46,12 +46,8 @@ class Individual:
         return f"Individual({self.genome!r}, fitness={self.value}, evaluations={self.evaluations}, born={self.born})"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "genome": self.genome.to_dict(),
-            "fitness": self.value,
-            "evaluations": self.evaluations,
-            "born": self.born,
-        }
+        return {"genome": self.genome.to_dict(), "fitness": self.value, "evaluations": self.evaluations,
+                "born": self.born}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Individual:

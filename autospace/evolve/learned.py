@@ -55,14 +55,8 @@ class LearnedSpace:
         except (KeyError, TypeError) as exc:
             raise GenomeError(f"learned space field 'layers' is malformed: {exc!r}") from None
         reference = data.get("reference")
-        return cls(
-            space=space,
-            layers=layers,
-            top_k=int(data["top_k"]),
-            skeleton=data.get("skeleton"),
-            reference=None if reference is None else Genome.from_dict(reference, space),
-            meta=dict(data.get("meta") or {}),
-        )
+        reference = None if reference is None else Genome.from_dict(reference, space)
+        return cls(space, layers, int(data["top_k"]), data.get("skeleton"), reference, dict(data.get("meta") or {}))
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write as JSON (atomically)."""

@@ -1,9 +1,5 @@
-"""A local process pool as DEAP's ``toolbox.map``.
-
-Each worker receives the evaluator once, through the pool initializer (so a big table is not
-pickled again per call); a call that maps the evaluator's own bound method (``score_one``)
-sends only the method name and the candidates. Workers use the spawn start method.
-"""
+"""A local process pool (spawn) as DEAP's ``toolbox.map``. Each worker receives the evaluator once,
+through the pool initializer; mapping the evaluator's own bound method sends only its name and the items."""
 
 from __future__ import annotations
 

@@ -1,25 +1,9 @@
-"""Run configuration files (TOML) of ``autospace evolve``, and the ``config.toml`` every evolution
-run directory holds.
+"""Run configuration files (TOML) of ``autospace evolve`` and the ``config.toml`` of every evolution
+run directory (docs/formats.md): ``[evolve]`` (`EvolveRun` + `EvolveConfig` keys), an optional
+``[reference]`` (exactly one of nb201 / genome / file) and ``[evaluator]`` (name + its keys).
 
-```toml
-[evolve]                 # space, skeleton, workers (`EvolveRun`) and the EvolveConfig fields
-space = "nb201"
-strategy = "autospace"
-population = 20
-rounds = 30
-seed = 0
-
-[reference]              # optional; exactly one of nb201 / genome / file
-nb201 = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|"
-
-[evaluator]              # name + that evaluator's keys (see autospace.evaluators.registry)
-name = "tabular"
-path = "../../shared/data/nb201/cifar10.csv"
-```
-
-Relative paths (``[evaluator]`` path keys, ``[reference] file``) are resolved against the
-directory of the config file; the resolved config a run writes holds absolute paths and every
-default filled in.
+Relative paths (``[evaluator]`` path keys, ``[reference] file``) are resolved against the config
+file's directory; the config a run writes holds absolute paths and every default filled in.
 """
 
 from __future__ import annotations

@@ -97,11 +97,8 @@ def evolve_space(
         run_config = RunConfig(space, skeleton, workers, config, reference, spec)
         _prepare(run_dir, run_config, engine, evaluator, resume, writes)
     if workers > 1 and not evaluator.independent:
-        warnings.warn(
-            f"workers={workers} ignored: {type(evaluator).__name__} scores its batch jointly "
-            "(use torchrun for data-parallel supernet training)",
-            stacklevel=2,
-        )
+        warnings.warn(f"workers={workers} ignored: {type(evaluator).__name__} scores its batch jointly "
+                      "(use torchrun for data-parallel supernet training)", stacklevel=2)
     pool = ProcessMap(evaluator, workers) if workers > 1 and evaluator.independent else nullcontext()
     with pool as map_fn, tqdm(total=config.rounds, initial=engine.round, disable=not progress, unit="round") as bar:
         if map_fn is not None:

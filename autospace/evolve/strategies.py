@@ -1,19 +1,15 @@
 """Strategies: how an `Engine` chooses what to score and how it evolves its populations.
 
-* ``autospace`` — the paper's DEA loop: each layer keeps ``population`` cells (the initial ones
-  unscored); every round ``sample_size`` cells per layer are scored (unscored ones first; for
-  learned evaluators the rest of the sample are scored cells, re-scored with their fitness
-  passed along); once a population is fully scored it is truncated to the ``population``
-  fittest and evolves: tournament winners produce mutated offspring (`Engine.offspring_per_round`),
-  which join it unscored and are scored next round.
-* ``regularized`` — aging evolution (Real et al. 2019): tournament parent, mutated child,
-  the oldest cell dies.
+* ``autospace`` — the paper's DEA loop: each layer keeps ``population`` cells; every round
+  ``sample_size`` cells per layer are scored (unscored ones first; for learned evaluators the
+  rest are scored members, re-scored with momentum); a fully scored population is truncated to
+  the ``population`` fittest, and tournament winners add mutated offspring, scored next round.
+* ``regularized`` — aging evolution (Real et al. 2019): tournament parent, mutated child, the oldest dies.
 * ``random`` — new uniformly drawn cells; the population keeps the best seen.
-* ``local`` — best-improvement local search over `CellSpace.neighbors`, restarting from a
-  random cell when no neighbour improves.
+* ``local`` — best-improvement local search over `CellSpace.neighbors`, restarting from a random
+  cell when no neighbour improves.
 
-A user's strategy subclasses `Strategy`, uses only the engine API listed there, and is made
-available to `evolve` / ``[evolve] strategy = ...`` by ``register_strategy("mine", MyStrategy)``.
+A user's strategy subclasses `Strategy` and is registered with ``register_strategy("mine", MyStrategy)``.
 """
 
 from __future__ import annotations
@@ -36,20 +32,17 @@ class Strategy(ABC):
 
     Hooks, each called by the engine:
 
-    * `ask` — once per round, from `Engine.ask`, after the reference constraint was updated for
-      the round's progress: the ``(layer, Individual)`` pairs to score (the engine trims them
-      to the query budget).
-    * `tell` — once per round, from `Engine.tell`, after the scores of the asked pairs were
-      written into their fitness (with momentum for learned scores) and the hall of fame: update
-      ``engine.populations``.
+    * `ask` — once per round from `Engine.ask`, after the reference constraint was updated:
+      the ``(layer, Individual)`` pairs to score (the engine trims them to the query budget).
+    * `tell` — once per round from `Engine.tell`, after the scores were written into the
+      fitness (with momentum for learned scores) and the hall of fame: update ``engine.populations``.
     * `state_dict` / `load_state_dict` — when the engine checkpoints / resumes between rounds:
-      the strategy's own state beyond the engine's populations, as plain JSON.
+      the strategy's own state beyond the populations, as plain JSON.
 
-    The engine API a strategy may use: ``config``, ``exact``, ``round``, ``rng`` (the run's
-    ``numpy.random.Generator``), ``populations`` (one list of `Individual` per layer, the
-    strategy's to change), ``offspring_per_round`` and the methods `Engine.select`,
-    `Engine.offspring`, `Engine.fresh`, `Engine.taken`, `Engine.admissible`,
-    `Engine.neighbors` and `Engine.scored_cell`.
+    The engine API a strategy may use: ``config``, ``exact``, ``round``, ``rng`` (a numpy
+    Generator), ``populations`` (a list of `Individual` per layer, the strategy's to change),
+    ``offspring_per_round``, `Engine.select`, `Engine.offspring`, `Engine.fresh`, `Engine.taken`,
+    `Engine.admissible`, `Engine.neighbors` and `Engine.scored_cell`.
     """
 
     @abstractmethod
@@ -213,8 +206,7 @@ _STRATEGIES: Registry[type[Strategy]] = Registry("strategy")
 
 
 def register_strategy(name: str, strategy: type[Strategy], *, overwrite: bool = False) -> type[Strategy]:
-    """Make ``strategy`` (a `Strategy` subclass, built with no arguments, one per engine)
-    available as ``EvolveConfig(strategy=name)``."""
+    """Make ``strategy`` (a `Strategy` subclass built with no arguments) ``EvolveConfig(strategy=name)``."""
     return _STRATEGIES.register(name, strategy, overwrite=overwrite)
 
 
@@ -228,10 +220,6 @@ def list_strategies() -> list[str]:
     return _STRATEGIES.names()
 
 
-for _name, _strategy in (
-    ("autospace", AutoSpaceStrategy),
-    ("regularized", RegularizedStrategy),
-    ("random", RandomStrategy),
-    ("local", LocalStrategy),
-):
+for _name, _strategy in (("autospace", AutoSpaceStrategy), ("regularized", RegularizedStrategy),
+                         ("random", RandomStrategy), ("local", LocalStrategy)):
     register_strategy(_name, _strategy)

@@ -145,15 +145,12 @@ class Genome:
 
     @classmethod
     def from_graph(cls, graph: nx.DiGraph, space: CellSpace | str) -> Genome:
-        """Genome from a networkx DiGraph with an ``op`` on each edge and ``graph.graph['ratio']``.
-
-        Searchable edges absent from the graph are taken as the zero op (when the space has one).
-        """
+        """Genome from a networkx DiGraph with an ``op`` on each edge and ``graph.graph['ratio']``;
+        searchable edges absent from the graph take the zero op (when the space has one)."""
         space = _resolve_space(space)
-        if graph.number_of_nodes() != space.num_nodes:
-            raise GenomeError(
-                f"space {space.name!r}: graph has {graph.number_of_nodes()} nodes, expected num_nodes={space.num_nodes}"
-            )
+        nodes = graph.number_of_nodes()
+        if nodes != space.num_nodes:
+            raise GenomeError(f"space {space.name!r}: graph has {nodes} nodes, expected num_nodes={space.num_nodes}")
         if set(graph.nodes) != set(range(space.num_nodes)):
             raise GenomeError(f"space {space.name!r}: graph nodes must be 0..{space.num_nodes - 1}, got {sorted(graph.nodes)}")
         if not nx.is_directed_acyclic_graph(graph):

@@ -1,11 +1,8 @@
 """Which parts of a cell compute something: its live edges and nodes, scalar and vectorised.
 
-Following the canonical-key algebra (`autospace.genome.canonical`): only the source node
-carries the cell's input; an edge with the space's zero op contributes nothing; an edge is
-*live* when its source node is reached from the source through non-zero edges and its target
-reaches the sink through non-zero edges. A cell without live edges computes zero
-(``genome.is_zero``). The canonical key, the network builder, the cost model and the cell
-drawings all read liveness from here.
+An edge is *live* when the source node reaches it and it reaches the sink through non-zero edges
+(the algebra of `autospace.genome.canonical`); a cell without live edges computes zero. The
+canonical key, the network builder, the cost model and the cell drawings all read liveness here.
 """
 
 from __future__ import annotations

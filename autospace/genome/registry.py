@@ -13,8 +13,7 @@ _SPACES: Registry[CellSpace] = Registry("space")
 
 
 def get_space(name: str) -> CellSpace:
-    """The space registered under ``name`` (``autospace``, ``nb201``, ``irb``, ``mbconv`` or a user's);
-    an unknown name is an `UnknownNameError` listing the registered ones."""
+    """The space registered as ``name`` (``autospace``, ``nb201``, ``irb``, ``mbconv`` or a user's)."""
     return _SPACES.get(name)
 
 

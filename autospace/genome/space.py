@@ -1,9 +1,5 @@
-"""`CellSpace`: the set of cells one searchable layer may take.
-
-A space fixes a node set, the searchable edges (in a fixed order, which is also the encoding
-order), the op alphabet and, optionally, the expansion ratios. Everything about a space is
-plain data, so a user defines a new one by constructing a `CellSpace`.
-"""
+"""`CellSpace`: the set of cells one searchable layer may take: nodes, searchable edges (in encoding
+order), an op alphabet and optional expansion ratios — plain data, so a user's space is one constructor call."""
 
 from __future__ import annotations
 

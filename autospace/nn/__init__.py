@@ -1,9 +1,5 @@
-"""Genomes as networks: edge ops, skeletons (macro networks), architectures and the exact
-analytic cost model (MAdds and parameters without building anything), and the PyTorch modules.
-
-The skeletons, architectures and the cost model are pure Python: ``import autospace.nn`` does
-not import torch; the PyTorch names (`build_cell`, `build_network`, `Cell`, `ZeroCell`,
-`Network`, `measure_cost`) import it on first use.
+"""Genomes as networks: edge ops, skeletons, architectures, the exact analytic cost model, and the
+PyTorch modules. ``import autospace.nn`` does not import torch; the PyTorch names import it on first use.
 """
 
 from __future__ import annotations
@@ -29,13 +25,14 @@ from autospace.nn.skeleton import (
 
 if TYPE_CHECKING:
     from autospace.nn.cell import Cell, ZeroCell, build_cell
-    from autospace.nn.network import Network, build_network, measure_cost
+    from autospace.nn.network import Network, assemble, build_network, measure_cost
 
 _TORCH_NAMES = {
     "Cell": "autospace.nn.cell",
     "ZeroCell": "autospace.nn.cell",
     "build_cell": "autospace.nn.cell",
     "Network": "autospace.nn.network",
+    "assemble": "autospace.nn.network",
     "build_network": "autospace.nn.network",
     "measure_cost": "autospace.nn.network",
 }
@@ -59,6 +56,7 @@ __all__ = [
     "Stage",
     "Stem",
     "ZeroCell",
+    "assemble",
     "build_cell",
     "build_network",
     "cell_cost",

@@ -1,15 +1,6 @@
-"""`Architecture`: one cell per searchable layer of a skeleton, with its analytic cost (JSON).
-
-What phase 2 (`autospace search`) finds and `autospace train` trains; reading and costing one
-needs no torch, only `Architecture.build` does.
-
-Format (docs/formats.md, ``architecture.json``)::
-
-    {"schema_version": 1, "kind": "architecture",
-     "skeleton": {"name": "tiny", "input_size": 8, "in_channels": 1},
-     "num_classes": 10, "genomes": [{genome}, ...],
-     "madds": 123456, "params": 7890,          # analytic, recomputed and checked on load
-     "search": {"algo": "proxyless-g", "space": "irb", "madds_budget": 1e5, ...}}
+"""`Architecture`: one cell per searchable layer of a skeleton, with its analytic cost, as JSON
+(``architecture.json``, docs/formats.md). What phase 2 (`autospace search`) finds and `autospace
+train` trains; only `Architecture.build` needs torch.
 """
 
 from __future__ import annotations

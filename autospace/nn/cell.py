@@ -1,22 +1,11 @@
-"""`build_cell`: a genome as a PyTorch module.
+"""`build_cell`: a genome as a PyTorch module (widths and stride: `autospace.nn.plan`).
 
-AutoSpace-family cells (spaces with IO nodes: ``autospace``, ``irb``, user spaces built the
-same way): input node = 1x1 conv ``c_in -> e*c_in`` + BN + ReLU6 (skipped when ``e == 1``);
-the inner DAG at width ``e*c_in`` (each node sums its incoming edges); output node = 1x1 conv
-to ``c_out`` + BN, linear; plus the input when ``stride == 1 and c_in == c_out``. An ``irb``
-cell is therefore exactly MobileNetV2's inverted residual block.
-
-NAS-Bench-201-family cells (spaces without IO nodes): the DAG alone, as NB201's ``InferCell``:
-edges leaving the source map ``c_in -> c_out`` at the cell's stride, the others
-``c_out -> c_out``; the cell outputs the sink.
-
-Stride, identity and zero (see `autospace.nn.plan`): the stride acts on the edges leaving the
-source node. ``identity`` on a strided edge keeps every second pixel (the stride-2 1x1
-identity conv: no parameters, no MAdds); NB201's ``skip_connect`` follows NB201
-(``FactorizedReduce`` when the stride or width changes). Zero edges and dead nodes are not
-built. A cell that computes zero (``genome.is_zero``) keeps only what does not depend on its
-DAG: the skip (``nn.Identity``) when it has a residual, otherwise a zero tensor of the output
-shape — no parameters, no MAdds either way.
+AutoSpace-family cells (IO nodes): 1x1 expand ``c_in -> e*c_in`` + BN + ReLU6 (none when ``e == 1``),
+the inner DAG at width ``e*c_in``, 1x1 linear project to ``c_out`` + BN, plus the input when
+``stride == 1 and c_in == c_out`` (an ``irb`` cell is exactly MobileNetV2's inverted residual).
+NAS-Bench-201-family cells: the DAG alone, as NB201's ``InferCell``. A strided ``identity`` keeps
+every second pixel (no parameters, no MAdds). Zero edges and dead nodes are not built; a zero cell
+is the skip (``nn.Identity``) when it has a residual, else a zero tensor of the output shape.
 """
 
 from __future__ import annotations
@@ -38,15 +27,8 @@ class Cell(nn.Module):
     of its incoming edges' outputs.
     """
 
-    def __init__(
-        self,
-        source: int,
-        sink: int,
-        edges: dict[tuple[int, int], nn.Module],
-        expand: nn.Module | None = None,
-        project: nn.Module | None = None,
-        residual: bool = False,
-    ) -> None:
+    def __init__(self, source: int, sink: int, edges: dict[tuple[int, int], nn.Module], expand: nn.Module | None = None,
+                 project: nn.Module | None = None, residual: bool = False) -> None:
         super().__init__()
         self.source, self.sink, self.residual = source, sink, residual
         self.expand = expand

@@ -1,14 +1,9 @@
-"""Analytic cost model: MAdds and parameters from a genome, without building modules.
+"""Analytic cost model: MAdds and parameters from a genome, without building modules (no torch).
 
-Counting convention, the one `torch.utils.flop_counter.FlopCounterMode` uses divided by two:
-MAdds are the multiply-adds of convolutions and linear layers for ONE image (a conv contributes
-``h_out * w_out * c_out * (c_in / groups) * k * k``; a linear layer ``in * out``); bias adds,
-BatchNorm, activations, pooling, element-wise sums, slicing and padding count zero.
-Parameters are ``sum(p.numel() for p in module.parameters())`` of the built module: conv and
-linear weights and biases and BatchNorm's affine weight and bias (running statistics are
-buffers, not parameters). Both numbers equal what the built module measures
-(`autospace.nn.measure_cost`), exactly; the tests check it over random genomes of every space.
-Pure Python + numpy: the cost model never imports torch.
+MAdds are FlopCounterMode's FLOPs / 2 for ONE image: a conv counts ``h_out * w_out * c_out *
+(c_in / groups) * k * k``, a linear layer ``in * out``; BatchNorm, activations, pooling, sums and
+padding count zero. Parameters are those of the built module (BatchNorm's affine ones included).
+Both equal what `autospace.nn.measure_cost` measures, exactly; the tests check it for every space.
 """
 
 from __future__ import annotations
@@ -20,9 +15,9 @@ import numpy as np
 from autospace.errors import ConfigError, GenomeError
 from autospace.genome import CellSpace, Genome
 from autospace.genome.liveness import live_edge_indices, live_mask
-from autospace.nn.ops import Cost, conv_cost, get_op, out_size
+from autospace.nn.ops import Cost, conv_cost, get_op, out_size, positive_int
 from autospace.nn.plan import check_widths, edge_widths, inner_width
-from autospace.nn.skeleton import LayerSpec, Skeleton, check_genomes, check_num_classes, get_skeleton
+from autospace.nn.skeleton import LayerSpec, Skeleton, check_genomes, get_skeleton
 
 
 def _pair(hw: int | tuple[int, int]) -> tuple[int, int]:
@@ -71,14 +66,8 @@ def _io_cost(space: CellSpace, ratio: int | None, c_in: int, c_out: int, hw: tup
     return madds, params
 
 
-def cell_costs(
-    space: CellSpace,
-    genomes: Sequence[Genome] | np.ndarray,
-    c_in: int,
-    c_out: int,
-    hw: int | tuple[int, int],
-    stride: int = 1,
-) -> np.ndarray:
+def cell_costs(space: CellSpace, genomes: Sequence[Genome] | np.ndarray, c_in: int, c_out: int,
+               hw: int | tuple[int, int], stride: int = 1) -> np.ndarray:
     """`cell_cost` of many genomes of ``space`` at once, vectorised with numpy: an ``(n, 2)``
     int64 array of ``(madds, params)``. ``genomes`` are `Genome` objects or rows of
     ``space.encode``.
@@ -158,7 +147,7 @@ def layer_costs(skeleton: Skeleton | str, genomes_per_layer: Sequence[Genome]) -
 def fixed_cost(skeleton: Skeleton | str, num_classes: int) -> Cost:
     """``(madds, params)`` of the parts no genome changes: stem (with its fixed cells) and head."""
     skeleton = get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
-    check_num_classes(num_classes)
+    positive_int("num_classes", num_classes)
     stem, head = skeleton.stem, skeleton.head
     size = skeleton.input_size
     total = conv_cost(skeleton.in_channels, stem.channels, size, size, stem.stride, stem.kernel)

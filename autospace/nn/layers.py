@@ -9,9 +9,8 @@ from torchvision.ops.misc import Conv2dNormActivation
 
 def conv_bn(c_in: int, c_out: int, kernel: int, stride: int = 1, groups: int = 1, relu6: bool = True) -> nn.Module:
     """Conv (no bias) + BatchNorm, then ReLU6 unless ``relu6`` is False (a linear projection)."""
-    return Conv2dNormActivation(
-        c_in, c_out, kernel, stride, groups=groups, activation_layer=nn.ReLU6 if relu6 else None
-    )
+    activation = nn.ReLU6 if relu6 else None
+    return Conv2dNormActivation(c_in, c_out, kernel, stride, groups=groups, activation_layer=activation)
 
 
 class ReLUConvBN(nn.Sequential):

@@ -12,8 +12,8 @@ from autospace.errors import ConfigError
 from autospace.genome import Genome
 from autospace.nn.cell import build_cell
 from autospace.nn.layers import conv_bn
-from autospace.nn.ops import Cost
-from autospace.nn.skeleton import Skeleton, check_genomes, check_num_classes, get_skeleton
+from autospace.nn.ops import Cost, positive_int
+from autospace.nn.skeleton import Skeleton, check_genomes, get_skeleton
 
 
 class Network(nn.Module):
@@ -34,13 +34,11 @@ class Network(nn.Module):
 
 def assemble(skeleton: Skeleton, layer_modules: Sequence[nn.Module], num_classes: int) -> Network:
     """Stem + the given modules (layer ``i`` must map ``(N, c_in, h, w)`` to
-    ``(N, c_out, h/stride, w/stride)`` of ``skeleton.layers[i]``) + head; `Skeleton.build`."""
-    check_num_classes(num_classes)
+    ``(N, c_out, h/stride, w/stride)`` of ``skeleton.layers[i]``) + head."""
+    positive_int("num_classes", num_classes)
     if len(layer_modules) != skeleton.num_layers:
-        raise ConfigError(
-            f"skeleton {skeleton.name!r} has {skeleton.num_layers} searchable layers; "
-            f"got {len(layer_modules)} layer_modules"
-        )
+        raise ConfigError(f"skeleton {skeleton.name!r} has {skeleton.num_layers} searchable layers; "
+                          f"got {len(layer_modules)} layer_modules")
     spec = skeleton.stem
     stem: list[nn.Module] = [conv_bn(skeleton.in_channels, spec.channels, spec.kernel, spec.stride)]
     c = spec.channels
@@ -61,7 +59,6 @@ def build_network(skeleton: Skeleton | str, genomes_per_layer: Sequence[Genome],
     """The network of ``skeleton`` (a `Skeleton` or a registered name) with one cell per layer."""
     skeleton = get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
     check_genomes(skeleton, genomes_per_layer)
-    check_num_classes(num_classes)
     cells = [build_cell(g, s.c_in, s.c_out, s.stride) for s, g in zip(skeleton.layers, genomes_per_layer)]
     return assemble(skeleton, cells, num_classes)
 

@@ -1,15 +1,9 @@
-"""Edge ops of a cell: a registry mapping an op name to its module builder and its exact cost.
+"""Edge ops of a cell: a registry of op name -> module builder and its exact cost, which must agree.
 
-Every op maps ``(N, c_in, h, w)`` to ``(N, c_out, ceil(h / stride), ceil(w / stride))``. Each
-registered op carries two functions that must agree: ``build(c_in, c_out, stride)`` returns the
-module, and ``cost(c_in, c_out, h, w, stride)`` returns ``(madds, params)`` of that module for
-one image of ``h x w`` pixels, counted as `autospace.nn.cost` states (MAdds of conv and linear
-layers; BatchNorm affine weights are parameters).
-
-AutoSpace ops (Conv-BN-ReLU6, as MobileNetV2): ``conv1x1``, ``conv3x3``, ``dwconv3x3``,
-``dwconv5x5``, ``dwconv7x7``, ``identity``. NAS-Bench-201 ops (ReLU-Conv-BN):
-``nor_conv_1x1``, ``nor_conv_3x3``, ``avg_pool_3x3``, ``skip_connect``. A space's zero op
-(``zero``, ``none``) is never built: an edge carrying it contributes nothing.
+Every op maps ``(N, c_in, h, w)`` to ``(N, c_out, ceil(h / stride), ceil(w / stride))``. AutoSpace
+ops (Conv-BN-ReLU6, as MobileNetV2): ``conv1x1``, ``conv3x3``, ``dwconv3x3`` (5x5, 7x7), ``identity``;
+NAS-Bench-201 ops (ReLU-Conv-BN): ``nor_conv_1x1``, ``nor_conv_3x3``, ``avg_pool_3x3``, ``skip_connect``.
+A space's zero op (``zero``, ``none``) is never built: an edge carrying it contributes nothing.
 """
 
 from __future__ import annotations
@@ -44,6 +38,12 @@ def check_stride(stride: int) -> None:
     """Cells and ops support stride 1 and 2."""
     if stride not in (1, 2):
         raise ConfigError(f"stride must be 1 or 2, got stride={stride!r}")
+
+
+def positive_int(field: str, value: object, owner: str = "") -> None:
+    """``value`` (of ``field``, in ``owner`` if given) must be an int >= 1 (not a bool)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{owner + ': ' if owner else ''}{field} must be a positive integer, got {field}={value!r}")
 
 
 # ----------------------------------------------------------------------------- registry

@@ -1,28 +1,22 @@
-"""How a genome gets built: the widths and stride of each live edge, the residual.
+"""How a genome gets built: the widths and stride of each live edge, the residual. Shared by the
+builder and the cost model so the two cannot disagree (pure Python, no torch).
 
-Shared by the builder and the cost model so the two cannot disagree. Pure Python, no torch.
-Only the live edges (`autospace.genome.live_edges`) are built; a cell without live edges
-computes zero (``genome.is_zero``).
-
-Where the stride acts: on the edges leaving the source node, and only there — every path from
-the source to the sink starts with exactly one such edge, so every term reaching the sink is
-strided exactly once. In spaces with IO nodes (AutoSpace family) every inner edge maps the
-expanded width ``e * c_in`` to itself; in spaces without (NAS-Bench-201 family, as its
-``InferCell``) edges leaving the source map ``c_in -> c_out`` and all others ``c_out -> c_out``.
+The stride acts on the edges leaving the source node, and only there: every path from source to
+sink starts with exactly one such edge, so every term reaching the sink is strided once. With IO
+nodes (AutoSpace family) every inner edge maps ``e * c_in`` to itself; without (NAS-Bench-201
+family, as its ``InferCell``) edges leaving the source map ``c_in -> c_out``, all others ``c_out -> c_out``.
 """
 
 from __future__ import annotations
 
-from autospace.errors import ConfigError
 from autospace.genome import CellSpace, Genome
-from autospace.nn.ops import check_stride
+from autospace.nn.ops import check_stride, positive_int
 
 
 def check_widths(c_in: int, c_out: int, stride: int) -> None:
     """Positive integer widths and a stride of 1 or 2."""
-    for name, value in (("c_in", c_in), ("c_out", c_out)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ConfigError(f"{name} must be a positive integer, got {name}={value!r}")
+    positive_int("c_in", c_in)
+    positive_int("c_out", c_out)
     check_stride(stride)
 
 

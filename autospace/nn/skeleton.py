@@ -1,14 +1,8 @@
-"""Skeletons (macro networks): stem, stages of searchable layers, head; and the named ones.
+"""Skeletons (macro networks): everything but the cells — stem, stages of searchable layers, head.
 
-A skeleton fixes everything but the cells: the stem (a 3x3 conv + BN + ReLU6, then optional
-fixed cells), the stages (``channels``, ``repeats``, ``stride`` of the first layer; each layer
-takes one cell) and the head (optional 1x1 conv + BN + ReLU6, global average pool, dropout,
-linear). `Skeleton.layers` lists the searchable layers with their widths, stride and grid.
-
-Named skeletons (`get_skeleton`): ``mobilenet_v2`` (torchvision's stage table, 224x224, 17
-layers), ``proxyless`` (ProxylessNAS mobile setting: the e=1 k3 MBConv to 16 channels is fixed
-in the stem, then 21 layers, 224x224), ``cifar`` (32x32, 11 layers) and ``tiny`` (1-channel
-8x8 digits by default, 4 layers; set ``input_size=28`` for MNIST).
+Named ones (`get_skeleton`): ``mobilenet_v2`` (torchvision's stage table, 224x224, 17 layers),
+``proxyless`` (ProxylessNAS mobile: the e=1 k3 MBConv fixed in the stem, then 21 layers, 224x224),
+``cifar`` (32x32, 11 layers) and ``tiny`` (1-channel 8x8 digits, 4 layers; ``input_size=28`` for MNIST).
 """
 
 from __future__ import annotations
@@ -16,22 +10,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from autospace.errors import ConfigError
 from autospace.genome import MBCONV, Genome, get_space
-from autospace.nn.ops import check_stride, out_size
+from autospace.nn.ops import check_stride, out_size, positive_int
 from autospace.registry import Registry
-
-if TYPE_CHECKING:
-    from torch import nn
-
-    from autospace.nn.network import Network
-
-
-def _positive_int(owner: str, field: str, value: Any) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"{owner}: {field} must be a positive integer, got {field}={value!r}")
 
 
 @dataclass(frozen=True)
@@ -43,8 +27,8 @@ class Stage:
     stride: int
 
     def __post_init__(self) -> None:
-        _positive_int("stage", "channels", self.channels)
-        _positive_int("stage", "repeats", self.repeats)
+        positive_int("channels", self.channels, "stage")
+        positive_int("repeats", self.repeats, "stage")
         check_stride(self.stride)
 
 
@@ -59,16 +43,16 @@ class Stem:
     cells: tuple[tuple[Genome, int], ...] = ()
 
     def __post_init__(self) -> None:
-        _positive_int("stem", "channels", self.channels)
+        positive_int("channels", self.channels, "stem")
         check_stride(self.stride)
-        _positive_int("stem", "kernel", self.kernel)
+        positive_int("kernel", self.kernel, "stem")
         if self.kernel % 2 == 0:
             raise ConfigError(f"stem: kernel must be odd, got kernel={self.kernel}")
         object.__setattr__(self, "cells", tuple(tuple(c) for c in self.cells))
         for genome, c_out in self.cells:
             if not isinstance(genome, Genome):
                 raise ConfigError(f"stem: cells must hold (Genome, c_out) pairs, got genome={genome!r}")
-            _positive_int("stem", "cells c_out", c_out)
+            positive_int("cells c_out", c_out, "stem")
 
     @property
     def out_channels(self) -> int:
@@ -84,7 +68,7 @@ class Head:
 
     def __post_init__(self) -> None:
         if self.channels is not None:
-            _positive_int("head", "channels", self.channels)
+            positive_int("channels", self.channels, "head")
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"head: dropout must be in [0, 1), got dropout={self.dropout!r}")
 
@@ -124,8 +108,8 @@ class Skeleton:
         if not stages:
             raise ConfigError(f"{owner}: stages must not be empty, got stages={self.stages!r}")
         object.__setattr__(self, "stages", stages)
-        _positive_int(owner, "input_size", self.input_size)
-        _positive_int(owner, "in_channels", self.in_channels)
+        positive_int("input_size", self.input_size, owner)
+        positive_int("in_channels", self.in_channels, owner)
 
     @property
     def layers(self) -> list[LayerSpec]:
@@ -148,13 +132,6 @@ class Skeleton:
         """``(in_channels, input_size, input_size)`` of one image."""
         return self.in_channels, self.input_size, self.input_size
 
-    def build(self, layer_modules: Sequence[nn.Module], num_classes: int) -> Network:
-        """Stem + the given modules (layer ``i`` must map ``(N, c_in, h, w)`` to
-        ``(N, c_out, h/stride, w/stride)`` of ``layers[i]``) + head (`autospace.nn.network.assemble`)."""
-        from autospace.nn.network import assemble  # torch, imported only to build
-
-        return assemble(self, layer_modules, num_classes)
-
 
 def _stage(owner: str, value: Any) -> Stage:
     try:
@@ -162,11 +139,6 @@ def _stage(owner: str, value: Any) -> Stage:
     except (TypeError, ValueError):
         raise ConfigError(f"{owner}: a stage must be (channels, repeats, stride), got stage={value!r}") from None
     return Stage(channels, repeats, stride)
-
-
-def check_num_classes(num_classes: int) -> None:
-    if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 1:
-        raise ConfigError(f"num_classes must be a positive integer, got num_classes={num_classes!r}")
 
 
 def check_genomes(skeleton: Skeleton, genomes_per_layer: Sequence[Genome]) -> None:
@@ -216,7 +188,8 @@ def skeleton_for(skeleton: str | Skeleton, input_shape: tuple[int, int, int]) ->
     if isinstance(skeleton, str):
         return get_skeleton(skeleton, input_size=height, in_channels=channels)
     if skeleton.input_shape != tuple(input_shape):
-        raise ConfigError(f"skeleton {skeleton.name!r} takes input {skeleton.input_shape}, the data is {tuple(input_shape)}")
+        shape = tuple(input_shape)
+        raise ConfigError(f"skeleton {skeleton.name!r} takes input {skeleton.input_shape}, the data is {shape}")
     return skeleton
 
 

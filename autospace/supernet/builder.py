@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import torch
 
 from autospace.genome import Genome
-from autospace.nn import Network, Skeleton, build_cell, fixed_cost, layer_cost
+from autospace.nn import Network, Skeleton, assemble, build_cell, fixed_cost, layer_cost
 from autospace.supernet.mixed_layer import MixedPathLayer
 from autospace.supernet.weight_bank import WeightBank, tie_by_key
 
@@ -37,7 +37,7 @@ class Supernet:
                 MixedPathLayer([build_cell(g, spec.c_in, spec.c_out, spec.stride) for g in cands])
                 for spec, cands in zip(skeleton.layers, self.candidates)
             ]
-            self.network: Network = skeleton.build(self.layers, num_classes).to(device)
+            self.network: Network = assemble(skeleton, self.layers, num_classes).to(device)
         self.tensors: dict[str, torch.Tensor] = {}
         if bank is not None:  # after the move to the device, which would untie buffers
             self.tensors = tie_by_key(self.network, self.layers, self.candidates)

@@ -1,21 +1,12 @@
-"""Figures of a run: cells, learned motifs (Fig. 4), cell statistics, evolution curves,
-convergence (Fig. 3), ranking fidelity (Table 6), a search run's found architecture and search
-curves, and the run report.
+"""Figures of a run: cells, learned motifs (Fig. 4), cell statistics, evolution curves, convergence
+(Fig. 3), ranking fidelity (Table 6), a search run's architecture and curves, and the run report.
 
-Every figure function takes plain data (a genome, a learned space, a history) and returns a
-matplotlib `Figure`; nothing here touches pyplot, so any backend (or none) works. Nothing here
-imports torch either: run directories, architectures and costs are read with the torch-free
-parts of `autospace.evolve` and `autospace.nn`.
+Every figure function takes plain data and returns a matplotlib `Figure` (no pyplot, so any
+backend works); nothing here imports torch.
 """
 
 from autospace.viz.cells import add_cell, describe_cell, draw_cell
-from autospace.viz.evolution import (
-    convergence,
-    diversity_curves,
-    fitness_curves,
-    reference_distance,
-    switch_off_round,
-)
+from autospace.viz.evolution import convergence, diversity_curves, fitness_curves, reference_distance, switch_off_round
 from autospace.viz.fidelity import check_ranking_fidelity, ranking_fidelity
 from autospace.viz.io import (
     EvolveRunDir,

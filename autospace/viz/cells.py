@@ -1,9 +1,8 @@
 """Drawing one cell: a layered DAG, edges coloured and labelled by op, dead parts greyed.
 
-Node positions come from the topological generations of the space's full graph, so every
-cell of a space is drawn on the same grid and cells can be compared panel by panel. Edges that
-skip generations are drawn as arcs, alternately above and below the row of nodes. Artists carry
-a ``gid`` (``node-N``, ``edge-U-V``, ``label-U-V``) so tests and users can find them.
+Nodes sit at the topological generations of the space's full graph, so every cell of a space is
+drawn on the same grid; edges that skip generations are arcs, alternately above and below.
+Artists carry a ``gid`` (``node-N``, ``edge-U-V``, ``label-U-V``) so tests and users can find them.
 """
 
 from __future__ import annotations
@@ -97,12 +96,8 @@ def cell_extent(space: CellSpace) -> tuple[float, float, float, float]:
     heights = _arc_heights(space, pos).values()
     xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
     margin = NODE_RADIUS + 0.15
-    return (
-        min(xs) - margin,
-        max(xs) + margin,
-        min(ys) + min(0.0, *heights) - margin,
-        max(ys) + max(0.0, *heights) + margin,
-    )
+    low, high = min(0.0, *heights), max(0.0, *heights)
+    return min(xs) - margin, max(xs) + margin, min(ys) + low - margin, max(ys) + high + margin
 
 
 def labelled_scale(space: CellSpace, fontsize: float = 7.0) -> float:
@@ -113,9 +108,8 @@ def labelled_scale(space: CellSpace, fontsize: float = 7.0) -> float:
     return max(0.5, label_inches / (0.75 * (GAP - 2 * NODE_RADIUS)))
 
 
-def add_cell(
-    ax: Axes, genome: Genome, *, origin: Point = (0.0, 0.0), labels: bool = True, gid_prefix: str = ""
-) -> None:
+def add_cell(ax: Axes, genome: Genome, *, origin: Point = (0.0, 0.0), labels: bool = True,
+             gid_prefix: str = "") -> None:
     """Add the nodes and edges of ``genome`` to ``ax``, shifted by ``origin`` (to lay out many
     cells on one axes); artists' gids get ``gid_prefix``. Zero edges are omitted; edges that
     touch a dead node are faded and dashed; dead nodes are grey."""
@@ -138,12 +132,7 @@ def add_cell(
 
 
 def draw_cell(
-    genome: Genome,
-    ax: Axes | None = None,
-    *,
-    title: str | None = None,
-    labels: bool = True,
-    legend: bool = True,
+    genome: Genome, ax: Axes | None = None, *, title: str | None = None, labels: bool = True, legend: bool = True
 ) -> Figure:
     """Draw ``genome`` as a layered DAG (see `add_cell`) and return the figure.
 
@@ -181,10 +170,8 @@ def _draw_node(ax: Axes, node: int, xy: Point, role: str, alive: bool, fontsize:
         patch: Circle | Rectangle = Circle(xy, NODE_RADIUS, facecolor=fill, edgecolor=edge, lw=1.2, zorder=3)
         text = str(node)
     else:
-        side = 2 * NODE_RADIUS
-        patch = Rectangle(
-            (xy[0] - side / 2, xy[1] - side / 2), side, side, facecolor=fill, edgecolor=edge, lw=1.6, zorder=3
-        )
+        corner, side = (xy[0] - NODE_RADIUS, xy[1] - NODE_RADIUS), 2 * NODE_RADIUS
+        patch = Rectangle(corner, side, side, facecolor=fill, edgecolor=edge, lw=1.6, zorder=3)
         text = "in" if role == "input" else "out"
     patch.set_gid(f"{gid_prefix}node-{node}")
     ax.add_patch(patch)
@@ -195,23 +182,13 @@ def _unit(vector: np.ndarray) -> np.ndarray:
     return vector / max(float(np.hypot(*vector)), 1e-9)
 
 
-def _draw_edge(
-    ax: Axes,
-    edge: tuple[int, int],
-    pos: dict[int, Point],
-    height: float,
-    op: str,
-    text: str,
-    fixed: bool,
-    alive: bool,
-    labels: bool,
-    gid_prefix: str,
-) -> None:
+def _draw_edge(ax: Axes, edge: tuple[int, int], pos: dict[int, Point], height: float, op: str, text: str,
+               fixed: bool, alive: bool, labels: bool, gid_prefix: str) -> None:
     """A quadratic Bezier from node ``u`` to node ``v`` whose apex is ``height`` to the left of
     the straight line, trimmed so it starts and ends at the node outlines."""
     u, v = edge
     p0, p2 = np.array(pos[u]), np.array(pos[v])
-    direction = (p2 - p0) / max(float(np.hypot(*(p2 - p0))), 1e-9)
+    direction = _unit(p2 - p0)
     normal = np.array([-direction[1], direction[0]])
     control = (p0 + p2) / 2 + 2 * height * normal
     trim = NODE_RADIUS + 0.04
@@ -234,16 +211,7 @@ def _draw_edge(
         return
     # on an arc's apex; beside a straight edge, so the label does not hide the arrow
     mx, my = 0.25 * start + 0.5 * control + 0.25 * end + (0.0 if height else 0.14) * normal
-    label = ax.text(
-        mx,
-        my,
-        text,
-        ha="center",
-        va="center",
-        fontsize=7,
-        color=color,
-        alpha=1.0 if alive else 0.5,
-        zorder=5,
-        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9},
-    )
+    box = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}
+    label = ax.text(mx, my, text, ha="center", va="center", fontsize=7, color=color, alpha=1.0 if alive else 0.5,
+                    zorder=5, bbox=box)
     label.set_gid(f"{gid_prefix}label-{u}-{v}")

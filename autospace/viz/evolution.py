@@ -14,7 +14,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from autospace.viz.io import VizError
+from autospace.viz.io import VizError, is_number
 from autospace.viz.style import INK
 
 Records = Sequence[Mapping[str, Any]]
@@ -45,17 +45,11 @@ def layer_series(history: Records, field: str) -> np.ndarray:
     _check(history)
     rows = []
     for i, record in enumerate(history):
-        value = record.get(field)
-        if not isinstance(value, list) or not value or not all(v is None or _is_number(v) for v in value):
-            raise VizError(
-                f"history record {i} (round {record.get('round')!r}): field {field!r} must be a "
-                f"non-empty list of numbers, got {value!r:.80}"
-            )
+        value, where = record.get(field), f"history record {i} (round {record.get('round')!r}): field {field!r}"
+        if not isinstance(value, list) or not value or not all(v is None or is_number(v) for v in value):
+            raise VizError(f"{where} must be a non-empty list of numbers, got {value!r:.80}")
         if rows and len(value) != len(rows[0]):
-            raise VizError(
-                f"history record {i} (round {record.get('round')!r}): field {field!r} has "
-                f"{len(value)} layers, earlier rounds have {len(rows[0])}"
-            )
+            raise VizError(f"{where} has {len(value)} layers, earlier rounds have {len(rows[0])}")
         rows.append([np.nan if v is None else v for v in value])
     return np.array(rows, dtype=float)
 
@@ -67,13 +61,9 @@ def layer_mean(values: np.ndarray) -> np.ndarray:
         return np.nanmean(values, axis=1)
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def _number(record: Mapping[str, Any], field: str, index: int) -> float:
     value = record.get(field)
-    if not _is_number(value):
+    if not is_number(value):
         raise VizError(f"history record {index}: field {field!r} must be a number, got {value!r}")
     return value
 
@@ -120,14 +110,8 @@ def _layer_colorbar(fig: Figure, scale: ScalarMappable | None, axes: list[Axes])
 def _mark_switch_off(ax: Axes, history: Records) -> None:
     switch = switch_off_round(history)
     if switch is not None:
-        ax.axvline(
-            switch,
-            color="#c44e52",
-            ls="--",
-            lw=1.4,
-            gid=SWITCH_OFF_GID,
-            label=f"reference constraint off (round {switch})",
-        )
+        label = f"reference constraint off (round {switch})"
+        ax.axvline(switch, color="#c44e52", ls="--", lw=1.4, gid=SWITCH_OFF_GID, label=label)
 
 
 def fitness_curves(history: Records) -> Figure:
@@ -206,16 +190,8 @@ def convergence(histories: Mapping[str, Records]) -> Figure:
             ax.plot(xs, best, color=colors(i % 10), lw=2, label=label, gid=f"run-{i}")
             if switch is not None:
                 at = int(np.flatnonzero(x == switch)[0])
-                ax.plot(
-                    xs[at],
-                    best[at],
-                    marker="v",
-                    markersize=9,
-                    color=colors(i % 10),
-                    markeredgecolor=INK,
-                    ls="none",
-                    gid=f"{SWITCH_OFF_GID}-{i}",
-                )
+                ax.plot(xs[at], best[at], marker="v", markersize=9, color=colors(i % 10), markeredgecolor=INK,
+                        ls="none", gid=f"{SWITCH_OFF_GID}-{i}")
     by_round.set_xlabel("round")
     by_round.xaxis.set_major_locator(MaxNLocator(integer=True))
     by_time.set_xlabel("wall-clock seconds")

@@ -11,7 +11,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from autospace.viz.io import VizError
+from autospace.viz.io import VizError, is_number
 
 RUN_GID = "epochs-to-correct"
 
@@ -45,11 +45,7 @@ def check_ranking_fidelity(data: Any) -> None:
 
 
 def _numbers(value: Any, n: int, field: str) -> None:
-    if (
-        not isinstance(value, list)
-        or len(value) != n
-        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-    ):
+    if not isinstance(value, list) or len(value) != n or not all(is_number(v) for v in value):
         raise VizError(f"ranking fidelity: field {field!r} must be a list of {n} numbers, got {value!r:.80}")
 
 
@@ -73,15 +69,8 @@ def ranking_fidelity(data: Mapping[str, Any]) -> Figure:
         correct = run.get("epochs_to_correct")
         if correct is not None:
             ax.axvline(correct, color="#777777", ls="--", lw=1.0, gid=f"{RUN_GID}-{i}")
-            ax.text(
-                correct,
-                1.0,
-                f" ranking correct from epoch {correct}",
-                transform=ax.get_xaxis_transform(),
-                va="top",
-                fontsize=8,
-                color="#555555",
-            )
+            ax.text(correct, 1.0, f" ranking correct from epoch {correct}", transform=ax.get_xaxis_transform(),
+                    va="top", fontsize=8, color="#555555")
         init = ", ".join(f"{v:g}" for v in run["init"])
         ax.set_title(f"init ({init})" + ("" if correct is not None else " \u00b7 never correct"), fontsize=10)
         ax.set_xlabel("epoch")

@@ -33,6 +33,11 @@ class VizError(AutospaceError, ValueError):
     """Data given to a figure is missing a field or holds a bad value."""
 
 
+def is_number(value: Any) -> bool:
+    """Whether ``value`` is an int or float (not a bool)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def as_learned_space(learned: LearnedLike) -> LearnedSpace:
     """A `LearnedSpace` from a `LearnedSpace`, a path to ``learned_space.json`` or its parsed
     dict; checked to have at least one layer and one cell per layer."""
@@ -120,7 +125,7 @@ class SearchRunDir:
         ``seed``, ``skeleton``, ``data``, ... from config.toml, else architecture.json's ``search``."""
         settings = dict(self.architecture.search) if self.architecture else {}
         config = self.config or {}
-        search, data = _table(config, "search"), _table(config, "data")
+        search, data = config_table(config, "search"), config_table(config, "data")
         settings.update({k: config[k] for k in ("algo", "space", "madds_budget") if k in config})
         settings.update({k: search[k] for k in ("skeleton", "seed", "tolerance") if k in search})
         if "name" in data:
@@ -138,8 +143,9 @@ class SearchRunDir:
         return budget, tolerance
 
 
-def _table(config: dict[str, Any], key: str) -> dict[str, Any]:
-    value = config.get(key)
+def config_table(config: dict[str, Any] | None, key: str) -> dict[str, Any]:
+    """The table ``key`` of a run's ``config.toml`` (empty without one)."""
+    value = (config or {}).get(key)
     return value if isinstance(value, dict) else {}
 
 

@@ -1,5 +1,5 @@
-"""Every applicable figure of a run, saved, and one ``report.html`` that shows them with the
-run's key numbers. A figure whose input file is missing is skipped with a one-line note."""
+"""Every applicable figure of a run, saved, and a ``report.html`` showing them with the run's key
+numbers; a figure whose input file is missing is skipped with a one-line note."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from autospace.atomic import open_atomic
+from autospace.rundir import ARCHITECTURE, HISTORY, LEARNED_SPACE, RANKING_FIDELITY
 from autospace.viz.evolution import (
     convergence,
     diversity_curves,
@@ -24,27 +25,9 @@ from autospace.viz.evolution import (
     switch_off_round,
 )
 from autospace.viz.fidelity import ranking_fidelity
-from autospace.viz.io import (
-    ARCHITECTURE,
-    HISTORY,
-    LEARNED_SPACE,
-    RANKING_FIDELITY,
-    EvolveRunDir,
-    RunDir,
-    SearchRunDir,
-    VizError,
-    load_run,
-)
+from autospace.viz.io import EvolveRunDir, RunDir, SearchRunDir, VizError, config_table, is_number, load_run
 from autospace.viz.learned import motifs, topk_grid
-from autospace.viz.search import (
-    X_KEYS,
-    architecture_figure,
-    budget_text,
-    curve_series,
-    is_number,
-    search_curves,
-    x_key,
-)
+from autospace.viz.search import X_KEYS, architecture_figure, budget_text, curve_series, search_curves, x_key
 from autospace.viz.stats import cost_per_layer, cost_unavailable, op_heatmap, ratio_per_layer
 from autospace.viz.style import SAVE_DPI
 
@@ -93,19 +76,16 @@ def plan_figures(run: RunDir) -> tuple[list[Planned], list[str]]:
             notes.append(f"cost_per_layer: skipped, {reason}")
         else:
             planned.append(("cost_per_layer", "MAdds and params per layer", lambda: cost_per_layer(learned)))
-    history = run.history
+    history, curves = run.history, ["fitness", "diversity", "reference_distance"]
     if history is None:
-        missing(["fitness", "diversity", "reference_distance"], HISTORY)
+        missing(curves, HISTORY)
     elif not history:
-        notes.extend(
-            f"{name}: skipped, {run.path / HISTORY} has no finished round"
-            for name in ("fitness", "diversity", "reference_distance")
-        )
+        notes.extend(f"{name}: skipped, {run.path / HISTORY} has no finished round" for name in curves)
     else:
         planned.append(("fitness", "Fitness over rounds", lambda: fitness_curves(history)))
         planned.append(("diversity", "Population diversity", lambda: diversity_curves(history)))
         if has_reference(history):
-            tau = _evolve_settings(run).get("tau")
+            tau = config_table(run.config, "evolve").get("tau")
             planned.append(
                 ("reference_distance", "Distance to the reference cell", lambda: reference_distance(history, tau))
             )
@@ -138,9 +118,7 @@ def plan_search_figures(run: SearchRunDir) -> tuple[list[Planned], list[str]]:
         )
     else:
         title = f"Search curves ({settings['algo']})" if settings.get("algo") else "Search curves"
-        planned.append(
-            ("search_curves", "Search curves", lambda: search_curves(history, budget, tolerance, title=title))
-        )
+        planned.append(("search_curves", "Search curves", lambda: search_curves(history, budget, tolerance, title)))
         left_out = sum(x_key(record) is None for record in history)
         if left_out:
             notes.append(f"search_curves: {left_out} record(s) without any of {', '.join(X_KEYS)} not drawn")
@@ -168,18 +146,12 @@ def _atomic(path: Path, write: Callable[[Any], None]) -> None:
         raise VizError(f"cannot write {str(path)!r}: {exc.strerror}") from None
 
 
-def _evolve_settings(run: EvolveRunDir) -> dict[str, Any]:
-    """The ``[evolve]`` table of the run's ``config.toml`` (empty without one)."""
-    settings = (run.config or {}).get("evolve")
-    return settings if isinstance(settings, dict) else {}
-
-
 def key_numbers(run: RunDir) -> list[tuple[str, str]]:
     """(label, value) rows for the report table: what the run was and what it reached."""
     if isinstance(run, SearchRunDir):
         return search_numbers(run)
     rows: list[tuple[str, str]] = [("run", str(run.path))]
-    learned, history, config = run.learned, run.history or [], _evolve_settings(run)
+    learned, history, config = run.learned, run.history or [], config_table(run.config, "evolve")
     meta = learned.meta if learned else {}
     last = history[-1] if history else {}
     space = learned.space.name if learned else config.get("space")
@@ -198,12 +170,8 @@ def key_numbers(run: RunDir) -> list[tuple[str, str]]:
         switch = switch_off_round(history)
         if switch is not None:
             rows.append(("reference constraint off from round", str(switch)))
-        for field, label in (
-            ("queries", "queries"),
-            ("distinct_queries", "distinct queries"),
-            ("eval_seconds", "evaluator seconds"),
-            ("seconds", "wall-clock seconds"),
-        ):
+        for field, label in (("queries", "queries"), ("distinct_queries", "distinct queries"),
+                             ("eval_seconds", "evaluator seconds"), ("seconds", "wall-clock seconds")):
             if field in last:
                 rows.append((label, f"{last[field]:g}"))
         best = layer_series(history, "best")[-1]
@@ -260,11 +228,9 @@ def _html(run: RunDir, shown: list[tuple[str, str, list[Path]]], notes: list[str
         "<!DOCTYPE html>",
         '<html><head><meta charset="utf-8">',
         f"<title>autospace run {esc(run.name)}</title>",
-        (
-            "<style>body{font-family:sans-serif;max-width:1400px;margin:2em auto;color:#222}"
-            "table{border-collapse:collapse}td{border-bottom:1px solid #ddd;padding:3px 12px 3px 0;"
-            "vertical-align:top}img{max-width:100%}</style></head><body>"
-        ),
+        ("<style>body{font-family:sans-serif;max-width:1400px;margin:2em auto;color:#222}"
+         "table{border-collapse:collapse}td{border-bottom:1px solid #ddd;padding:3px 12px 3px 0;"
+         "vertical-align:top}img{max-width:100%}</style></head><body>"),
         f"<h1>autospace run <code>{esc(run.name)}</code></h1>",
         "<table>",
         *(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in key_numbers(run)),
@@ -293,8 +259,8 @@ class Report:
 
 
 def build_report(run: RunDir | str | Path) -> Report:
-    """Make every applicable figure of ``run`` (a run directory, a loaded `EvolveRunDir` or `SearchRunDir`) in memory,
-    so bad data fails before anything is written."""
+    """Make every applicable figure of ``run`` (a run directory or a loaded one) in memory, so bad
+    data fails before anything is written."""
     run = run if isinstance(run, EvolveRunDir | SearchRunDir) else load_run(run)
     planned, notes = plan_figures(run)
     return Report(run, [(name, caption, make()) for name, caption, make in planned], notes)
@@ -311,18 +277,11 @@ def write_report(report: Report, out: str | Path | None = None, formats: Iterabl
     return path
 
 
-def save_report(
-    run: RunDir | str | Path,
-    out: str | Path | None = None,
-    formats: Iterable[str] = ("png",),
-    *,
-    on_skip: Callable[[str], None] | None = None,
-) -> Path:
-    """Write every applicable figure of ``run`` (a run directory, a loaded `EvolveRunDir` or `SearchRunDir`) and
-    ``report.html`` into ``out`` (default ``RUN_DIR/figures``); return the report's path.
-
-    Each skipped figure's note goes to ``on_skip`` (if given) and into the report.
-    """
+def save_report(run: RunDir | str | Path, out: str | Path | None = None, formats: Iterable[str] = ("png",), *,
+                on_skip: Callable[[str], None] | None = None) -> Path:
+    """Write every applicable figure of ``run`` (a run directory or a loaded one) and ``report.html``
+    into ``out`` (default ``RUN_DIR/figures``); return the report's path. Each skipped figure's note
+    goes to ``on_skip`` (if given) and into the report."""
     formats = check_formats(formats)
     report = build_report(run)
     if on_skip is not None:

@@ -15,7 +15,7 @@ from matplotlib.ticker import MaxNLocator
 from autospace.genome import Genome
 from autospace.nn import Architecture, LayerSpec, layer_cost
 from autospace.viz.cells import cell_extent, describe_cell, draw_cell, figure_legend, labelled_scale
-from autospace.viz.io import VizError
+from autospace.viz.io import VizError, is_number
 from autospace.viz.style import INK
 
 X_KEYS = ("step", "generation", "round", "epoch")
@@ -81,11 +81,6 @@ def _provenance(arch: Architecture) -> str:
     return ", ".join(filter(None, [" ".join(filter(None, [algo, where])), f"skeleton {arch.skeleton.name}"]))
 
 
-def is_number(value: Any) -> bool:
-    """Whether ``value`` is an int or float (not a bool)."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def x_key(record: Mapping[str, Any]) -> str | None:
     """The key ``record`` is plotted against (see `X_KEYS`); None when it has none."""
     return next((key for key in X_KEYS if is_number(record.get(key))), None)
@@ -114,13 +109,8 @@ def _value(record: Mapping[str, Any], key: str, index: int) -> float:
     return value
 
 
-def search_curves(
-    history: Sequence[Mapping[str, Any]],
-    budget: float | None = None,
-    tolerance: float | None = None,
-    title: str = "Search curves",
-    cols: int = 3,
-) -> Figure:
+def search_curves(history: Sequence[Mapping[str, Any]], budget: float | None = None, tolerance: float | None = None,
+                  title: str = "Search curves", cols: int = 3) -> Figure:
     """Every numeric key of the search history against its x key (`curve_series`), one panel per
     key (line gid ``curve-<key>``); panels of MAdds keys (``*madds``) draw ``budget`` as a
     horizontal line (gid ``budget``) and its tolerance window as a band (gid ``budget-window``)."""

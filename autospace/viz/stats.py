@@ -37,15 +37,8 @@ def op_heatmap(learned: LearnedLike) -> Figure:
     ax = fig.subplots()
     image = ax.imshow(freq, cmap="Blues", vmin=0.0, vmax=max(float(freq.max()), 1e-9), aspect="auto")
     for (layer, j), value in np.ndenumerate(freq):
-        ax.text(
-            j,
-            layer,
-            f"{100 * value:.0f}",
-            ha="center",
-            va="center",
-            fontsize=8,
-            color="white" if value > 0.6 * freq.max() else INK,
-        )
+        color = "white" if value > 0.6 * freq.max() else INK
+        ax.text(j, layer, f"{100 * value:.0f}", ha="center", va="center", fontsize=8, color=color)
     ax.set_xticks(range(len(ops)), ops, rotation=30, ha="right")
     for label, op in zip(ax.get_xticklabels(), ops):
         label.set_color(op_color(op) if op != learned.space.zero_op else "#777777")
