@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from autospace.errors import ConfigError, GenomeError
+from autospace.errors import ConfigError, GenomeError, UnknownNameError
 from autospace.genome import AUTOSPACE, IRB, MBCONV, NB201, CellSpace, Genome, live_edges
 from autospace.nn import Cell, ZeroCell, build_cell, get_op, register_op
 
@@ -195,9 +195,9 @@ def test_registered_op_is_used() -> None:
 
 def test_unknown_op_names_the_op() -> None:
     space = CellSpace(name="user-test-unknown", num_nodes=2, edges=((0, 1),), ops=("warp_drive",))
-    with pytest.raises(GenomeError, match="warp_drive"):
+    with pytest.raises(UnknownNameError, match="op='warp_drive' is not a known op; choose one of"):
         build_cell(space.genome(["warp_drive"]), 3, 3, 1)
-    with pytest.raises(GenomeError, match="no_such_op"):
+    with pytest.raises(UnknownNameError, match="no_such_op"):
         get_op("no_such_op")
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autospace.data import load_digits
-from autospace.errors import ConfigError, EvaluatorError
+from autospace.errors import ConfigError, EvaluatorError, UnknownNameError
 from autospace.evaluators import (
     Candidate,
     LowFidelityEvaluator,
@@ -46,7 +46,7 @@ def test_proxies_are_finite_deterministic_and_discriminate(proxy: str) -> None:
 def test_degenerate_network_gets_the_floor_not_nan() -> None:
     ev = ZeroCostEvaluator("jacob_cov", "tiny", DIGITS)
     assert ev.score([Candidate(1, ZERO)]) == [FLOOR]  # layer 1 changes width: a zero cell kills the signal
-    with pytest.raises(EvaluatorError, match="proxy='magic'"):
+    with pytest.raises(UnknownNameError, match="proxy='magic'"):
         ZeroCostEvaluator("magic", "tiny", DIGITS)
 
 
@@ -76,7 +76,7 @@ def test_rank_normalise_and_mixed_scores_per_layer() -> None:
         expected = 0.75 * rank_normalise(raw_zc[layer_slice]) + 0.25 * rank_normalise(raw_lf[layer_slice])
         assert scores[layer_slice] == pytest.approx(expected.tolist())
     assert not mixed.independent
-    with pytest.raises(EvaluatorError, match="lam"):
+    with pytest.raises(ConfigError, match="lam"):
         MixedEvaluator(zc, lf, lam=1.5)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from autospace.errors import EvaluatorError
+from autospace.errors import ConfigError, EvaluatorError
 from autospace.evaluators.base import Candidate, Evaluator
 from autospace.genome import CellSpace, Genome, get_space
 
@@ -30,16 +30,16 @@ class AnalyticEvaluator(Evaluator):
             rng = np.random.default_rng(seed)
             targets = [self._draw_target(rng) for _ in range(layers)]
         if len(targets) != layers:
-            raise EvaluatorError(f"analytic evaluator: {len(targets)} targets given for layers={layers}")
+            raise ConfigError(f"analytic evaluator: {len(targets)} targets given for layers={layers}")
         if delay < 0:
-            raise EvaluatorError(f"analytic evaluator: delay={delay!r} must be >= 0")
+            raise ConfigError(f"analytic evaluator: delay={delay!r} must be >= 0")
         self.targets, self.seed, self.delay = list(targets), seed, float(delay)
         self._encoded = self.space.encode(self.targets)
 
     def _draw_target(self, rng: np.random.Generator) -> Genome:
         ops = [op for op in self.space.ops if op not in (self.space.zero_op, self.space.identity_op)]
         if not ops:
-            raise EvaluatorError(f"analytic evaluator: space {self.space.name!r} has no op besides zero and identity")
+            raise ConfigError(f"analytic evaluator: space {self.space.name!r} has no op besides zero and identity")
         chosen = [ops[int(i)] for i in rng.integers(len(ops), size=self.space.num_edges)]
         ratio = self.space.ratios[int(rng.integers(len(self.space.ratios)))] if self.space.has_ratio else None
         return self.space.genome(chosen, ratio)

@@ -10,7 +10,7 @@ import torch
 from torch.utils.data import TensorDataset
 
 from autospace.data import DataSplit
-from autospace.errors import EvaluatorError
+from autospace.errors import ConfigError
 from autospace.evaluators.base import Candidate, Evaluator
 from autospace.evaluators.registry import register_evaluator
 from autospace.evaluators.standalone import StandaloneBuilder, check_layers
@@ -39,7 +39,7 @@ class LowFidelityEvaluator(Evaluator):
                  val_size: int | None = None, context: Genome | None = None, device: str = "cpu", seed: int = 0) -> None:
         super().__init__()
         if train_size is not None and train_size < 1:
-            raise EvaluatorError(f"train_size must be >= 1, got {train_size!r}")
+            raise ConfigError(f"evaluator.train_size={train_size!r} must be >= 1")
         self.recipe = recipe or ScoringRecipe(seed=seed)
         self.builder = StandaloneBuilder.create(skeleton, data, data_root, context, seed)
         self.train = _subset(self.builder.data.train, train_size, seed)

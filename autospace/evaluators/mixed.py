@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import rankdata
 
-from autospace.errors import EvaluatorError
+from autospace.errors import ConfigError
 from autospace.evaluators.base import Candidate, Evaluator
 from autospace.evaluators.low_fidelity import LowFidelityEvaluator, LowFidelitySettings
 from autospace.evaluators.registry import register_evaluator
@@ -40,7 +40,7 @@ class MixedEvaluator(Evaluator):
     def __init__(self, zero_cost: Evaluator, low_fidelity: Evaluator, lam: float = 0.75) -> None:
         super().__init__()
         if not 0.0 <= lam <= 1.0:
-            raise EvaluatorError(f"lam must be in [0, 1], got {lam!r}")
+            raise ConfigError(f"evaluator.lam={lam!r} must be in [0, 1]")
         self.zero_cost, self.low_fidelity, self.lam = zero_cost, low_fidelity, lam
         self._cache: dict[tuple[str, int, Any], float] = {}
 

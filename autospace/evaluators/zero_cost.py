@@ -27,7 +27,7 @@ from torch import nn
 
 from autospace.data import DataSplit
 from autospace.data.batches import epoch_batches
-from autospace.errors import EvaluatorError
+from autospace.errors import ConfigError, UnknownNameError
 from autospace.evaluators.base import Candidate, Evaluator
 from autospace.evaluators.registry import register_evaluator
 from autospace.evaluators.standalone import StandaloneBuilder, check_layers
@@ -111,9 +111,9 @@ class ZeroCostEvaluator(Evaluator):
                  seed: int = 0) -> None:
         super().__init__()
         if proxy not in PROXIES:
-            raise EvaluatorError(f"proxy={proxy!r} is not one of {sorted(PROXIES)}")
+            raise UnknownNameError(f"evaluator.proxy={proxy!r} is not a known proxy; choose one of {sorted(PROXIES)}")
         if batches < 1:
-            raise EvaluatorError(f"batches must be >= 1, got {batches!r}")
+            raise ConfigError(f"evaluator.batches={batches!r} must be >= 1")
         self.proxy, self.batch_size, self.batches = proxy, batch_size, batches
         self.builder = StandaloneBuilder.create(skeleton, data, data_root, context, seed)
         gen = torch.Generator().manual_seed(seed)

@@ -1,6 +1,6 @@
 """Canonical keys: two genomes that compute the same function share a key.
 
-The algebra (DESIGN.md): a zero edge contributes nothing; a node with no non-zero input is
+The algebra (docs/architecture.md): a zero edge contributes nothing; a node with no non-zero input is
 zero and any op applied to zero is zero; identity passes its input's value on unchanged; a
 node's value is the multiset of its incoming terms (sums are commutative and associative, so
 nested sums are flattened); an op applied to a sum is one atomic term. The key of a cell is

@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from autospace.errors import ConfigError, GenomeError
+from autospace.registry import Registry
 
 if TYPE_CHECKING:
     from torch import nn
@@ -57,28 +58,25 @@ class OpSpec:
     cost: Callable[[int, int, int, int, int], Cost]
 
 
-_OPS: dict[str, OpSpec] = {}
+_OPS: Registry[OpSpec] = Registry("op")
 
 
 def register_op(spec: OpSpec, *, overwrite: bool = False) -> OpSpec:
-    """Make an op available to `build_cell` and the cost model under ``spec.name``."""
-    if spec.name in _OPS and _OPS[spec.name] != spec and not overwrite:
-        raise GenomeError(f"an op named {spec.name!r} is already registered (pass overwrite=True)")
-    _OPS[spec.name] = spec
-    return spec
+    """Make an op available to `build_cell` and the cost model under ``spec.name`` (registering
+    the very same spec again is a no-op)."""
+    if spec.name in _OPS and _OPS.get(spec.name) == spec:
+        return spec
+    return _OPS.register(spec.name, spec, overwrite=overwrite)
 
 
 def get_op(name: str) -> OpSpec:
     """The op registered under ``name``."""
-    try:
-        return _OPS[name]
-    except KeyError:
-        raise GenomeError(f"op {name!r} has no builder; registered ops: {sorted(_OPS)}") from None
+    return _OPS.get(name)
 
 
 def list_ops() -> list[str]:
     """Names of the registered ops."""
-    return sorted(_OPS)
+    return _OPS.names()
 
 
 def _same_width(name: str, c_in: int, c_out: int) -> None:
