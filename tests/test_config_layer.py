@@ -88,3 +88,15 @@ def test_torch_threads_restores_the_setting() -> None:
     assert torch.get_num_threads() == before
     with pytest.raises(ConfigError, match="threads=-1"), torch_threads(-1):
         pass
+
+
+def test_seeded_restores_the_global_generator() -> None:
+    torch = pytest.importorskip("torch")
+    from autospace.train.device import seeded
+
+    before = torch.get_rng_state()
+    with seeded(3):
+        first = torch.rand(2)
+    with seeded(3):
+        assert torch.equal(torch.rand(2), first)
+    assert torch.equal(torch.get_rng_state(), before)

@@ -24,7 +24,11 @@ BUDGET = 100_000
 
 @pytest.mark.parametrize("algo", ["proxyless-g", "rl", "spos"])
 def test_algorithm_returns_an_architecture_of_the_space_within_budget(algo: str) -> None:
+    import torch
+
+    rng = torch.get_rng_state()
     arch, outcome = search_architecture("irb", algo, BUDGET, FAST)
+    assert torch.equal(torch.get_rng_state(), rng)  # seeded inside, the caller's stream untouched
     space = resolve_space("irb", arch.skeleton)
     for layer, genome in enumerate(arch.genomes):
         assert genome in space.candidates[layer]

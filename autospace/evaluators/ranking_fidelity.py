@@ -21,6 +21,7 @@ from autospace.data import DataSplit, load_digits
 from autospace.data.batches import batch_stream
 from autospace.supernet.mixed_layer import MixedPathLayer
 from autospace.supernet.trainer import WEIGHT_SAMPLING, AlphaStepper, SupernetConfig, WeightStepper, train_round
+from autospace.train.device import seeded
 from autospace.train.loop import StandaloneTrainer, accuracy
 from autospace.train.recipe import ScoringRecipe, TrainRecipe
 
@@ -70,8 +71,8 @@ def resnet(blocks: int, width: int, in_channels: int = 1, num_classes: int = 10)
 def _networks(data: DataSplit, seed: int) -> list[nn.Module]:
     nets = []
     for i, (blocks, width) in enumerate(NETWORKS.values()):
-        torch.manual_seed(seed + i)
-        nets.append(resnet(blocks, width, data.input_shape[0], data.num_classes))
+        with seeded(seed + i):
+            nets.append(resnet(blocks, width, data.input_shape[0], data.num_classes))
     return nets
 
 

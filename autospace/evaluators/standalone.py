@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
 from torch import nn
 
 from autospace.data import DataSplit, get_dataset
@@ -17,6 +16,7 @@ from autospace.errors import ConfigError, EvaluatorError
 from autospace.evaluators.base import Candidate
 from autospace.genome import Genome
 from autospace.nn import Skeleton, build_network, skeleton_for
+from autospace.train.device import seeded
 
 
 @dataclass
@@ -43,8 +43,7 @@ class StandaloneBuilder:
 
     def network(self, candidate: Candidate) -> nn.Module:
         """The candidate's network, initialised from ``seed`` (the same init for every call)."""
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed)
+        with seeded(self.seed):
             return build_network(self.skeleton, self.genomes(candidate), self.data.num_classes)
 
     def describe(self) -> dict[str, object]:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
-
 from autospace.config import positive
 from autospace.errors import ConfigError
 from autospace.evolve import Engine, EvolveConfig
@@ -25,6 +23,7 @@ from autospace.search.base import SearchContext, SearchOutcome
 from autospace.search.budget import project
 from autospace.search.rl import reward
 from autospace.search.space import skip_allowed, zero_genome
+from autospace.train.device import seeded
 from autospace.train.loop import StandaloneTrainer, accuracy
 from autospace.train.recipe import ScoringRecipe
 
@@ -82,10 +81,10 @@ class _Scorer:
         """``(reward, accuracy, madds)`` of the architecture (cached)."""
         if genomes not in self.cache:
             ctx, cfg = self.ctx, self.config
-            torch.manual_seed(ctx.seed)
-            model = build_network(ctx.skeleton, genomes, ctx.data.num_classes).to(ctx.device)
-            StandaloneTrainer(model, ctx.data.train, self.recipe, ctx.device, steps=cfg.train_steps,
-                              generator=ctx.generator(2)).fit()
+            with seeded(ctx.seed):  # the same init for every architecture; dropout seeded too
+                model = build_network(ctx.skeleton, genomes, ctx.data.num_classes).to(ctx.device)
+                StandaloneTrainer(model, ctx.data.train, self.recipe, ctx.device, steps=cfg.train_steps,
+                                  generator=ctx.generator(2)).fit()
             acc = accuracy(model, self.evals, ctx.device)
             madds = network_cost(ctx.skeleton, genomes, ctx.data.num_classes)[0]
             self.cache[genomes] = (reward(acc, madds, ctx.budget.madds, cfg.reward_alpha, cfg.reward_beta), acc, madds)

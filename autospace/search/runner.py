@@ -10,8 +10,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from autospace.config import check_sections, parse_section, to_table
 from autospace.data.loading import DataConfig, load_data
 from autospace.errors import ConfigError
@@ -23,7 +21,7 @@ from autospace.search.base import Progress, SearchContext, SearchOutcome
 from autospace.search.budget import Budget
 from autospace.search.config import SearchSettings
 from autospace.search.space import MANUAL, OPEN, LayerSpace, resolve_space
-from autospace.train.device import resolve_device, torch_threads
+from autospace.train.device import resolve_device, seeded, torch_threads
 
 DEFAULT_SKELETON = "tiny"
 
@@ -130,8 +128,7 @@ def build_context(run: SearchPlan, log: Progress | None = None) -> SearchContext
 def execute(run: SearchPlan, ctx: SearchContext) -> tuple[Architecture, SearchOutcome]:
     """Run the algorithm; the found architecture with its search metadata."""
     start = time.perf_counter()
-    with torch_threads(run.settings.threads):
-        torch.manual_seed(run.settings.seed)
+    with torch_threads(run.settings.threads), seeded(run.settings.seed):
         outcome = run.algorithm.run(ctx, run.algo_config)
     arch = Architecture(ctx.skeleton, tuple(outcome.genomes), ctx.data.num_classes, {
         "algo": run.algorithm.name, "space": run.space_name, "madds_budget": run.budget.madds,

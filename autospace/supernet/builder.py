@@ -11,6 +11,7 @@ from autospace.genome import Genome
 from autospace.nn import Network, Skeleton, assemble, build_cell, fixed_cost, layer_cost
 from autospace.supernet.mixed_layer import MixedPathLayer
 from autospace.supernet.weight_bank import WeightBank, tie_by_key
+from autospace.train.device import seeded
 
 
 def path_costs(skeleton: Skeleton, candidates: Sequence[Sequence[Genome]]) -> list[list[int]]:
@@ -31,8 +32,7 @@ class Supernet:
                  device: torch.device | str = "cpu", bank: WeightBank | None = None) -> None:
         self.skeleton, self.num_classes = skeleton, num_classes
         self.candidates = tuple(tuple(c) for c in candidates)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+        with seeded(seed):
             self.layers = [
                 MixedPathLayer([build_cell(g, spec.c_in, spec.c_out, spec.stride) for g in cands])
                 for spec, cands in zip(skeleton.layers, self.candidates)

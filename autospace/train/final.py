@@ -20,7 +20,7 @@ from autospace.errors import CheckpointError
 from autospace.nn import measure_cost
 from autospace.rundir import METRICS, MODEL, TRAIN_CHECKPOINT
 from autospace.train.checkpoint import load_tensors, save_tensors
-from autospace.train.device import resolve_device
+from autospace.train.device import resolve_device, seeded
 from autospace.train.loop import StandaloneTrainer, accuracy
 from autospace.train.recipe import TrainRecipe
 
@@ -32,26 +32,26 @@ def train_architecture(arch: Architecture, data: DataSplit, recipe: TrainRecipe,
                        device: str | torch.device = "cpu", resume: bool = False, progress: bool = True) -> dict[str, Any]:
     """Train ``arch`` on ``data`` into ``out`` (which exists); returns the metrics written."""
     device = resolve_device(device)
-    torch.manual_seed(recipe.seed)
-    trainer = StandaloneTrainer(arch.build(), data.train, recipe, device)
-    history: list[dict[str, Any]] = []
-    if resume:
-        state = _resume_state(out / TRAIN_CHECKPOINT, arch, recipe)
-        trainer.load_state_dict(state["trainer"])
-        torch.set_rng_state(state["torch_rng"])
-        history = list(state["history"])
-    bar = tqdm(total=trainer.total_steps, initial=trainer.step, disable=not progress, desc="train", unit="step")
-    for epoch in range(len(history), recipe.epochs):
-        loss = trainer.train_epoch(on_step=lambda: bar.update(1))
-        top1 = accuracy(trainer.model, data.val, device)
-        history.append({"epoch": epoch + 1, "train_loss": loss, "val_top1": top1})
-        bar.set_postfix(loss=f"{loss:.3f}", top1=f"{top1:.4f}")
-        save_tensors(out / TRAIN_CHECKPOINT, {
-            "trainer": trainer.state_dict(), "torch_rng": torch.get_rng_state(), "history": history,
-            "arch": arch.to_dict()["genomes"], "recipe": recipe.to_dict(),
-        })
-    bar.close()
-    return _finish(arch, trainer.model.cpu(), data, recipe, device, out, history)
+    with seeded(recipe.seed):  # init and dropout; the caller's random stream is restored after
+        trainer = StandaloneTrainer(arch.build(), data.train, recipe, device)
+        history: list[dict[str, Any]] = []
+        if resume:
+            state = _resume_state(out / TRAIN_CHECKPOINT, arch, recipe)
+            trainer.load_state_dict(state["trainer"])
+            torch.set_rng_state(state["torch_rng"])
+            history = list(state["history"])
+        bar = tqdm(total=trainer.total_steps, initial=trainer.step, disable=not progress, desc="train", unit="step")
+        for epoch in range(len(history), recipe.epochs):
+            loss = trainer.train_epoch(on_step=lambda: bar.update(1))
+            top1 = accuracy(trainer.model, data.val, device)
+            history.append({"epoch": epoch + 1, "train_loss": loss, "val_top1": top1})
+            bar.set_postfix(loss=f"{loss:.3f}", top1=f"{top1:.4f}")
+            save_tensors(out / TRAIN_CHECKPOINT, {
+                "trainer": trainer.state_dict(), "torch_rng": torch.get_rng_state(), "history": history,
+                "arch": arch.to_dict()["genomes"], "recipe": recipe.to_dict(),
+            })
+        bar.close()
+        return _finish(arch, trainer.model.cpu(), data, recipe, device, out, history)
 
 
 def _resume_state(path: Path, arch: Architecture, recipe: TrainRecipe) -> dict[str, Any]:
