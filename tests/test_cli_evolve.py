@@ -220,3 +220,22 @@ def test_a_run_with_an_evaluator_object_resumes_from_python_only(tmp_path, capsy
     assert "evaluator" not in tomllib.loads((out / "config.toml").read_text())
     assert main(["evolve", "--resume", str(out), "--quiet"]) == 2
     assert "has no [evaluator]" in capsys.readouterr().err
+
+
+def test_plugin_module_registers_a_strategy_for_the_command(tmp_path: Path, monkeypatch, capsys) -> None:
+    (tmp_path / "my_plugin_strategies.py").write_text(
+        "from autospace.evolve import register_strategy\n"
+        "from autospace.evolve.strategies import RegularizedStrategy\n"
+        "class Copy(RegularizedStrategy):\n    pass\n"
+        "register_strategy('plugin-copy', Copy)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    config = tmp_path / "c.toml"
+    config.write_text('[evolve]\nspace = "nb201"\nstrategy = "plugin-copy"\npopulation = 4\nsample_size = 2\n'
+                      'rounds = 2\n[evaluator]\nname = "analytic"\n')
+    out = tmp_path / "run"
+    assert main(["--plugin", "my_plugin_strategies", "evolve", "--config", str(config), "--out", str(out)]) == 0
+    assert (out / "learned_space.json").is_file()
+    assert main(["--plugin=no_such_plugin_module", "evolve", "--config", str(config), "--out", str(tmp_path / "r2")]) == 2
+    assert "--plugin 'no_such_plugin_module' cannot be imported" in capsys.readouterr().err
+    assert not (tmp_path / "r2").exists()

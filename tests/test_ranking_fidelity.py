@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from autospace.evaluators.ranking_fidelity import PAPER_INITS, epochs_to_correct, ranking_fidelity, write_json
+from autospace.atomic import write_json
+from autospace.evaluators.ranking_fidelity import PAPER_INITS, epochs_to_correct, measure_ranking_fidelity
 
 EPOCHS = 6
 
@@ -21,7 +22,7 @@ def test_epochs_to_correct_needs_a_lasting_ranking() -> None:
 
 @pytest.mark.slow
 def test_learned_ranking_matches_ground_truth_from_every_init(tmp_path: Path) -> None:
-    result = ranking_fidelity(epochs=EPOCHS, seed=0)
+    result = measure_ranking_fidelity(epochs=EPOCHS, seed=0)
     acc = result["ground_truth"]
     assert result["networks"] == ["Net1", "Net2", "Net3"]
     assert acc[0] > acc[1] > acc[2]
@@ -32,5 +33,5 @@ def test_learned_ranking_matches_ground_truth_from_every_init(tmp_path: Path) ->
         final = run["epochs"][-1]
         assert final[0] > final[1] > final[2]
     path = tmp_path / "ranking_fidelity.json"
-    write_json(result, path)
+    write_json(path, result)
     assert json.loads(path.read_text())["runs"][0]["epochs_to_correct"] == result["runs"][0]["epochs_to_correct"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -21,7 +20,7 @@ from autospace.data import DataSplit, load_digits
 from autospace.data.batches import batch_stream
 from autospace.supernet.mixed_layer import MixedPathLayer
 from autospace.supernet.trainer import WEIGHT_SAMPLING, AlphaStepper, SupernetConfig, WeightStepper, train_round
-from autospace.train.device import seeded
+from autospace.train.device import seeded, torch_threads
 from autospace.train.loop import StandaloneTrainer, accuracy
 from autospace.train.recipe import ScoringRecipe, TrainRecipe
 
@@ -119,9 +118,9 @@ def epochs_to_correct(history: Sequence[Sequence[float]], truth: Sequence[float]
     return first
 
 
-def ranking_fidelity(data: DataSplit | None = None, inits: Sequence[Sequence[float]] = PAPER_INITS, epochs: int = 6,
-                     config: SupernetConfig | None = None, recipe: TrainRecipe | None = None,
-                     device: torch.device | str = "cpu", seed: int = 0) -> dict[str, Any]:
+def measure_ranking_fidelity(data: DataSplit | None = None, inits: Sequence[Sequence[float]] = PAPER_INITS,
+                             epochs: int = 6, config: SupernetConfig | None = None, recipe: TrainRecipe | None = None,
+                             device: torch.device | str = "cpu", seed: int = 0) -> dict[str, Any]:
     """The Table 6 experiment; returns ``{"networks", "ground_truth", "runs": [{"init", "epochs",
     "epochs_to_correct"}]}`` (digits by default)."""
     device = torch.device(device)
@@ -137,11 +136,6 @@ def ranking_fidelity(data: DataSplit | None = None, inits: Sequence[Sequence[flo
             "supernet": config.to_dict(), "runs": runs}
 
 
-def write_json(result: dict[str, Any], path: str | Path) -> None:
-    """Write ``result`` atomically as JSON (``ranking_fidelity.json``)."""
-    atomic.write_json(path, result)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m autospace.evaluators.ranking_fidelity --out ranking_fidelity.json [--epochs 6] [--threads 1]``."""
     import argparse
@@ -155,10 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--weight-sampling", choices=WEIGHT_SAMPLING, default="uniform",
                         help="path of a weight step: uniform (default) or from softmax(alpha)")
     args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
     config = SupernetConfig(batch_size=64, alpha_lr=0.05, weight_sampling=args.weight_sampling)
-    result = ranking_fidelity(epochs=args.epochs, config=config, device=args.device, seed=args.seed)
-    write_json(result, args.out)
+    with torch_threads(args.threads):
+        result = measure_ranking_fidelity(epochs=args.epochs, config=config, device=args.device, seed=args.seed)
+    atomic.write_json(args.out, result)
     print(json.dumps({"ground_truth": result["ground_truth"],
                       "epochs_to_correct": [r["epochs_to_correct"] for r in result["runs"]]}))
     return 0

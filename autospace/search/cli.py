@@ -44,7 +44,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--data-root", help="overrides data.root")
     p.add_argument("--device", help="overrides search.device")
     p.add_argument("--quiet", action="store_true", help="no per-step log on stderr")
-    p.set_defaults(func=main)
+    p.set_defaults(func=run)
 
 
 def _sections(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
@@ -58,7 +58,7 @@ def _sections(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     return sections
 
 
-def main(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     run = prepare(args.space, args.algo, parse_madds(args.madds_budget), _sections(args))
     rundir.check_new(args.out)
     log = (lambda record: None) if args.quiet else (lambda record: print(json.dumps(record), file=sys.stderr))

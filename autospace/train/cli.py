@@ -64,7 +64,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--resume", action="store_true", help="continue the run in OUT (its config.toml, checkpoint.pt)")
     p.add_argument("--export", choices=FORMATS, help="also write OUT/model.onnx")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=main)
+    p.set_defaults(func=run)
 
 
 def _sections(args: argparse.Namespace, num_classes: int) -> tuple[TrainRecipe, TrainPlacement, DataConfig]:
@@ -95,7 +95,7 @@ def _tables(recipe: TrainRecipe, place: TrainPlacement, data: DataConfig) -> dic
     return {"train": {**to_table(recipe), **to_table(place)}, "data": to_table(data)}
 
 
-def main(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     if args.threads is not None and args.threads < 1:
         raise ConfigError(f"--threads must be >= 1, got {args.threads}")
     arch = Architecture.load(args.arch)
