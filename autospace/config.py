@@ -11,6 +11,7 @@ import dataclasses
 import json
 import os
 import tomllib
+import typing
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -125,8 +126,12 @@ def read_toml(path: str | os.PathLike[str], what: str = "--config") -> dict[str,
 
 
 def positive(section: str, obj: Any, *names: str) -> None:
-    """Each field ``names`` of ``obj`` must be > 0."""
+    """Each field ``names`` of the dataclass ``obj`` must be a number > 0 (an integer where the field
+    is annotated ``int``), also when ``obj`` was built in Python rather than parsed from TOML."""
+    hints = typing.get_type_hints(type(obj))
     for name in names:
         value = getattr(obj, name)
-        if not value > 0:
-            raise ConfigError(f"{section}.{name}={value!r} must be > 0")
+        kind = int if hints.get(name) in (int, int | None) else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
+            what = "an integer" if kind is int else "a number"
+            raise ConfigError(f"{section}.{name}={value!r} must be {what} > 0")
