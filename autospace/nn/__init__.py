@@ -8,9 +8,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from autospace.nn.architecture import Architecture
-from autospace.nn.cost import cell_cost, cell_costs, fixed_cost, layer_cost, layer_costs, network_cost
+from autospace.nn.cost import (
+    cell_cost,
+    cell_costs,
+    fixed_cost,
+    layer_cost,
+    layer_costs,
+    network_cost,
+    network_costs,
+)
 from autospace.nn.ops import OpSpec, get_op, list_ops, register_op
+from autospace.nn.plan import BUILD_RULES
 from autospace.nn.skeleton import (
+    CellPosition,
+    EntryBlock,
     Head,
     LayerSpec,
     Skeleton,
@@ -46,8 +57,11 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BUILD_RULES",
     "Architecture",
     "Cell",
+    "CellPosition",
+    "EntryBlock",
     "Head",
     "LayerSpec",
     "Network",
@@ -71,6 +85,7 @@ __all__ = [
     "measure_cost",
     "mobilenet_v2_genomes",
     "network_cost",
+    "network_costs",
     "register_op",
     "register_skeleton",
     "skeleton_for",

@@ -3,21 +3,26 @@
 MAdds are FlopCounterMode's FLOPs / 2 for ONE image: a conv counts ``h_out * w_out * c_out *
 (c_in / groups) * k * k``, a linear layer ``in * out``; BatchNorm, activations, pooling, sums and
 padding count zero. Parameters are those of the built module (BatchNorm's affine ones included).
-Both equal what `autospace.nn.measure_cost` measures, exactly; the tests check it for every space.
+Both equal what `autospace.nn.measure_cost` measures, exactly, under either build rule
+(``build_rule="live"`` or ``"all"``, `autospace.nn.plan`); the tests check it for every space.
+
+NAS-Bench-201 publishes FLOPs that count the classifier's bias additions too: its figure for the
+``nb201`` skeleton under ``build_rule="all"`` is our MAdds + ``num_classes``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 
 from autospace.errors import ConfigError, GenomeError
 from autospace.genome import CellSpace, Genome
-from autospace.genome.liveness import live_edge_indices, live_mask
 from autospace.nn.ops import Cost, conv_cost, get_op, out_size, positive_int
-from autospace.nn.plan import check_widths, edge_widths, inner_width
-from autospace.nn.skeleton import LayerSpec, Skeleton, check_genomes, get_skeleton
+from autospace.nn.plan import built_edges, built_mask, check_widths, edge_widths, inner_width
+from autospace.nn.skeleton import LayerSpec, Skeleton, check_genomes, genomes_per_position, get_skeleton
 
 
 def _pair(hw: int | tuple[int, int]) -> tuple[int, int]:
@@ -28,14 +33,15 @@ def _pair(hw: int | tuple[int, int]) -> tuple[int, int]:
     return h, w
 
 
-def cell_cost(genome: Genome, c_in: int, c_out: int, hw: int | tuple[int, int], stride: int = 1) -> Cost:
-    """``(madds, params)`` of ``build_cell(genome, c_in, c_out, stride)`` on an ``hw`` input
-    (an int for a square grid, or ``(h, w)``)."""
+def cell_cost(genome: Genome, c_in: int, c_out: int, hw: int | tuple[int, int], stride: int = 1,
+              build_rule: str = "live") -> Cost:
+    """``(madds, params)`` of ``build_cell(genome, c_in, c_out, stride, build_rule)`` on an ``hw``
+    input (an int for a square grid, or ``(h, w)``)."""
     if not isinstance(genome, Genome):
         raise GenomeError(f"cell_cost needs a Genome, got genome={genome!r}")
     check_widths(c_in, c_out, stride)
     h, w = _pair(hw)
-    live = live_edge_indices(genome)
+    live = built_edges(genome, build_rule)
     if not live:
         return 0, 0
     space, ops = genome.space, genome.ops
@@ -53,8 +59,8 @@ def cell_cost(genome: Genome, c_in: int, c_out: int, hw: int | tuple[int, int], 
 
 
 def _io_cost(space: CellSpace, ratio: int | None, c_in: int, c_out: int, hw: tuple[int, int], stride: int) -> Cost:
-    """``(madds, params)`` of the fixed expand and project convs of a live AutoSpace-family
-    cell; ``(0, 0)`` for spaces without IO nodes."""
+    """``(madds, params)`` of the fixed expand and project convs of an AutoSpace-family cell
+    with built edges; ``(0, 0)`` for spaces without IO nodes."""
     if not space.io_nodes:
         return 0, 0
     h, w = hw
@@ -67,20 +73,20 @@ def _io_cost(space: CellSpace, ratio: int | None, c_in: int, c_out: int, hw: tup
 
 
 def cell_costs(space: CellSpace, genomes: Sequence[Genome] | np.ndarray, c_in: int, c_out: int,
-               hw: int | tuple[int, int], stride: int = 1) -> np.ndarray:
+               hw: int | tuple[int, int], stride: int = 1, build_rule: str = "live") -> np.ndarray:
     """`cell_cost` of many genomes of ``space`` at once, vectorised with numpy: an ``(n, 2)``
     int64 array of ``(madds, params)``. ``genomes`` are `Genome` objects or rows of
     ``space.encode``.
 
-    Each op's cost is looked up in a table per (ratio, edge kind, op), and summed over the live
-    edges found per zero pattern, so the result equals `cell_cost` row by row.
+    Each op's cost is looked up in a table per (ratio, edge kind, op), and summed over the
+    edges built (live ones found per zero pattern), so the result equals `cell_cost` row by row.
     """
     check_widths(c_in, c_out, stride)
     h, w = _pair(hw)
     encoded = _check_encoded(space, genomes if isinstance(genomes, np.ndarray) else space.encode(genomes))
     ops = encoded[:, : space.num_edges]
     ratio_index = encoded[:, space.num_edges] if space.has_ratio else np.zeros(len(encoded), dtype=np.intp)
-    live = live_mask(space, ops)
+    live = built_mask(space, ops, build_rule)
     table, errors = _op_cost_table(space, c_in, c_out, (h, w), stride)
     from_source = np.array([u == space.source for u, _ in space.edges], dtype=np.intp)
     rows = ratio_index[:, None]
@@ -88,7 +94,7 @@ def cell_costs(space: CellSpace, genomes: Sequence[Genome] | np.ndarray, c_in: i
     failed = errors[rows, from_source[None, :], ops] & live
     if failed.any():
         row = int(np.argwhere(failed)[0, 0])
-        cell_cost(space.decode(encoded[row])[0], c_in, c_out, (h, w), stride)  # raises the op's error
+        cell_cost(space.decode(encoded[row])[0], c_in, c_out, (h, w), stride, build_rule)  # raises the op's error
     io = np.array([_io_cost(space, r, c_in, c_out, (h, w), stride) for r in space.ratios or (None,)], dtype=np.int64)
     return (looked_up * live[:, :, None]).sum(axis=1) + io[ratio_index] * live.any(axis=1)[:, None]
 
@@ -132,20 +138,25 @@ def _add(a: Cost, b: Cost) -> Cost:
     return a[0] + b[0], a[1] + b[1]
 
 
-def layer_cost(layer: LayerSpec, genome: Genome) -> Cost:
-    """``(madds, params)`` of ``genome`` in one searchable layer of a skeleton (``skeleton.layers[i]``)."""
-    return cell_cost(genome, layer.c_in, layer.c_out, layer.hw, layer.stride)
+def layer_cost(layer: LayerSpec, genome: Genome, build_rule: str = "live") -> Cost:
+    """``(madds, params)`` of ``genome`` in one searchable layer of a skeleton (``skeleton.layers[i]``),
+    summed over the layer's cell positions."""
+    total = (0, 0)
+    for p in layer.positions:
+        total = _add(total, cell_cost(genome, p.c_in, p.c_out, p.hw, p.stride, build_rule))
+    return total
 
 
-def layer_costs(skeleton: Skeleton | str, genomes_per_layer: Sequence[Genome]) -> list[Cost]:
+def layer_costs(skeleton: Skeleton | str, genomes_per_layer: Sequence[Genome], build_rule: str = "live") -> list[Cost]:
     """``(madds, params)`` of each searchable layer of the network."""
     skeleton = get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
     check_genomes(skeleton, genomes_per_layer)
-    return [layer_cost(layer, g) for layer, g in zip(skeleton.layers, genomes_per_layer)]
+    return [layer_cost(layer, g, build_rule) for layer, g in zip(skeleton.layers, genomes_per_layer)]
 
 
 def fixed_cost(skeleton: Skeleton | str, num_classes: int) -> Cost:
-    """``(madds, params)`` of the parts no genome changes: stem (with its fixed cells) and head."""
+    """``(madds, params)`` of the parts no genome changes: stem (with its fixed cells), the
+    stages' entry blocks and head."""
     skeleton = get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
     positive_int("num_classes", num_classes)
     stem, head = skeleton.stem, skeleton.head
@@ -155,17 +166,37 @@ def fixed_cost(skeleton: Skeleton | str, num_classes: int) -> Cost:
     for genome, c_out in stem.cells:
         total = _add(total, cell_cost(genome, c, c_out, size, 1))
         c = c_out
-    last = skeleton.layers[-1]
+    for entry in skeleton.entries:
+        p = entry.position
+        total = _add(total, get_op(entry.op).cost(p.c_in, p.c_out, p.hw, p.hw, p.stride))
+    last = skeleton.positions[-1]
     c, size = last.c_out, last.hw_out
     if head.channels is not None:
         total = _add(total, conv_cost(c, head.channels, size, size, 1))
         c = head.channels
+    if head.bn_relu:
+        total = _add(total, (0, 2 * c))
     return _add(total, (c * num_classes, c * num_classes + num_classes))  # linear: weight and bias
 
 
-def network_cost(skeleton: Skeleton | str, genomes_per_layer: Sequence[Genome], num_classes: int) -> Cost:
-    """``(madds, params)`` of ``build_network(skeleton, genomes_per_layer, num_classes)``."""
+def network_cost(skeleton: Skeleton | str, genomes_per_layer: Genome | Sequence[Genome], num_classes: int,
+                 build_rule: str = "live") -> Cost:
+    """``(madds, params)`` of ``build_network(skeleton, genomes_per_layer, num_classes, build_rule)``."""
+    skeleton = get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
     total = fixed_cost(skeleton, num_classes)
-    for cost in layer_costs(skeleton, genomes_per_layer):
-        total = _add(total, cost)
+    for p, genome in zip(skeleton.positions, genomes_per_position(skeleton, genomes_per_layer)):
+        total = _add(total, cell_cost(genome, p.c_in, p.c_out, p.hw, p.stride, build_rule))
+    return total
+
+
+def network_costs(skeleton: Skeleton | str, space: CellSpace, genomes: Sequence[Genome] | np.ndarray,
+                  num_classes: int, build_rule: str = "live") -> np.ndarray:
+    """`network_cost` of many networks at once, each with one genome of ``space`` at every cell
+    position (NAS-Bench-201's one cell for the whole network), vectorised with `cell_costs`:
+    an ``(n, 2)`` int64 array of ``(madds, params)``."""
+    skeleton = get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
+    encoded = _check_encoded(space, genomes if isinstance(genomes, np.ndarray) else space.encode(genomes))
+    total = np.tile(np.array(fixed_cost(skeleton, num_classes), dtype=np.int64), (len(encoded), 1))
+    for (c_in, c_out, stride, hw), count in Counter(dataclasses.astuple(p) for p in skeleton.positions).items():
+        total += count * cell_costs(space, encoded, c_in, c_out, hw, stride, build_rule)
     return total

@@ -80,6 +80,26 @@ class AvgPool(nn.Module):
         return self.pool(self.preprocess(x))
 
 
+class ResNetBasicBlock(nn.Module):
+    """NAS-Bench-201's ``ResNetBasicblock``: ReLU-Conv3x3-BN at ``stride``, ReLU-Conv3x3-BN, plus
+    the shortcut. Stride 2: 2x2 average pool (``ceil_mode``, so odd grids give ``ceil(h / 2)``
+    like the convs), then a 1x1 conv without bias or BN; stride 1: ReLU-Conv1x1-BN when the width
+    changes, else the input itself."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.conv_a = ReLUConvBN(c_in, c_out, 3, stride)
+        self.conv_b = ReLUConvBN(c_out, c_out, 3, 1)
+        self.shortcut: nn.Module = nn.Identity()
+        if stride == 2:
+            self.shortcut = nn.Sequential(nn.AvgPool2d(2, 2, ceil_mode=True), nn.Conv2d(c_in, c_out, 1, bias=False))
+        elif c_in != c_out:
+            self.shortcut = ReLUConvBN(c_in, c_out, 1, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.shortcut(x) + self.conv_b(self.conv_a(x))
+
+
 def strided_identity(stride: int) -> nn.Module:
     """The identity op: ``nn.Identity`` at stride 1, else `Subsample`."""
     return nn.Identity() if stride == 1 else Subsample(stride)

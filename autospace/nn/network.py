@@ -1,4 +1,5 @@
-"""`Network`: a skeleton's stem, one module per searchable layer and its head, as one PyTorch module."""
+"""`Network`: a skeleton's stem, one module per cell position, the stages' entry blocks and the
+head, as one PyTorch module."""
 
 from __future__ import annotations
 
@@ -12,54 +13,67 @@ from autospace.errors import ConfigError
 from autospace.genome import Genome
 from autospace.nn.cell import build_cell
 from autospace.nn.layers import conv_bn
-from autospace.nn.ops import Cost, positive_int
-from autospace.nn.skeleton import Skeleton, check_genomes, get_skeleton
+from autospace.nn.ops import Cost, get_op, positive_int
+from autospace.nn.skeleton import Skeleton, genomes_per_position, get_skeleton
 
 
 class Network(nn.Module):
-    """``head(layers(stem(x)))``: the assembled macro network."""
+    """``head(layers(stem(x)))``: the assembled macro network; ``entries[str(i)]``, a stage's
+    fixed entry block, runs just before ``layers[i]``."""
 
-    def __init__(self, stem: nn.Module, layers: Sequence[nn.Module], head: nn.Module) -> None:
+    def __init__(self, stem: nn.Module, layers: Sequence[nn.Module], head: nn.Module,
+                 entries: dict[int, nn.Module] | None = None) -> None:
         super().__init__()
         self.stem = stem
         self.layers = nn.ModuleList(layers)
+        self.entries = nn.ModuleDict({str(i): module for i, module in (entries or {}).items()})
         self.head = head
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.stem(x)
-        for layer in self.layers:
+        for i, layer in enumerate(self.layers):
+            if str(i) in self.entries:
+                x = self.entries[str(i)](x)
             x = layer(x)
         return self.head(x)
 
 
 def assemble(skeleton: Skeleton, layer_modules: Sequence[nn.Module], num_classes: int) -> Network:
-    """Stem + the given modules (layer ``i`` must map ``(N, c_in, h, w)`` to
-    ``(N, c_out, h/stride, w/stride)`` of ``skeleton.layers[i]``) + head."""
+    """Stem + the given modules, one per cell position (module ``i`` must map ``(N, c_in, h, w)``
+    to ``(N, c_out, h/stride, w/stride)`` of ``skeleton.positions[i]``; without ``shared_cell``
+    the positions are the searchable layers) with the stages' entry blocks + head."""
     positive_int("num_classes", num_classes)
-    if len(layer_modules) != skeleton.num_layers:
-        raise ConfigError(f"skeleton {skeleton.name!r} has {skeleton.num_layers} searchable layers; "
+    if len(layer_modules) != skeleton.num_positions:
+        raise ConfigError(f"skeleton {skeleton.name!r} has {skeleton.num_positions} cell positions; "
                           f"got {len(layer_modules)} layer_modules")
     spec = skeleton.stem
-    stem: list[nn.Module] = [conv_bn(skeleton.in_channels, spec.channels, spec.kernel, spec.stride)]
+    stem: list[nn.Module] = [conv_bn(skeleton.in_channels, spec.channels, spec.kernel, spec.stride, relu6=spec.relu6)]
     c = spec.channels
     for genome, c_out in spec.cells:
         stem.append(build_cell(genome, c, c_out, 1))
         c = c_out
+    entries = {e.before: get_op(e.op).build(e.position.c_in, e.position.c_out, e.position.stride)
+               for e in skeleton.entries}
     c = skeleton.stages[-1].channels
     mix: list[nn.Module] = []
     if skeleton.head.channels is not None:
         mix, c = [conv_bn(c, skeleton.head.channels, 1)], skeleton.head.channels
+    elif skeleton.head.bn_relu:
+        mix = [nn.BatchNorm2d(c), nn.ReLU()]
     head = nn.Sequential(
         *mix, nn.AdaptiveAvgPool2d(1), nn.Flatten(1), nn.Dropout(skeleton.head.dropout), nn.Linear(c, num_classes)
     )
-    return Network(nn.Sequential(*stem), layer_modules, head)
+    return Network(nn.Sequential(*stem), layer_modules, head, entries)
 
 
-def build_network(skeleton: Skeleton | str, genomes_per_layer: Sequence[Genome], num_classes: int) -> Network:
-    """The network of ``skeleton`` (a `Skeleton` or a registered name) with one cell per layer."""
+def build_network(skeleton: Skeleton | str, genomes_per_layer: Genome | Sequence[Genome], num_classes: int,
+                  build_rule: str = "live") -> Network:
+    """The network of ``skeleton`` (a `Skeleton` or a registered name) with one cell per layer
+    (a `Genome`: the same cell at every position; with ``shared_cell`` also one per position),
+    its cells built under ``build_rule`` (``"live"`` or ``"all"``, `autospace.nn.plan`)."""
     skeleton = get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
-    check_genomes(skeleton, genomes_per_layer)
-    cells = [build_cell(g, s.c_in, s.c_out, s.stride) for s, g in zip(skeleton.layers, genomes_per_layer)]
+    genomes = genomes_per_position(skeleton, genomes_per_layer)
+    cells = [build_cell(g, p.c_in, p.c_out, p.stride, build_rule) for p, g in zip(skeleton.positions, genomes)]
     return assemble(skeleton, cells, num_classes)
 
 

@@ -2,7 +2,8 @@
 
 Every op maps ``(N, c_in, h, w)`` to ``(N, c_out, ceil(h / stride), ceil(w / stride))``. AutoSpace
 ops (Conv-BN-ReLU6, as MobileNetV2): ``conv1x1``, ``conv3x3``, ``dwconv3x3`` (5x5, 7x7), ``identity``;
-NAS-Bench-201 ops (ReLU-Conv-BN): ``nor_conv_1x1``, ``nor_conv_3x3``, ``avg_pool_3x3``, ``skip_connect``.
+NAS-Bench-201 ops (ReLU-Conv-BN): ``nor_conv_1x1``, ``nor_conv_3x3``, ``avg_pool_3x3``, ``skip_connect``;
+and ``resnet_basic_block``, NAS-Bench-201's fixed reduction block (a skeleton stage's ``entry``).
 A space's zero op (``zero``, ``none``) is never built: an edge carrying it contributes nothing.
 """
 
@@ -128,6 +129,16 @@ def _skip_connect_cost(ci: int, co: int, h: int, w: int, s: int) -> Cost:
     return (0, 0) if s == 1 and ci == co else conv_cost(ci, co, h, w, s)
 
 
+def _resnet_basic_block_cost(ci: int, co: int, h: int, w: int, s: int) -> Cost:
+    h_out, w_out = out_size(h, s), out_size(w, s)
+    a, b = conv_cost(ci, co, h, w, s, 3), conv_cost(co, co, h_out, w_out, 1, 3)
+    if s == 2:  # 2x2 average pool (free), then a 1x1 conv without bias or BN
+        shortcut = (h_out * w_out * ci * co, ci * co)
+    else:
+        shortcut = conv_cost(ci, co, h, w, 1) if ci != co else (0, 0)
+    return a[0] + b[0] + shortcut[0], a[1] + b[1] + shortcut[1]
+
+
 for _spec in (
     _conv_op("conv1x1", 1),
     _conv_op("conv3x3", 3),
@@ -139,5 +150,6 @@ for _spec in (
     _nor_conv_op("nor_conv_3x3", 3),
     OpSpec("avg_pool_3x3", lambda ci, co, s: _layers().AvgPool(ci, co, s), _avg_pool_cost),
     OpSpec("skip_connect", lambda ci, co, s: _layers().skip_connect(ci, co, s), _skip_connect_cost),
+    OpSpec("resnet_basic_block", lambda ci, co, s: _layers().ResNetBasicBlock(ci, co, s), _resnet_basic_block_cost),
 ):
     register_op(_spec)

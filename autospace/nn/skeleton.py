@@ -2,7 +2,9 @@
 
 Named ones (`get_skeleton`): ``mobilenet_v2`` (torchvision's stage table, 224x224, 17 layers),
 ``proxyless`` (ProxylessNAS mobile: the e=1 k3 MBConv fixed in the stem, then 21 layers, 224x224),
-``cifar`` (32x32, 11 layers) and ``tiny`` (1-channel 8x8 digits, 4 layers; ``input_size=28`` for MNIST).
+``cifar`` (32x32, 11 layers), ``tiny`` (1-channel 8x8 digits, 4 layers; ``input_size=28`` for MNIST)
+and ``nb201`` (NAS-Bench-201's network, 32x32: 15 cell positions sharing one searchable layer,
+ResNet basic blocks between its three stages).
 """
 
 from __future__ import annotations
@@ -14,33 +16,39 @@ from typing import Any
 
 from autospace.errors import ConfigError
 from autospace.genome import MBCONV, Genome, get_space
-from autospace.nn.ops import check_stride, out_size, positive_int
+from autospace.nn.ops import check_stride, get_op, out_size, positive_int
 from autospace.registry import Registry
 
 
 @dataclass(frozen=True)
 class Stage:
-    """``repeats`` searchable layers of width ``channels``; the first has stride ``stride``."""
+    """``repeats`` cell positions of width ``channels``; the first has stride ``stride``. With
+    ``entry`` (a registered op, e.g. ``resnet_basic_block``) that fixed block maps the previous
+    width to ``channels`` at ``stride`` first, and every cell of the stage has stride 1."""
 
     channels: int
     repeats: int
     stride: int
+    entry: str | None = None
 
     def __post_init__(self) -> None:
         positive_int("channels", self.channels, "stage")
         positive_int("repeats", self.repeats, "stage")
         check_stride(self.stride)
+        if self.entry is not None:
+            get_op(self.entry)  # an unknown op is an UnknownNameError naming it
 
 
 @dataclass(frozen=True)
 class Stem:
-    """``kernel x kernel`` conv to ``channels`` at ``stride`` + BN + ReLU6, then the fixed
-    ``cells``, each ``(genome, c_out)`` at stride 1."""
+    """``kernel x kernel`` conv to ``channels`` at ``stride`` + BN + ReLU6 (no ReLU6 when
+    ``relu6`` is False), then the fixed ``cells``, each ``(genome, c_out)`` at stride 1."""
 
     channels: int
     stride: int = 2
     kernel: int = 3
     cells: tuple[tuple[Genome, int], ...] = ()
+    relu6: bool = True
 
     def __post_init__(self) -> None:
         positive_int("channels", self.channels, "stem")
@@ -61,23 +69,26 @@ class Stem:
 
 @dataclass(frozen=True)
 class Head:
-    """Optional 1x1 conv to ``channels`` + BN + ReLU6, global average pool, dropout, linear."""
+    """Optional 1x1 conv to ``channels`` + BN + ReLU6 (or, with ``bn_relu``, BN + ReLU:
+    NAS-Bench-201's ``lastact``), global average pool, dropout, linear."""
 
     channels: int | None = 1280
     dropout: float = 0.0
+    bn_relu: bool = False
 
     def __post_init__(self) -> None:
         if self.channels is not None:
             positive_int("channels", self.channels, "head")
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"head: dropout must be in [0, 1), got dropout={self.dropout!r}")
+        if self.bn_relu and self.channels is not None:
+            raise ConfigError(f"head: bn_relu needs channels=None, got channels={self.channels!r}")
 
 
 @dataclass(frozen=True)
-class LayerSpec:
-    """One searchable layer: ``c_in -> c_out`` at ``stride`` on an ``hw x hw`` input."""
+class CellPosition:
+    """Where a cell (or a fixed block) sits: ``c_in -> c_out`` at ``stride`` on an ``hw x hw`` input."""
 
-    index: int
     c_in: int
     c_out: int
     stride: int
@@ -89,8 +100,41 @@ class LayerSpec:
 
 
 @dataclass(frozen=True)
+class LayerSpec:
+    """One searchable layer: its cell ``c_in -> c_out`` at ``stride`` on an ``hw x hw`` input,
+    and at the ``tied`` further positions (a skeleton with ``shared_cell``), all with one genome."""
+
+    index: int
+    c_in: int
+    c_out: int
+    stride: int
+    hw: int
+    tied: tuple[CellPosition, ...] = ()
+
+    @property
+    def hw_out(self) -> int:
+        return out_size(self.hw, self.stride)
+
+    @property
+    def positions(self) -> tuple[CellPosition, ...]:
+        """Every cell position that takes this layer's genome, the first one first."""
+        return (CellPosition(self.c_in, self.c_out, self.stride, self.hw), *self.tied)
+
+
+@dataclass(frozen=True)
+class EntryBlock:
+    """A stage's fixed entry block: op ``op`` at ``position``, run just before cell position ``before``."""
+
+    op: str
+    position: CellPosition
+    before: int
+
+
+@dataclass(frozen=True)
 class Skeleton:
-    """A macro network with one searchable layer per stage repeat."""
+    """A macro network with one cell position per stage repeat. Each position is a searchable
+    layer, or with ``shared_cell`` all positions are one searchable layer (NAS-Bench-201's one
+    cell for the whole network)."""
 
     name: str
     stem: Stem
@@ -98,6 +142,7 @@ class Skeleton:
     head: Head
     input_size: int = 224
     in_channels: int = 3
+    shared_cell: bool = False
 
     def __post_init__(self) -> None:
         owner = f"skeleton {self.name!r}"
@@ -111,20 +156,46 @@ class Skeleton:
         positive_int("input_size", self.input_size, owner)
         positive_int("in_channels", self.in_channels, owner)
 
-    @property
-    def layers(self) -> list[LayerSpec]:
-        """The searchable layers, in order."""
-        specs = []
+    def _walk(self) -> tuple[list[CellPosition], list[EntryBlock]]:
+        positions: list[CellPosition] = []
+        entries: list[EntryBlock] = []
         c, hw = self.stem.out_channels, out_size(self.input_size, self.stem.stride)
         for stage in self.stages:
+            stride = stage.stride
+            if stage.entry is not None:
+                entries.append(EntryBlock(stage.entry, CellPosition(c, stage.channels, stride, hw), len(positions)))
+                c, hw, stride = stage.channels, out_size(hw, stride), 1
             for i in range(stage.repeats):
-                stride = stage.stride if i == 0 else 1
-                specs.append(LayerSpec(len(specs), c, stage.channels, stride, hw))
-                c, hw = stage.channels, out_size(hw, stride)
-        return specs
+                position = CellPosition(c, stage.channels, stride if i == 0 else 1, hw)
+                positions.append(position)
+                c, hw = position.c_out, position.hw_out
+        return positions, entries
+
+    @property
+    def positions(self) -> list[CellPosition]:
+        """Every cell position, in network order."""
+        return self._walk()[0]
+
+    @property
+    def entries(self) -> list[EntryBlock]:
+        """The stages' fixed entry blocks, in network order."""
+        return self._walk()[1]
+
+    @property
+    def layers(self) -> list[LayerSpec]:
+        """The searchable layers, in order: one per position, or one for all with ``shared_cell``."""
+        positions = self.positions
+        if self.shared_cell:
+            first = positions[0]
+            return [LayerSpec(0, first.c_in, first.c_out, first.stride, first.hw, tuple(positions[1:]))]
+        return [LayerSpec(i, p.c_in, p.c_out, p.stride, p.hw) for i, p in enumerate(positions)]
 
     @property
     def num_layers(self) -> int:
+        return 1 if self.shared_cell else self.num_positions
+
+    @property
+    def num_positions(self) -> int:
         return sum(s.repeats for s in self.stages)
 
     @property
@@ -141,17 +212,32 @@ def _stage(owner: str, value: Any) -> Stage:
     return Stage(channels, repeats, stride)
 
 
-def check_genomes(skeleton: Skeleton, genomes_per_layer: Sequence[Genome]) -> None:
-    """One `Genome` per searchable layer."""
-    if isinstance(genomes_per_layer, Genome) or len(genomes_per_layer) != skeleton.num_layers:
-        count = 1 if isinstance(genomes_per_layer, Genome) else len(genomes_per_layer)
-        raise ConfigError(
-            f"skeleton {skeleton.name!r} has {skeleton.num_layers} searchable layers; "
-            f"genomes_per_layer has {count} genomes"
-        )
-    for i, genome in enumerate(genomes_per_layer):
+def _check_count(skeleton: Skeleton, genomes: Sequence[Genome], counts: set[int]) -> None:
+    if isinstance(genomes, Genome) or len(genomes) not in counts:
+        count = 1 if isinstance(genomes, Genome) else len(genomes)
+        where = f"{skeleton.num_layers} searchable layers"
+        if skeleton.shared_cell:
+            where = f"1 searchable layer shared by {skeleton.num_positions} cell positions"
+        raise ConfigError(f"skeleton {skeleton.name!r} has {where}; genomes_per_layer has {count} genomes")
+    for i, genome in enumerate(genomes):
         if not isinstance(genome, Genome):
             raise ConfigError(f"genomes_per_layer[{i}] must be a Genome, got {genome!r}")
+
+
+def check_genomes(skeleton: Skeleton, genomes_per_layer: Sequence[Genome]) -> None:
+    """One `Genome` per searchable layer."""
+    _check_count(skeleton, genomes_per_layer, {skeleton.num_layers})
+
+
+def genomes_per_position(skeleton: Skeleton, genomes: Genome | Sequence[Genome]) -> list[Genome]:
+    """The cell of every position, from a `Genome` (the same cell everywhere), one genome per
+    searchable layer, or one per position (which a ``shared_cell`` skeleton also takes)."""
+    if isinstance(genomes, Genome):
+        return [genomes] * skeleton.num_positions
+    _check_count(skeleton, genomes, {skeleton.num_layers, skeleton.num_positions})
+    if len(genomes) == skeleton.num_positions:
+        return list(genomes)
+    return [genome for layer, genome in zip(skeleton.layers, genomes) for _ in layer.positions]
 
 
 # ----------------------------------------------------------------------------- registry
@@ -225,6 +311,14 @@ for _skeleton in (
         Head(64),
         input_size=8,
         in_channels=1,
+    ),
+    Skeleton(
+        "nb201",
+        Stem(16, stride=1, relu6=False),
+        (Stage(16, 5, 1), Stage(32, 5, 2, "resnet_basic_block"), Stage(64, 5, 2, "resnet_basic_block")),
+        Head(None, bn_relu=True),
+        input_size=32,
+        shared_cell=True,
     ),
 ):
     register_skeleton(_skeleton)
