@@ -40,16 +40,18 @@ cases = st.sampled_from(SPACES).flatmap(
         st.integers(1, 6),  # c_out
         st.integers(1, 9),  # hw, odd and even
         st.sampled_from([1, 2]),  # stride
+        st.sampled_from(["live", "all"]),  # build rule
     )
 )
 
 
 @settings(max_examples=250, deadline=None)
 @given(cases)
-def test_analytic_cost_equals_the_built_module(case: tuple[Genome, int, int, int, int]) -> None:
-    genome, c_in, c_out, hw, stride = case
-    module = build_cell(genome, c_in, c_out, stride)
-    assert cell_cost(genome, c_in, c_out, hw, stride) == measure_cost(module, (c_in, hw, hw))
+def test_analytic_cost_equals_the_built_module(case: tuple[Genome, int, int, int, int, str]) -> None:
+    genome, c_in, c_out, hw, stride, rule = case
+    module = build_cell(genome, c_in, c_out, stride, rule)
+    assert cell_cost(genome, c_in, c_out, hw, stride, rule) == measure_cost(module, (c_in, hw, hw))
+    assert cell_cost(genome, c_in, c_out, hw, stride) <= cell_cost(genome, c_in, c_out, hw, stride, "all")
 
 
 def test_params_include_bn_affine_and_madds_are_flops_over_two() -> None:
@@ -114,14 +116,15 @@ def test_cost_errors_name_the_field() -> None:
     st.integers(1, 12),
     st.integers(1, 20),
     st.sampled_from([1, 2]),
+    st.sampled_from(["live", "all"]),
 )
 def test_vectorised_costs_equal_cell_cost(
-    space_and_genomes: tuple[CellSpace, list[Genome]], c_in: int, c_out: int, hw: int, stride: int
+    space_and_genomes: tuple[CellSpace, list[Genome]], c_in: int, c_out: int, hw: int, stride: int, rule: str
 ) -> None:
     space, chosen = space_and_genomes
-    expected = np.array([cell_cost(g, c_in, c_out, hw, stride) for g in chosen], dtype=np.int64).reshape(-1, 2)
-    assert np.array_equal(cell_costs(space, chosen, c_in, c_out, hw, stride), expected)
-    assert np.array_equal(cell_costs(space, space.encode(chosen), c_in, c_out, hw, stride), expected)
+    expected = np.array([cell_cost(g, c_in, c_out, hw, stride, rule) for g in chosen], dtype=np.int64).reshape(-1, 2)
+    assert np.array_equal(cell_costs(space, chosen, c_in, c_out, hw, stride, rule), expected)
+    assert np.array_equal(cell_costs(space, space.encode(chosen), c_in, c_out, hw, stride, rule), expected)
 
 
 def test_vectorised_costs_over_the_whole_nb201_space() -> None:
@@ -152,10 +155,12 @@ def test_the_cost_model_and_skeletons_need_no_torch() -> None:
     code = """
 import sys
 from autospace.genome import get_space
-from autospace.nn import cell_cost, cell_costs, get_skeleton, network_cost, mobilenet_v2_genomes
+from autospace.nn import cell_cost, cell_costs, get_skeleton, network_cost, network_costs, mobilenet_v2_genomes
 space = get_space("autospace")
 assert cell_cost(space.sample(0), 8, 8, 8) == tuple(cell_costs(space, [space.sample(0)], 8, 8, 8)[0])
 network_cost(get_skeleton("mobilenet_v2"), mobilenet_v2_genomes(), 1000)
+nb201 = get_space("nb201")
+assert network_cost("nb201", nb201.sample(0), 10, "all") == tuple(network_costs("nb201", nb201, [nb201.sample(0)], 10, "all")[0])
 assert "torch" not in sys.modules, "torch was imported"
 """
     subprocess.run([sys.executable, "-c", code], check=True)

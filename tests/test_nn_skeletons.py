@@ -25,8 +25,9 @@ from autospace.nn import (
 
 
 def test_named_skeletons() -> None:
-    assert set(list_skeletons()) >= {"mobilenet_v2", "proxyless", "cifar", "tiny"}
-    expected = {"mobilenet_v2": (17, 224, 3), "proxyless": (21, 224, 3), "cifar": (11, 32, 3), "tiny": (4, 8, 1)}
+    assert set(list_skeletons()) >= {"mobilenet_v2", "proxyless", "cifar", "tiny", "nb201"}
+    expected = {"mobilenet_v2": (17, 224, 3), "proxyless": (21, 224, 3), "cifar": (11, 32, 3), "tiny": (4, 8, 1),
+                "nb201": (1, 32, 3)}
     for name, (layers, size, channels) in expected.items():
         skeleton = get_skeleton(name)
         assert (skeleton.num_layers, skeleton.input_size, skeleton.in_channels) == (layers, size, channels)
@@ -164,7 +165,7 @@ def test_wrong_number_of_genomes() -> None:
         build_network("tiny", [IRB.sample(0), "irb", IRB.sample(0), IRB.sample(0)], 10)
     with pytest.raises(ConfigError, match="num_classes=0"):
         build_network("tiny", [IRB.sample(0)] * 4, 0)
-    with pytest.raises(ConfigError, match="3 layer_modules"):
+    with pytest.raises(ConfigError, match="4 cell positions; got 3 layer_modules"):
         assemble(get_skeleton("tiny"), [nn.Identity()] * 3, 10)
 
 
