@@ -1,4 +1,5 @@
-"""Seeded batches of a dataset: one shuffled pass, or an endless stream (rank-sliced under DDP)."""
+"""Seeded batches of a dataset: one shuffled pass, or an endless stream (rank-sliced under DDP).
+An `ImageTensors` set's batches pass through its transform (augmentation drawn from the same generator)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 import torch
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
+from autospace.data.augment import ImageTensors
 from autospace.errors import ConfigError
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -15,14 +17,19 @@ Batch = tuple[torch.Tensor, torch.Tensor]
 def epoch_batches(dataset: Dataset, batch_size: int, generator: torch.Generator, rank: int = 0,
                   world: int = 1) -> Iterator[Batch]:
     """One shuffled pass (full batches only). With ``world > 1`` every rank takes its own slice of
-    each global batch (``batch_size`` is the global size), as a DistributedSampler would."""
+    each global batch (``batch_size`` is the global size), as a DistributedSampler would. An
+    `ImageTensors` batch is transformed whole before it is sliced, so every world size sees the same
+    augmented images and every rank's generator stays in step."""
     n = len(dataset)  # type: ignore[arg-type]
     if batch_size < world or batch_size > n:
         raise ConfigError(f"batch_size={batch_size} must be in [{world}, {n}] (world size, dataset size)")
     perm = torch.randperm(n, generator=generator)
     for start in range(0, n - batch_size + 1, batch_size):
         idx = perm[start : start + batch_size][rank::world]
-        if isinstance(dataset, TensorDataset):
+        if isinstance(dataset, ImageTensors):
+            x, y = dataset.batch(perm[start : start + batch_size], generator)
+            yield x[rank::world], y[rank::world]
+        elif isinstance(dataset, TensorDataset):
             x, y = dataset.tensors
             yield x[idx], y[idx]
         else:

@@ -7,14 +7,17 @@ same ``seed`` gives the same split on every machine. Nothing is ever downloaded.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset, Subset, TensorDataset
 
+from autospace.data.augment import ImageTensors, ImageTransform
+from autospace.data.cache import cached_image_tree
 from autospace.data.idx import read_idx
+from autospace.data.imagetree import TEST, TRAIN, ImageArrays, is_archive
 from autospace.errors import DataError
 
 DEFAULT_MNIST_ROOT = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
@@ -25,22 +28,30 @@ CIFAR_STATS = {
     "cifar10": ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
     "cifar100": ((0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
 }
+CIFAR_FOLDERS = {"cifar10": "cifar-10-batches-py", "cifar100": "cifar-100-python"}
 IMAGENET_STATS = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+CROP_PADDING = 4
+SPLITS = ("nb201",)
+"""Named splits: ``nb201`` halves the training set into train / valid (the NAS-Bench-201 protocol)."""
 
 
 @dataclass(frozen=True)
 class DataSplit:
-    """A train and a validation set of (image, label) pairs, with their shape and class count."""
+    """A train and a validation set of (image, label) pairs, with their shape and class count, and the
+    held-out ``test`` set where the data has one (CIFAR, ImageFolder archives; else None)."""
 
     name: str
     train: Dataset
     val: Dataset
     num_classes: int
     input_shape: tuple[int, int, int]
+    test: Dataset | None = None
 
     def describe(self) -> dict[str, object]:
-        return {"name": self.name, "train": len(self.train), "val": len(self.val),  # type: ignore[arg-type]
-                "num_classes": self.num_classes, "input_shape": list(self.input_shape)}
+        sizes = {"train": len(self.train), "val": len(self.val)}  # type: ignore[arg-type]
+        if self.test is not None:
+            sizes["test"] = len(self.test)  # type: ignore[arg-type]
+        return {"name": self.name, **sizes, "num_classes": self.num_classes, "input_shape": list(self.input_shape)}
 
 
 def split_indices(n: int, val_fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -108,25 +119,82 @@ def load_mnist(root: str | Path | None = None, val_fraction: float = 0.2, seed: 
     return _tensor_split("mnist", x, y, 10, val_fraction, seed)
 
 
-def load_cifar(
-    name: str, root: str | Path, val_fraction: float = 0.1, seed: int = 0, transform: Callable | None = None
-) -> DataSplit:
-    """torchvision CIFAR-10/100 training set from ``root`` (never downloaded), split train / val."""
-    import torchvision
-    from torchvision import transforms as T
+def _val_fraction(split: str | None, val_fraction: float | None, default: float) -> float:
+    if split is None:
+        return val_fraction or default
+    if split not in SPLITS:
+        raise DataError(f"split={split!r} is not one of {[None, *SPLITS]}")
+    if val_fraction not in (None, 0.5):
+        raise DataError(f"split={split!r} halves the training set; it cannot take val_fraction={val_fraction!r}")
+    return 0.5
 
-    classes = {"cifar10": (torchvision.datasets.CIFAR10, 10), "cifar100": (torchvision.datasets.CIFAR100, 100)}
-    if name not in classes:
-        raise DataError(f"unknown CIFAR dataset {name!r}; expected one of {sorted(classes)}")
-    cls, num_classes = classes[name]
-    mean, std = CIFAR_STATS[name]
-    transform = transform or T.Compose([T.ToTensor(), T.Normalize(mean, std)])
+
+def _image_split(name: str, arrays: ImageArrays, stats: tuple[tuple[float, ...], tuple[float, ...]],
+                 val_fraction: float, seed: int) -> DataSplit:
+    """Train (uint8, cropped + flipped + normalised per batch) / val (normalised) from the ``train``
+    part, and the normalised ``test`` part when there is one."""
+    images, labels = torch.from_numpy(arrays.images[TRAIN]), torch.from_numpy(arrays.labels[TRAIN])
+    train_idx, val_idx = split_indices(len(labels), val_fraction, seed)
+    plain = ImageTransform(*stats)
+    train = ImageTensors(images[train_idx], labels[train_idx], replace(plain, padding=CROP_PADDING, flip=True))
+    val = TensorDataset(plain.normalise(images[val_idx]), labels[val_idx])
+    test = None
+    if TEST in arrays.images:
+        test = TensorDataset(plain.normalise(torch.from_numpy(arrays.images[TEST])), torch.from_numpy(arrays.labels[TEST]))
+    return DataSplit(name, train, val, len(arrays.classes), tuple(images.shape[1:]), test)  # type: ignore[arg-type]
+
+
+def _torchvision_cifar(name: str, folder: Path) -> ImageArrays:
+    import torchvision
+
+    cls = torchvision.datasets.CIFAR10 if name == "cifar10" else torchvision.datasets.CIFAR100
     try:
-        full = cls(str(root), train=True, download=False, transform=transform)
+        parts = {part: cls(str(folder.parent), train=part == TRAIN, download=False) for part in (TRAIN, TEST)}
     except (RuntimeError, OSError) as exc:
-        raise DataError(f"{name} not found under root {str(root)!r} (nothing is downloaded): {exc}") from None
-    train_idx, val_idx = split_indices(len(full), val_fraction, seed)
-    return DataSplit(name, Subset(full, train_idx.tolist()), Subset(full, val_idx.tolist()), num_classes, (3, 32, 32))
+        raise DataError(f"{name} folder {str(folder)!r} is incomplete or corrupt (nothing is downloaded): {exc}") from None
+    return ImageArrays(tuple(parts[TRAIN].classes),
+                       {p: np.ascontiguousarray(d.data.transpose(0, 3, 1, 2)) for p, d in parts.items()},
+                       {p: np.asarray(d.targets, dtype=np.int64) for p, d in parts.items()})
+
+
+def load_cifar(name: str, root: str | Path, *, split: str | None = None, val_fraction: float | None = None,
+               seed: int = 0) -> DataSplit:
+    """CIFAR-10/100 from ``root``: torchvision's ``cifar-10-batches-py`` / ``cifar-100-python`` folder
+    (or its parent), an ImageFolder directory with ``train/`` and ``test/``, or a .tar/.tar.gz archive
+    of one (decoded once into the cache, `autospace.data.cache`). Never downloads.
+
+    The training set is split train / val: ``split="nb201"`` halves it (25,000 / 25,000 for CIFAR-10),
+    else ``val_fraction`` (default 0.1: 45,000 / 5,000), seeded by ``seed``; the test set is ``test``.
+    Training batches are randomly cropped (padding 4) and flipped; all are normalised by the
+    data set's channel mean and std.
+    """
+    if name not in CIFAR_STATS:
+        raise DataError(f"unknown CIFAR dataset {name!r}; expected one of {sorted(CIFAR_STATS)}")
+    fraction = _val_fraction(split, val_fraction, 0.1)
+    root = Path(root)
+    if not root.exists():
+        raise DataError(f"{name} root {str(root)!r} does not exist")
+    folder = CIFAR_FOLDERS[name]
+    if root.name == folder or (root / folder).is_dir():
+        arrays = _torchvision_cifar(name, root if root.name == folder else root / folder)
+    elif is_archive(root) or (root / TRAIN).is_dir():
+        arrays = cached_image_tree(root)
+    else:
+        raise DataError(f"{name} not found under root {str(root)!r}: expected {folder}/, train/ and test/ class "
+                        f"folders, or a .tar/.tar.gz archive of them (nothing is downloaded)")
+    classes = 10 if name == "cifar10" else 100
+    if len(arrays.classes) != classes:
+        raise DataError(f"{name} root {str(root)!r} has {len(arrays.classes)} classes, expected {classes}")
+    return _image_split(name, arrays, CIFAR_STATS[name], fraction, seed)
+
+
+def load_image_archive(root: str | Path, image_size: int = 224, *, split: str | None = None,
+                       val_fraction: float | None = None, seed: int = 0) -> DataSplit:
+    """An ImageFolder .tar/.tar.gz archive (``train/<class>/*``, optionally ``test/`` or ``val/``),
+    decoded once into the cache at ``image_size`` x ``image_size``; split and transformed as
+    `load_cifar` does, normalised by ImageNet's channel statistics."""
+    arrays = cached_image_tree(root, image_size)
+    return _image_split("imagefolder", arrays, IMAGENET_STATS, _val_fraction(split, val_fraction, 0.1), seed)
 
 
 def load_imagefolder(
@@ -160,13 +228,17 @@ def load_imagefolder(
 DATASETS = ("digits", "mnist", "cifar10", "cifar100", "imagefolder")
 
 
-def get_dataset(name: str, root: str | Path | None = None, *, val_fraction: float | None = None, seed: int = 0,
-                image_size: int = 224) -> DataSplit:
+def get_dataset(name: str, root: str | Path | None = None, *, split: str | None = None,
+                val_fraction: float | None = None, seed: int = 0, image_size: int = 224) -> DataSplit:
     """Dataset ``name`` (one of `DATASETS`) with a deterministic train / validation split.
 
-    ``root`` is the data directory (required for cifar10/100 and imagefolder; MNIST defaults to
-    ``../shared/data/mnist``). ``val_fraction`` defaults to 0.2 (digits, MNIST) or 0.1 (others).
+    ``root`` is the data (required for cifar10/100 and imagefolder; MNIST defaults to
+    ``../shared/data/mnist``): see `load_cifar`; for imagefolder a directory (read image by image)
+    or a .tar/.tar.gz archive (`load_image_archive`). ``val_fraction`` defaults to 0.2 (digits,
+    MNIST) or 0.1 (others); ``split="nb201"`` (cifar, imagefolder archives) halves the training set.
     """
+    if name in ("digits", "mnist") and split is not None:
+        raise DataError(f"split={split!r} applies to cifar10, cifar100 and imagefolder, not {name!r}")
     if name == "digits":
         return load_digits(val_fraction or 0.2, seed)
     if name == "mnist":
@@ -176,5 +248,7 @@ def get_dataset(name: str, root: str | Path | None = None, *, val_fraction: floa
     if root is None:
         raise DataError(f"dataset {name!r} needs a root directory (root=None given)")
     if name in CIFAR_STATS:
-        return load_cifar(name, root, val_fraction or 0.1, seed)
-    return load_imagefolder(root, image_size, val_fraction or 0.1, seed)
+        return load_cifar(name, root, split=split, val_fraction=val_fraction, seed=seed)
+    if is_archive(Path(root)):
+        return load_image_archive(root, image_size, split=split, val_fraction=val_fraction, seed=seed)
+    return load_imagefolder(root, image_size, _val_fraction(split, val_fraction, 0.1), seed)

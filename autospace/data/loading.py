@@ -9,7 +9,7 @@ import torch
 from torch.utils.data import TensorDataset
 
 from autospace.config import positive
-from autospace.data import DATASETS, DataSplit, get_dataset
+from autospace.data import DATASETS, SPLITS, DataSplit, get_dataset
 from autospace.errors import ConfigError
 from autospace.nn import Skeleton
 
@@ -19,11 +19,12 @@ NAMES = (*DATASETS, RANDOM)
 
 @dataclass(frozen=True)
 class DataConfig:
-    """``name`` (one of `NAMES`), ``root`` (data directory), ``seed`` of the split, and for
-    ``random``: ``size`` images per split and ``num_classes``."""
+    """``name`` (one of `NAMES`), ``root`` (data directory or archive), ``split`` (None or one of
+    `SPLITS`), ``seed`` of the split, and for ``random``: ``size`` images per split and ``num_classes``."""
 
     name: str = "digits"
     root: str | None = None
+    split: str | None = None
     val_fraction: float | None = None
     seed: int = 0
     size: int = 64
@@ -32,6 +33,8 @@ class DataConfig:
     def __post_init__(self) -> None:
         if self.name not in NAMES:
             raise ConfigError(f"data.name={self.name!r} is not one of {list(NAMES)}")
+        if self.split is not None and self.split not in SPLITS:
+            raise ConfigError(f"data.split={self.split!r} is not one of {list(SPLITS)}")
         positive("data", self, "size", "num_classes")
 
 
@@ -48,5 +51,5 @@ def load_data(config: DataConfig, skeleton: Skeleton) -> DataSplit:
     """The dataset of ``config``; ``random`` takes its image shape from ``skeleton``."""
     if config.name == RANDOM:
         return random_split(skeleton.input_shape, config.size, config.num_classes, config.seed)
-    return get_dataset(config.name, config.root, val_fraction=config.val_fraction, seed=config.seed,
-                       image_size=skeleton.input_size)
+    return get_dataset(config.name, config.root, split=config.split, val_fraction=config.val_fraction,
+                       seed=config.seed, image_size=skeleton.input_size)
