@@ -33,7 +33,7 @@ from autospace.genome import Genome
 from autospace.nn import build_network, get_skeleton
 from autospace.train.device import seeded
 
-RESNET_CELL = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|"
+RESNET_CELL = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|"
 
 DEFAULT_ARCHIVE = Path(__file__).resolve().parents[2] / "shared" / "data" / "cifar10" / "cifar10-jpeg.tar.gz"
 TARGETS = {"decode_images_per_s": 2000.0, "cached_load_s": 2.0, "nb201_data_share": 0.05}
