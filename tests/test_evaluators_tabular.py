@@ -10,7 +10,7 @@ from autospace.genome import Genome, get_space
 
 BEST_VAL12 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|"
 HEADER = "index,arch,val12,test200\n"
-ARCH_A = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|"
+ARCH_A = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|"
 ARCH_B = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
 
 

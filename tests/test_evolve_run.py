@@ -26,7 +26,7 @@ HISTORY_KEYS = {
     "seconds",
     "best_genomes",
 }
-RESNET = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|"
+RESNET = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|"
 
 
 def run(strategy: str, seed: int, **kw):

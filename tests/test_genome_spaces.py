@@ -69,7 +69,7 @@ def test_neighbors_are_exactly_the_distance_one_genomes(name: str) -> None:
 
 def test_neighbors_match_brute_force_on_nb201() -> None:
     space = get_space("nb201")
-    g = Genome.from_nb201("|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|")
+    g = Genome.from_nb201("|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|")
     brute = {h for h in space.enumerate() if hamming(g, h) == 1}
     assert set(space.neighbors(g)) == brute
 
