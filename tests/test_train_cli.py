@@ -27,9 +27,11 @@ def arch_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_train_writes_model_and_metrics(tmp_path: Path, arch_file: Path) -> None:
+def test_train_writes_model_and_metrics(tmp_path: Path, arch_file: Path, capsys) -> None:
     out = tmp_path / "t"
     assert main(["train", "--arch", str(arch_file), "--out", str(out), "--epochs", "2", *ARGS]) == 0
+    logged = [line for line in capsys.readouterr().err.splitlines() if line.startswith("epoch ")]
+    assert [line.split()[1] for line in logged] == ["1/2", "2/2"]  # one line per epoch without a progress bar
     metrics = json.loads((out / "metrics.json").read_text())
     arch = Architecture.load(arch_file)
     assert metrics["madds"] == arch.madds == metrics["measured_madds"] and metrics["cost_model_exact"]

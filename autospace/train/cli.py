@@ -1,6 +1,8 @@
-"""``autospace train``: train a searched architecture from scratch; config.toml, model.pt,
-metrics.json, optional ONNX export; ``--resume`` continues from OUT/checkpoint.pt with the
-settings of OUT/config.toml."""
+"""``autospace train``: train a searched architecture from scratch into OUT.
+
+Writes config.toml, model.pt, metrics.json and optionally model.onnx; ``--resume`` continues from
+OUT/checkpoint.pt with the settings of OUT/config.toml. Without a progress bar (``--no-progress``,
+or stderr not a terminal) it logs one line per epoch to stderr."""
 
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ FLAGS = {
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("train", help="train a searched architecture from scratch",
-                              description=__doc__.splitlines()[0])
+                              description=__doc__)
     p.add_argument("--arch", required=True, help="architecture.json written by `autospace search`")
     p.add_argument("--out", required=True, help="output directory (new or empty, or with --resume)")
     p.add_argument("--config", help="TOML file with [train] (the recipe) and [data] sections")
@@ -95,6 +97,12 @@ def _tables(recipe: TrainRecipe, place: TrainPlacement, data: DataConfig) -> dic
     return {"train": {**to_table(recipe), **to_table(place)}, "data": to_table(data)}
 
 
+def _log_epoch(entry: dict[str, Any], epochs: int) -> None:
+    """One stderr line for a finished epoch (when there is no progress bar)."""
+    print(f"epoch {entry['epoch']}/{epochs}  train loss {entry['train_loss']:.4f}  val top-1 {entry['val_top1']:.4f}",
+          file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.threads is not None and args.threads < 1:
         raise ConfigError(f"--threads must be >= 1, got {args.threads}")
@@ -113,9 +121,10 @@ def run(args: argparse.Namespace) -> int:
         rundir.create(out)
         rundir.write_config(out, _tables(recipe, place, data_config))
     resume = args.resume and (out / rundir.TRAIN_CHECKPOINT).is_file()  # else it was killed in epoch 1
+    progress = not args.no_progress and sys.stderr.isatty()
     with torch_threads(args.threads):
-        metrics = train_architecture(arch, data, recipe, out, device=device, resume=resume,
-                                     progress=not args.no_progress and sys.stderr.isatty())
+        metrics = train_architecture(arch, data, recipe, out, device=device, resume=resume, progress=progress,
+                                     on_epoch=None if progress else lambda entry: _log_epoch(entry, recipe.epochs))
         if args.export:
             model = arch.build()
             model.load_state_dict(load_tensors(out / rundir.MODEL))

@@ -7,6 +7,7 @@ dict) and ``OUT/metrics.json`` (validation top-1, params, analytic and measured 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,8 +30,10 @@ if TYPE_CHECKING:
 
 
 def train_architecture(arch: Architecture, data: DataSplit, recipe: TrainRecipe, out: Path, *,
-                       device: str | torch.device = "cpu", resume: bool = False, progress: bool = True) -> dict[str, Any]:
-    """Train ``arch`` on ``data`` into ``out`` (which exists); returns the metrics written."""
+                       device: str | torch.device = "cpu", resume: bool = False, progress: bool = True,
+                       on_epoch: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Train ``arch`` on ``data`` into ``out`` (which exists); returns the metrics written.
+    ``on_epoch`` is called with each epoch's history entry once it is checkpointed."""
     device = resolve_device(device)
     with seeded(recipe.seed):  # init and dropout; the caller's random stream is restored after
         trainer = StandaloneTrainer(arch.build(), data.train, recipe, device)
@@ -50,6 +53,8 @@ def train_architecture(arch: Architecture, data: DataSplit, recipe: TrainRecipe,
                 "trainer": trainer.state_dict(), "torch_rng": torch.get_rng_state(), "history": history,
                 "arch": arch.to_dict()["genomes"], "recipe": recipe.to_dict(),
             })
+            if on_epoch is not None:
+                on_epoch(history[-1])
         bar.close()
         return _finish(arch, trainer.model.cpu(), data, recipe, device, out, history)
 
