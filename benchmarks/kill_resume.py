@@ -17,8 +17,8 @@ drawn in turn from a seeded generator:
   checkpoint write; the report counts the kills that left it behind).
 
 Odd trials kill the resumed run once more before resuming it to the end. A run killed before it
-wrote its ``config.toml`` is not a run directory yet; it is started again with the same command
-(``--config``, ``--out``), which an empty directory allows. A trial passes when ``history.jsonl``
+wrote its ``config.toml`` is not a run directory yet (``--out`` is left as it was); it is started
+again with the same command (``--config``, ``--out``). A trial passes when ``history.jsonl``
 (parsed, without the wall-clock keys ``seconds`` and ``eval_seconds``) and ``learned_space.json``
 (parsed) equal the uninterrupted run's. Prints N/N, or one JSON object with ``--json``.
 """

@@ -26,3 +26,21 @@ def test_killed_nb201_runs_resume_to_the_uninterrupted_result() -> None:
     (case,) = report["cases"]
     assert report["matched"] == report["trials"] == 3
     assert case["kills"] >= 3  # each trial was really killed (one or two times) before it finished
+
+
+def test_a_run_stopped_while_creating_its_directory_leaves_out_as_it_was(tmp_path: Path, monkeypatch) -> None:
+    from autospace import rundir
+    from autospace.evolve import evolve_space
+
+    def stop(*_args: object) -> None:
+        raise KeyboardInterrupt  # as a kill inside the config write: no config.toml, no temp file in OUT
+
+    out = tmp_path / "run"
+    settings = {"population": 8, "sample_size": 4, "rounds": 2, "seed": 0, "out": out}
+    monkeypatch.setattr(rundir, "write_config", stop)
+    with pytest.raises(KeyboardInterrupt):
+        evolve_space("nb201", {"name": "analytic"}, "autospace", **settings)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    evolve_space("nb201", {"name": "analytic"}, "autospace", **settings)  # the same command starts it again
+    assert (out / "learned_space.json").is_file()

@@ -132,9 +132,11 @@ def _prepare(
         return
     if not writes:
         return
-    if resume:
-        run_dir.mkdir(parents=True, exist_ok=True)  # resuming a run killed before its first checkpoint
-    else:
-        rundir.create(run_dir)
-    rundir.write_config(run_dir, config.to_tables())
-    engine.history.save(run_dir / rundir.HISTORY)  # a fresh file: rounds are appended to it
+    if resume:  # a run killed before its first checkpoint
+        run_dir.mkdir(parents=True, exist_ok=True)
+        rundir.write_config(run_dir, config.to_tables())
+        engine.history.save(run_dir / rundir.HISTORY)
+        return
+    with rundir.staged(run_dir) as stage:  # a run killed here leaves --out as it was
+        rundir.write_config(stage, config.to_tables())
+        engine.history.save(stage / rundir.HISTORY)  # a fresh file: rounds are appended to it
