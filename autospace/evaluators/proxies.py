@@ -100,7 +100,10 @@ def grasp(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     if found is None:
         return FLOOR
     weights, grads = found
-    hessian_grad = torch.autograd.grad(sum((g.detach() * g).sum() for g in grads), weights, allow_unused=True)
+    g_dot_g = sum((g.detach() * g).sum() for g in grads)
+    if not g_dot_g.requires_grad:  # the gradient does not depend on the weights: H g = 0
+        return 0.0
+    hessian_grad = torch.autograd.grad(g_dot_g, weights, allow_unused=True)
     total = sum(-(w.detach() * hg).sum() for w, hg in zip(weights, hessian_grad) if hg is not None)
     return _finite(float(total))
 
