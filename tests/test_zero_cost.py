@@ -1,4 +1,4 @@
-"""Zero-cost proxies, the low-fidelity scorer and the LCMNAS mixed scorer on digits."""
+"""The zero-cost evaluator, the low-fidelity scorer and the LCMNAS mixed scorer on digits."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
-from autospace.data import load_digits
+from autospace.data import ImageTensors, ImageTransform, load_digits
 from autospace.errors import ConfigError, EvaluatorError, UnknownNameError
 from autospace.evaluators import (
     Candidate,
@@ -17,7 +18,8 @@ from autospace.evaluators import (
     create_evaluator,
 )
 from autospace.evaluators.mixed import rank_normalise
-from autospace.evaluators.zero_cost import FLOOR, PROXIES
+from autospace.evaluators.proxies import FLOOR, PROXIES
+from autospace.evaluators.zero_cost import proxy_batches
 from autospace.genome import Genome, get_space
 from autospace.train import ScoringRecipe
 
@@ -48,6 +50,28 @@ def test_degenerate_network_gets_the_floor_not_nan() -> None:
     assert ev.score([Candidate(1, ZERO)]) == [FLOOR]  # layer 1 changes width: a zero cell kills the signal
     with pytest.raises(UnknownNameError, match="proxy='magic'"):
         ZeroCostEvaluator("magic", "tiny", DIGITS)
+
+
+def test_published_batch_unless_overridden() -> None:
+    naswot = ZeroCostEvaluator("naswot", "tiny", DIGITS).describe()
+    assert (naswot["batch_size"], naswot["augment"]) == (128, False)
+    snip = ZeroCostEvaluator("snip", "tiny", DIGITS, batch_size=32, augment=False).describe()
+    assert (snip["batch_size"], snip["augment"]) == (32, False)
+    ev = create_evaluator("zero_cost", space=SPACE, layers=4, proxy="grasp")
+    assert (ev.batch_size, ev.augment) == (64, True)
+
+
+def test_proxy_batches_drop_augmentation_on_request() -> None:
+    gen = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (40, 3, 8, 8), dtype=torch.uint8, generator=gen)
+    train = ImageTensors(images, torch.arange(40) % 10, ImageTransform((0.5,) * 3, (0.25,) * 3, padding=2, flip=True))
+    plain = proxy_batches(train, 16, False, 2, seed=3)
+    augmented = proxy_batches(train, 16, True, 2, seed=3)
+    assert len(plain) == 2 and plain[0][0].shape == (16, 3, 8, 8)
+    perm = torch.randperm(40, generator=torch.Generator().manual_seed(3))[:16]
+    assert torch.equal(plain[0][0], train.transform.normalise(images[perm]))
+    assert torch.equal(plain[0][1], augmented[0][1]) and not torch.equal(plain[0][0], augmented[0][0])
+    assert all(torch.equal(a[0], b[0]) for a, b in zip(augmented, proxy_batches(train, 16, True, 2, seed=3)))
 
 
 def test_context_cell_fills_other_layers() -> None:
