@@ -12,7 +12,7 @@ from autospace.errors import ConfigError, UnknownNameError
 from autospace.evolve.strategies import list_strategies
 
 INITS = ("reference", "random")
-MAX_CELLS = 100_000
+MAX_CELLS = 10_000
 """Bound of the per-layer cell counts (population, sample, tournament, top-K): every one is held,
 drawn or compared each round, so a larger one exhausts memory or never finishes a round."""
 MAX_LAYERS = 1_000

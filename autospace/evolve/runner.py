@@ -15,11 +15,11 @@ from tqdm import tqdm
 
 from autospace import rundir
 from autospace.config import parse_section
-from autospace.errors import AutospaceError
+from autospace.errors import AutospaceError, CheckpointError
 from autospace.evaluators.base import Evaluator
 from autospace.evaluators.cost import layer_cost_fn
 from autospace.evaluators.registry import parse_evaluator
-from autospace.evolve.checkpoint import Checkpoint, has_checkpoint, load_checkpoint, save_checkpoint
+from autospace.evolve.checkpoint import ENGINE_FILE, Checkpoint, has_checkpoint, load_checkpoint, save_checkpoint
 from autospace.evolve.config import EvolveConfig
 from autospace.evolve.engine import Engine, LayerCost
 from autospace.evolve.history import History
@@ -138,8 +138,14 @@ def _prepare(
     """Load the checkpoint when resuming (every rank), else create the run directory."""
     if resume and has_checkpoint(run_dir):
         state = load_checkpoint(run_dir)
-        engine.load_state_dict(state.engine)
-        evaluator.load_state_dict(state.evaluator)
+        where = f"checkpoint {str(run_dir / rundir.CHECKPOINT / ENGINE_FILE)!r}"
+        try:
+            engine.load_state_dict(state.engine)
+            evaluator.load_state_dict(state.evaluator)
+        except AutospaceError as exc:
+            raise type(exc)(f"{where}: {exc}") from None
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise CheckpointError(f"{where} does not fit this run ({type(exc).__name__}: {exc})") from None
         if writes:
             engine.history.save(run_dir / rundir.HISTORY)  # drop lines of a round that was not checkpointed
         return
