@@ -24,6 +24,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse that exits with status 2 and one line, as for every other bad input."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        if message.endswith("expected one argument"):  # e.g. "--madds-budget -5k": argparse reads -5k as a flag
+            message += " (write a value that starts with '-' as --flag=VALUE)"
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import tomllib
 import typing
@@ -50,8 +51,10 @@ def _table(section: str, data: Mapping[str, Any] | None, known: Sequence[str]) -
 def parse_section(cls: type[T], section: str, data: Mapping[str, Any] | None = None) -> T:
     """``data`` (a TOML table; None for an absent one) as an instance of the dataclass ``cls``."""
     data = _table(section, data, keys_of(cls))
+    for key, value in data.items():
+        finite(f"{section}.{key}", value)
     try:
-        text = json.dumps(dict(data), allow_nan=True)
+        text = json.dumps(dict(data))
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"[{section}] holds a value that is not a string, number, boolean or array: {exc}") from None
     try:
@@ -117,17 +120,36 @@ def write_toml(path: str | os.PathLike[str], tables: Mapping[str, Any]) -> None:
 def read_toml(path: str | os.PathLike[str], what: str = "--config") -> dict[str, Any]:
     """The TOML file ``path`` as a dict; a missing or malformed file is a `ConfigError`."""
     try:
-        with Path(path).open("rb") as fh:
-            return tomllib.load(fh)
+        return tomllib.loads(Path(path).read_bytes().decode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read {what} {str(path)!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{what} {str(path)!r} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{what} {str(path)!r} is not valid TOML: {exc}") from None
 
 
+MAX_NUMBER = 1e12
+"""The largest magnitude a setting may have: beyond it, arithmetic overflows or a loop never ends."""
+
+
+def finite(field: str, value: Any) -> None:
+    """``value`` (a setting, or an array of them) must hold no NaN, infinity or number beyond
+    `MAX_NUMBER`; ``field`` names it in the `ConfigError`."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    for item in values:
+        if isinstance(item, (list, tuple)):
+            finite(field, item)
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            if not math.isfinite(item):
+                raise ConfigError(f"{field}={value!r} must be a finite number")
+            if abs(item) > MAX_NUMBER:
+                raise ConfigError(f"{field}={value!r} is beyond the sane range of settings (|x| <= {MAX_NUMBER:.0e})")
+
+
 def positive(section: str, obj: Any, *names: str) -> None:
-    """Each field ``names`` of the dataclass ``obj`` must be a number > 0 (an integer where the field
-    is annotated ``int``), also when ``obj`` was built in Python rather than parsed from TOML."""
+    """Each field ``names`` of the dataclass ``obj`` must be a finite number > 0 (an integer where the
+    field is annotated ``int``), also when ``obj`` was built in Python rather than parsed from TOML."""
     hints = typing.get_type_hints(type(obj))
     for name in names:
         value = getattr(obj, name)
@@ -135,3 +157,4 @@ def positive(section: str, obj: Any, *names: str) -> None:
         if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
             what = "an integer" if kind is int else "a number"
             raise ConfigError(f"{section}.{name}={value!r} must be {what} > 0")
+        finite(f"{section}.{name}", value)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,15 +44,25 @@ def is_main_process() -> bool:
 
 
 def check_new(path: str | os.PathLike[str]) -> Path:
-    """``path`` must not exist or be an empty directory, and its parent must be creatable."""
+    """``path`` must not exist or be an empty directory, and it must be creatable (tried with an
+    empty probe directory beside it, removed again)."""
     path = Path(path)
-    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"run directory {str(path)!r} is an existing file, not a directory (--out)")
+    if path.exists() and any(path.iterdir()):
         raise ConfigError(
             f"run directory {str(path)!r} already exists and is not empty; resume it or choose another (--out)"
         )
-    parent = path.resolve().parent
-    if parent.exists() and not parent.is_dir():
-        raise ConfigError(f"run directory {str(path)!r}: parent {str(parent)!r} is not a directory")
+    ancestor = path.resolve()
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ConfigError(f"run directory {str(path)!r}: {str(ancestor)!r} is a file, not a directory (--out)")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".autospace-probe.", dir=ancestor))
+    except OSError as exc:
+        raise ConfigError(f"run directory {str(path)!r} cannot be created in {str(ancestor)!r}: "
+                          f"{exc.strerror or exc}") from None
     return path
 
 
@@ -60,6 +71,16 @@ def create(path: str | os.PathLike[str]) -> Path:
     path = check_new(path)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def undo_create(path: Path, remove_dir: bool) -> None:
+    """Remove what a new run wrote into ``path`` (and ``path`` itself when ``remove_dir``), so a run
+    that failed before its first checkpoint leaves ``--out`` as it found it."""
+    if remove_dir:
+        shutil.rmtree(path, ignore_errors=True)
+        return
+    for child in path.iterdir():
+        shutil.rmtree(child) if child.is_dir() else child.unlink()
 
 
 @contextmanager

@@ -105,7 +105,7 @@ def test_cost_errors_name_the_field() -> None:
         cell_cost(None, 4, 4, 8, 1)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="num_classes=0"):
         network_cost("tiny", [IRB.sample(0)] * 4, 0)
-    with pytest.raises(ConfigError, match="3 genomes"):
+    with pytest.raises(ConfigError, match="3 cells"):
         network_cost("tiny", [IRB.sample(0)] * 3, 10)
 
 

@@ -159,7 +159,7 @@ def test_bad_skeleton_fields(overrides: dict, message: str) -> None:
 
 
 def test_wrong_number_of_genomes() -> None:
-    with pytest.raises(ConfigError, match="4 searchable layers.*3 genomes"):
+    with pytest.raises(ConfigError, match="4 searchable layers, but 3 cells"):
         build_network("tiny", [IRB.sample(0)] * 3, 10)
     with pytest.raises(ConfigError, match=r"genomes_per_layer\[1\]"):
         build_network("tiny", [IRB.sample(0), "irb", IRB.sample(0), IRB.sample(0)], 10)

@@ -72,7 +72,7 @@ def test_train_errors_are_one_line_exit_2(tmp_path: Path, arch_file: Path, capsy
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     assert main(["train", "--arch", str(bad), "--out", str(tmp_path / "o1"), *ARGS]) == 2
-    assert "cannot read architecture" in capsys.readouterr().err
+    assert "architecture " + repr(str(bad)) + " is not valid JSON" in capsys.readouterr().err
     assert main(["train", "--arch", str(arch_file), "--out", str(tmp_path / "o2"), "--resume", *ARGS]) == 2
     assert "not a run directory (no config.toml)" in capsys.readouterr().err
     big = tmp_path / "arch28.json"

@@ -167,7 +167,7 @@ def test_bad_learned_space_names_file_and_field(tmp_path: Path) -> None:
     data = learned_space_dict("autospace", 2, 2)
     data["layers"][1] = []
     (tmp_path / "learned_space.json").write_text(json.dumps(data))
-    with pytest.raises(VizError, match=r"layers\[1\] has no cell"):
+    with pytest.raises(CheckpointError, match="learned_space.json: learned space layer 1 must be a non-empty list"):
         load_run(tmp_path)
     (tmp_path / "learned_space.json").write_text("{not json")
     with pytest.raises(CheckpointError, match="malformed JSON"):

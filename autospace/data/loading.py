@@ -36,6 +36,8 @@ class DataConfig:
         if self.split is not None and self.split not in SPLITS:
             raise ConfigError(f"data.split={self.split!r} is not one of {list(SPLITS)}")
         positive("data", self, "size", "num_classes")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError(f"data.seed={self.seed!r} must be an integer >= 0")
 
 
 def random_split(shape: tuple[int, int, int], size: int, num_classes: int, seed: int) -> DataSplit:

@@ -12,13 +12,18 @@ supernet initialises its alphas) and declares
 
 from __future__ import annotations
 
+import json
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, NamedTuple
 
+from autospace.errors import CheckpointError
 from autospace.genome import Genome
+
+PLACEMENT = ("device", "world_size", "threads")
+"""`Evaluator.describe` keys that say where it runs, not what it computes."""
 
 MapFn = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
 
@@ -73,11 +78,21 @@ class Evaluator(ABC):
         raise TypeError(f"{type(self).__name__} scores batches jointly; call score() or evaluate()")
 
     def state_dict(self) -> dict[str, Any]:
-        """State to checkpoint with the engine (cost counters; learned evaluators add weights)."""
-        return {"cost": self.cost.to_dict()}
+        """State to checkpoint with the engine (cost counters and the settings, `describe`; learned
+        evaluators add weights)."""
+        return {"cost": self.cost.to_dict(), "settings": self._settings()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a `state_dict`; one written with other settings is a `CheckpointError` naming them."""
+        saved, now = state.get("settings"), self._settings()
+        if saved is not None and saved != now:
+            changed = sorted(k for k in set(saved) | set(now) if saved.get(k) != now.get(k))
+            raise CheckpointError(f"the evaluator state was written with other settings: {changed}")
         self.cost = EvaluatorCost(**state.get("cost", {}))
+
+    def _settings(self) -> dict[str, Any]:
+        """`describe` as JSON data, without where the evaluator runs (a run may resume elsewhere)."""
+        return {k: v for k, v in json.loads(json.dumps(self.describe())).items() if k not in PLACEMENT}
 
     @abstractmethod
     def describe(self) -> dict[str, Any]:

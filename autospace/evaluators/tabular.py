@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ class TabularEvaluator(Evaluator):
         if not path.is_file():
             raise DataError(f"tabular evaluator: path={str(path)!r} is not a file")
         table: dict[Genome, tuple[float, float]] = {}
+        lines: dict[Genome, int] = {}
         try:
             with path.open(newline="") as fh:
                 reader = csv.DictReader(fh)
@@ -42,13 +44,21 @@ class TabularEvaluator(Evaluator):
                         raise DataError(f"tabular evaluator: {str(path)!r} has no column {column!r}; "
                                         f"columns: {columns}")
                 for line, row in enumerate(reader, start=2):
-                    arch = row["arch"]
+                    where = f"tabular evaluator: {str(path)!r} line {line}"
+                    if None in row or None in row.values():
+                        more = "more" if None in row else "fewer"
+                        raise DataError(f"{where} has {more} cells than the {len(columns)} columns of the header")
                     try:
-                        genome = Genome.from_nb201(arch, space_obj)
+                        genome = Genome.from_nb201(row["arch"], space_obj)
                         values = (float(row[search_metric]), float(row[report_metric]))
                     except (GenomeError, TypeError, ValueError) as exc:
-                        raise DataError(f"tabular evaluator: {str(path)!r} line {line} is malformed: {exc}") from None
-                    table[genome] = values
+                        raise DataError(f"{where} is malformed: {exc}") from None
+                    if not all(math.isfinite(v) for v in values):
+                        raise DataError(f"{where}: {search_metric}={values[0]!r}, {report_metric}={values[1]!r} "
+                                        "must be finite numbers")
+                    if genome in table:
+                        raise DataError(f"{where} repeats the arch {row['arch']!r} of line {lines[genome]}")
+                    table[genome], lines[genome] = values, line
         except UnicodeDecodeError as exc:
             raise DataError(f"tabular evaluator: {str(path)!r} is not a text CSV file: {exc}") from None
         except csv.Error as exc:

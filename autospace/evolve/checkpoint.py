@@ -74,7 +74,11 @@ def save_checkpoint(run_dir: str | os.PathLike[str], checkpoint: Checkpoint) -> 
 
 
 def has_checkpoint(run_dir: str | os.PathLike[str]) -> bool:
+    """True when ``run_dir`` holds a checkpoint; a ``checkpoint`` that is not a directory is an error."""
     run_dir = Path(run_dir)
+    for name in (CHECKPOINT, PREVIOUS):
+        if (run_dir / name).exists() and not (run_dir / name).is_dir():
+            raise CheckpointError(f"{str(run_dir / name)!r} is not a directory; it is not a checkpoint of a run")
     return (run_dir / CHECKPOINT).is_dir() or (run_dir / PREVIOUS).is_dir()
 
 
@@ -99,11 +103,14 @@ def load_checkpoint(run_dir: str | os.PathLike[str]) -> Checkpoint:
         if payload.get("evaluator_file"):
             from autospace.train.checkpoint import load_tensors
 
+            if payload["evaluator_file"] != EVALUATOR_FILE:
+                raise ValueError(f"evaluator_file={payload['evaluator_file']!r} (expected {EVALUATOR_FILE!r})")
+
             path = folder / payload["evaluator_file"]  # the file an error names
             evaluator = load_tensors(path)
         if not isinstance(engine, dict) or not isinstance(evaluator, dict):
             raise TypeError("engine and evaluator states must be objects")
     except (OSError, ValueError, TypeError, KeyError, AttributeError, CheckpointError, pickle.UnpicklingError) as exc:
-        reason = str(exc).split("\n")[0]  # torch's errors run over many lines
+        reason = str(exc).split("\n")[0] or type(exc).__name__  # torch's errors run over many lines
         raise CheckpointError(f"checkpoint {str(path)!r} is corrupt or unreadable: {reason}{keep}") from None
     return Checkpoint(engine, evaluator)

@@ -4,6 +4,7 @@ checks here are the ranges and the cross-field ones."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -11,6 +12,10 @@ from autospace.errors import ConfigError, UnknownNameError
 from autospace.evolve.strategies import list_strategies
 
 INITS = ("reference", "random")
+MAX_CELLS = 10_000
+"""Bound of the per-layer cell counts (population, sample, tournament, top-K): every one is held,
+drawn or compared each round, so a larger one exhausts memory or never finishes a round."""
+MAX_LAYERS = 1_000
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,9 @@ class EvolveConfig:
             raise ConfigError(f"evolve.init={self.init!r} is not one of {list(INITS)}")
         for name in ("population", "rounds", "sample_size", "tournament_size", "top_k", "max_tries", "layers"):
             _at_least(name, getattr(self, name), 1)
+        for name in ("population", "sample_size", "tournament_size", "top_k", "offspring"):
+            _at_most(name, getattr(self, name), MAX_CELLS, "cells per layer")
+        _at_most("layers", self.layers, MAX_LAYERS, "layers")
         _at_least("seed", self.seed, 0)
         _at_least("tau", self.tau, 0)
         for name in ("budget", "offspring"):
@@ -82,8 +90,8 @@ class EvolveConfig:
                 f"expected one per layer (layers={self.layers})"
             )
         caps = self.madds_cap if isinstance(self.madds_cap, tuple) else (self.madds_cap,)
-        if self.madds_cap is not None and not all(cap > 0 for cap in caps):
-            raise ConfigError(f"evolve.madds_cap={self.madds_cap!r} must be positive")
+        if self.madds_cap is not None and not all(cap > 0 and math.isfinite(cap) for cap in caps):
+            raise ConfigError(f"evolve.madds_cap={self.madds_cap!r} must be a positive finite number")
 
     def cap(self, layer: int) -> float | None:
         """The MAdds cap of ``layer`` (None: uncapped)."""
@@ -102,3 +110,8 @@ class EvolveConfig:
 def _at_least(name: str, value: int, minimum: int) -> None:
     if value < minimum:
         raise ConfigError(f"evolve.{name}={value!r} must be >= {minimum}")
+
+
+def _at_most(name: str, value: int | None, maximum: int, what: str) -> None:
+    if value is not None and value > maximum:
+        raise ConfigError(f"evolve.{name}={value!r} is more than the {maximum:,} {what} a run can hold")

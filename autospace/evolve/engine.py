@@ -80,6 +80,10 @@ class Engine:
     ) -> None:
         self.space = space
         self.config = config = config or EvolveConfig()
+        for name in ("population", "sample_size"):
+            if getattr(config, name) > space.size:
+                raise ConfigError(f"evolve.{name}={getattr(config, name)!r} is more than the {space.size:,} cells "
+                                  f"of space {space.name!r}")
         self.exact = exact
         self.constraint = None
         if reference is not None:
@@ -397,7 +401,14 @@ class Engine:
         if state["config"] != self.config.to_dict():
             changed = sorted(k for k, v in self.config.to_dict().items() if state["config"].get(k) != v)
             raise ConfigError(f"checkpoint was written with other settings: {changed}")
-        self.round = state["round"]
+        rounds, layers = state["round"], len(state["populations"])
+        if isinstance(rounds, bool) or not isinstance(rounds, int) or not 0 <= rounds <= self.config.rounds \
+                or rounds != len(state["history"]):
+            raise EvolveError(f"engine state round={rounds!r} does not fit its {len(state['history'])} history "
+                              f"records and rounds={self.config.rounds}")
+        if layers != self.config.layers:
+            raise EvolveError(f"engine state has {layers} layer populations, expected layers={self.config.layers}")
+        self.round = rounds
         self.rng.bit_generator.state = state["rng"]
         version, internal, gauss = state["py_random"]
         self._random.setstate((version, tuple(internal), gauss))

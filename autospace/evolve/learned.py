@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
+import math
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from autospace.atomic import write_json
 from autospace.errors import GenomeError
 from autospace.genome import SCHEMA_VERSION, CellSpace, Genome
-from autospace.genome.genome import check_document, document_space
+from autospace.genome.genome import check_document, document_space, read_document
 
 
 class Ranked(NamedTuple):
@@ -45,18 +44,22 @@ class LearnedSpace:
 
     @classmethod
     def from_dict(cls, data: Any) -> LearnedSpace:
-        check_document(data, "learned space", ("space", "top_k", "layers"))
+        check_document(data, "learned space", ("space", "top_k", "layers"), optional=("skeleton", "reference", "meta"))
         space = document_space(data["space"])
-        try:
-            layers = [
-                [Ranked(Genome.from_dict(e["genome"], space), float(e["fitness"])) for e in layer]
-                for layer in data["layers"]
-            ]
-        except (KeyError, TypeError) as exc:
-            raise GenomeError(f"learned space field 'layers' is malformed: {exc!r}") from None
+        top_k, layers, meta = data["top_k"], data["layers"], data.get("meta") or {}
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
+            raise GenomeError(f"learned space field 'top_k' must be a positive integer, got top_k={top_k!r}")
+        if not isinstance(meta, dict):
+            raise GenomeError(f"learned space field 'meta' must be an object, got meta={meta!r}")
+        skeleton = data.get("skeleton")
+        if skeleton is not None and not isinstance(skeleton, str):
+            raise GenomeError(f"learned space field 'skeleton' must be a name or null, got skeleton={skeleton!r}")
+        if not isinstance(layers, list) or not layers:
+            raise GenomeError(f"learned space field 'layers' must be a non-empty list of layers, got {layers!r}")
+        ranked = [[_ranked(entry, space, layer) for entry in _cells(cells, layer)] for layer, cells in enumerate(layers)]
         reference = data.get("reference")
         reference = None if reference is None else Genome.from_dict(reference, space)
-        return cls(space, layers, int(data["top_k"]), data.get("skeleton"), reference, dict(data.get("meta") or {}))
+        return cls(space, ranked, top_k, skeleton, reference, dict(meta))
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write as JSON (atomically)."""
@@ -64,12 +67,29 @@ class LearnedSpace:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> LearnedSpace:
+        """The learned space in ``path``; every error names the file."""
+        data = read_document(path, "learned space")
         try:
-            data = json.loads(Path(path).read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise GenomeError(f"cannot read learned space {str(path)!r}: {exc}") from None
-        return cls.from_dict(data)
+            return cls.from_dict(data)
+        except GenomeError as exc:
+            raise GenomeError(f"learned space {str(path)!r}: {exc}") from None
 
     def genomes(self, layer: int) -> list[Genome]:
         """The cells of ``layer``, best first."""
         return [r.genome for r in self.layers[layer]]
+
+
+def _cells(cells: Any, layer: int) -> list[Any]:
+    if not isinstance(cells, list) or not cells:
+        raise GenomeError(f"learned space layer {layer} must be a non-empty list of cells, got {cells!r}")
+    return cells
+
+
+def _ranked(entry: Any, space: CellSpace, layer: int) -> Ranked:
+    """One ``{"genome", "fitness"}`` entry of ``layer``: a valid genome with a finite fitness."""
+    if not isinstance(entry, dict) or sorted(entry) != ["fitness", "genome"]:
+        raise GenomeError(f"learned space layer {layer}: a cell must be {{'genome', 'fitness'}}, got {entry!r}")
+    fitness = entry["fitness"]
+    if isinstance(fitness, bool) or not isinstance(fitness, (int, float)) or not math.isfinite(fitness):
+        raise GenomeError(f"learned space layer {layer}: fitness={fitness!r} must be a finite number")
+    return Ranked(Genome.from_dict(entry["genome"], space), float(fitness))

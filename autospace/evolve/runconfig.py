@@ -8,7 +8,6 @@ file's directory; the config a run writes holds absolute paths and every default
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from autospace.evaluators.base import Evaluator
 from autospace.evaluators.registry import EvaluatorSpec, parse_evaluator
 from autospace.evolve.config import EvolveConfig
 from autospace.genome import CellSpace, Genome, get_space
+from autospace.genome.genome import read_document
 
 SECTIONS = ("evolve", "reference", "evaluator")
 
@@ -60,17 +60,17 @@ class ReferenceSettings:
 
     def genome_in(self, space: CellSpace, base_dir: Path) -> Genome:
         """The reference genome (``file`` relative to ``base_dir``)."""
-        key = "nb201" if self.nb201 is not None else "genome" if self.genome is not None else "file"
+        if self.file is not None:
+            path = base_dir / self.file
+            try:
+                return Genome.from_dict(read_document(path, "genome", ConfigError), space)
+            except GenomeError as exc:
+                raise ConfigError(f"reference.file={str(path)!r}: {exc}") from None
+        key = "nb201" if self.nb201 is not None else "genome"
         try:
             if self.nb201 is not None:
                 return Genome.from_nb201(self.nb201, space)
-            if self.genome is not None:
-                return Genome.from_dict(self.genome, space)
-            path = base_dir / str(self.file)
-            try:
-                return Genome.from_dict(json.loads(path.read_text()), space)
-            except (OSError, json.JSONDecodeError) as exc:
-                raise ConfigError(f"reference.file={str(path)!r} cannot be read as genome JSON: {exc}") from None
+            return Genome.from_dict(self.genome, space)
         except GenomeError as exc:
             raise ConfigError(f"reference.{key}: {exc}") from None
 
@@ -129,6 +129,10 @@ def parse_run_config(
         space = get_space(run.space)
     except GenomeError:
         raise ConfigError(f"evolve.space={run.space!r} is not a registered space") from None
+    if run.skeleton is not None:
+        from autospace.nn import get_skeleton  # an unknown name is an UnknownNameError
+
+        get_skeleton(run.skeleton)
     if config.madds_cap is not None and run.skeleton is None:
         raise ConfigError("evolve.madds_cap needs evolve.skeleton (the cost model of its layers)")
     if "evaluator" not in data:

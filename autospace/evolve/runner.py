@@ -15,10 +15,11 @@ from tqdm import tqdm
 
 from autospace import rundir
 from autospace.config import parse_section
+from autospace.errors import AutospaceError, CheckpointError
 from autospace.evaluators.base import Evaluator
 from autospace.evaluators.cost import layer_cost_fn
 from autospace.evaluators.registry import parse_evaluator
-from autospace.evolve.checkpoint import Checkpoint, has_checkpoint, load_checkpoint, save_checkpoint
+from autospace.evolve.checkpoint import ENGINE_FILE, Checkpoint, has_checkpoint, load_checkpoint, save_checkpoint
 from autospace.evolve.config import EvolveConfig
 from autospace.evolve.engine import Engine, LayerCost
 from autospace.evolve.history import History
@@ -93,12 +94,28 @@ def evolve_space(
     engine = Engine(space, config, exact=evaluator.exact, reference=reference, layer_cost=layer_cost)
     run_dir = None if out is None else Path(out)
     writes = run_dir is not None and rundir.is_main_process()
+    new_dir = run_dir is not None and not run_dir.exists()
     if run_dir is not None:
         run_config = RunConfig(space, skeleton, workers, config, reference, spec)
         _prepare(run_dir, run_config, engine, evaluator, resume, writes)
+    try:
+        _run(engine, evaluator, config, run_dir if writes else None, workers, progress, log)
+    except AutospaceError:
+        if writes and not resume and not has_checkpoint(run_dir):  # failed in round 1: leave --out as it was
+            rundir.undo_create(run_dir, new_dir)
+        raise
+    learned = engine.learned_space(skeleton)
+    if writes:
+        learned.save(run_dir / rundir.LEARNED_SPACE)
+    return EvolveResult(learned, engine.history, engine.best, engine, evaluator)
+
+
+def _run(engine: Engine, evaluator: Evaluator, config: EvolveConfig, run_dir: Path | None, workers: int,
+         progress: bool, log: Callable[[str], None] | None) -> None:
+    """The rounds to the end; with ``run_dir``, a checkpoint and a history line after each."""
     if workers > 1 and not evaluator.independent:
         warnings.warn(f"workers={workers} ignored: {type(evaluator).__name__} scores its batch jointly "
-                      "(use torchrun for data-parallel supernet training)", stacklevel=2)
+                      "(use torchrun for data-parallel supernet training)", stacklevel=3)
     pool = ProcessMap(evaluator, workers) if workers > 1 and evaluator.independent else nullcontext()
     with pool as map_fn, tqdm(total=config.rounds, initial=engine.round, disable=not progress, unit="round") as bar:
         if map_fn is not None:
@@ -107,16 +124,12 @@ def evolve_space(
             candidates = engine.ask()
             scores = evaluator.score(candidates, engine.toolbox.map) if candidates else []
             record = engine.tell(scores, evaluator.cost)
-            if writes:
+            if run_dir is not None:
                 save_checkpoint(run_dir, Checkpoint(engine.state_dict(), evaluator.state_dict()))
                 engine.history.append_last(run_dir / rundir.HISTORY)
             bar.update(1)
             if log is not None:
                 log(format_round(record, config.rounds))
-    learned = engine.learned_space(skeleton)
-    if writes:
-        learned.save(run_dir / rundir.LEARNED_SPACE)
-    return EvolveResult(learned, engine.history, engine.best, engine, evaluator)
 
 
 def _prepare(
@@ -125,8 +138,14 @@ def _prepare(
     """Load the checkpoint when resuming (every rank), else create the run directory."""
     if resume and has_checkpoint(run_dir):
         state = load_checkpoint(run_dir)
-        engine.load_state_dict(state.engine)
-        evaluator.load_state_dict(state.evaluator)
+        where = f"checkpoint {str(run_dir / rundir.CHECKPOINT / ENGINE_FILE)!r}"
+        try:
+            engine.load_state_dict(state.engine)
+            evaluator.load_state_dict(state.evaluator)
+        except AutospaceError as exc:
+            raise type(exc)(f"{where}: {exc}") from None
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise CheckpointError(f"{where} does not fit this run ({type(exc).__name__}: {exc})") from None
         if writes:
             engine.history.save(run_dir / rundir.HISTORY)  # drop lines of a round that was not checkpointed
         return

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -23,19 +25,35 @@ def _resolve_space(space: CellSpace | str) -> CellSpace:
     return get_space(space) if isinstance(space, str) else space
 
 
+def read_document(path: str | os.PathLike[str], what: str, error: type[Exception] = GenomeError) -> Any:
+    """The JSON document in ``path``; an unreadable, non-UTF-8 or malformed file is an ``error``."""
+    try:
+        return json.loads(Path(path).read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise error(f"cannot read {what} {str(path)!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{what} {str(path)!r} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    except json.JSONDecodeError as exc:
+        raise error(f"{what} {str(path)!r} is not valid JSON: {exc}") from None
+
+
 def check_document(
-    data: Any, what: str, fields: Sequence[str], error: type[Exception] = GenomeError
+    data: Any, what: str, fields: Sequence[str], error: type[Exception] = GenomeError, optional: Sequence[str] = ()
 ) -> Mapping[str, Any]:
     """``data`` checked to be a JSON document of this schema (genome, learned space,
-    architecture): an object with the current ``schema_version`` and every one of ``fields``."""
+    architecture): an object with the current ``schema_version``, every one of ``fields`` and
+    nothing besides them and ``optional``."""
     if not isinstance(data, Mapping):
         raise error(f"{what} must be a JSON object, got {type(data).__name__}")
     version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if isinstance(version, bool) or version != SCHEMA_VERSION:
         raise error(f"{what} schema_version={version!r} is not supported (expected {SCHEMA_VERSION})")
     for field in fields:
         if field not in data:
             raise error(f"{what} JSON is missing the field {field!r}")
+    unknown = sorted(set(data) - {"schema_version", *fields, *optional})
+    if unknown:
+        raise error(f"{what} JSON has an unknown field {unknown[0]!r}; fields: {sorted([*fields, *optional])}")
     return data
 
 
@@ -183,12 +201,12 @@ class Genome:
     @classmethod
     def from_dict(cls, data: Any, space: CellSpace | str | None = None) -> Genome:
         """Genome from `to_dict` output; ``space`` overrides the name stored in ``data``."""
-        check_document(data, "genome", ("space", "edges"))
+        check_document(data, "genome", ("space", "edges"), optional=("ratio",))
         resolved = document_space(data["space"]) if space is None else _resolve_space(space)
         if resolved.name != data["space"]:
             raise GenomeError(f"genome JSON has space={data['space']!r}, but space {resolved.name!r} was given")
         edges = data["edges"]
-        if not isinstance(edges, list) or not all(isinstance(e, list) and len(e) == 3 for e in edges):
+        if not isinstance(edges, list) or not all(_is_edge(e) for e in edges):
             raise GenomeError(f"genome JSON field 'edges' must be a list of [u, v, op], got {edges!r}")
         ops: dict[Edge, str] = {}
         for u, v, op in edges:
@@ -244,6 +262,12 @@ class Genome:
             tokens = [f"{by_edge[(src, target)]}~{src}" for src in range(target) if (src, target) in by_edge]
             groups.append("|" + "|".join(tokens) + "|")
         return "+".join(groups)
+
+
+def _is_edge(item: Any) -> bool:
+    """``[u, v, op]`` with integer nodes and a string op."""
+    return (isinstance(item, list) and len(item) == 3 and isinstance(item[2], str)
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in item[:2]))
 
 
 def _ops_from_mapping(space: CellSpace, ops: Mapping[Edge, str]) -> tuple[str, ...]:

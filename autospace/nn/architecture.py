@@ -5,16 +5,14 @@ train` trains; only `Architecture.build` needs torch.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autospace.atomic import write_json
 from autospace.errors import ConfigError, GenomeError
 from autospace.genome import SCHEMA_VERSION, Genome
-from autospace.genome.genome import check_document
+from autospace.genome.genome import check_document, read_document
 from autospace.nn.cost import network_cost
 from autospace.nn.skeleton import Skeleton, get_skeleton
 
@@ -26,8 +24,9 @@ KIND = "architecture"
 
 def skeleton_from_dict(data: Any) -> Skeleton:
     """A registered skeleton with its input overrides, from ``{"name", "input_size", "in_channels"}``."""
-    if not isinstance(data, dict) or "name" not in data:
-        raise ConfigError(f"architecture field 'skeleton' must be an object with a 'name', got {data!r}")
+    if not isinstance(data, dict) or "name" not in data or not set(data) <= {"name", "input_size", "in_channels"}:
+        raise ConfigError(f"architecture field 'skeleton' must be an object with a 'name' (and optional "
+                          f"'input_size', 'in_channels'), got {data!r}")
     overrides = {k: data[k] for k in ("input_size", "in_channels") if k in data}
     return get_skeleton(data["name"], **overrides)
 
@@ -83,16 +82,20 @@ class Architecture:
 
     @classmethod
     def from_dict(cls, data: Any) -> Architecture:
-        check_document(data, "architecture", ("skeleton", "num_classes", "genomes"), ConfigError)
+        check_document(data, "architecture", ("skeleton", "num_classes", "genomes"), ConfigError,
+                       optional=("kind", "madds", "params", "search"))
         if data.get("kind") != KIND:
             raise ConfigError(f"architecture kind={data.get('kind')!r}, expected {KIND!r}")
         if not isinstance(data["genomes"], list):
             raise ConfigError(f"architecture field 'genomes' must be a list, got {data['genomes']!r}")
+        search = data.get("search") or {}
+        if not isinstance(search, dict):
+            raise ConfigError(f"architecture field 'search' must be an object, got search={search!r}")
         arch = cls(
             skeleton_from_dict(data["skeleton"]),
             tuple(Genome.from_dict(g) for g in data["genomes"]),
             data["num_classes"],
-            dict(data.get("search") or {}),
+            dict(search),
         )
         if "madds" in data and data["madds"] != arch.madds:
             raise ConfigError(f"architecture madds={data['madds']!r} disagrees with the cost model ({arch.madds})")
@@ -104,11 +107,8 @@ class Architecture:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Architecture:
-        try:
-            data = json.loads(Path(path).read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ConfigError(f"cannot read architecture --arch {str(path)!r}: {exc}") from None
+        data = read_document(path, "architecture", ConfigError)
         try:
             return cls.from_dict(data)
-        except GenomeError as exc:
+        except (GenomeError, ConfigError) as exc:
             raise ConfigError(f"architecture {str(path)!r}: {exc}") from None

@@ -218,7 +218,7 @@ def _check_count(skeleton: Skeleton, genomes: Sequence[Genome], counts: set[int]
         where = f"{skeleton.num_layers} searchable layers"
         if skeleton.shared_cell:
             where = f"1 searchable layer shared by {skeleton.num_positions} cell positions"
-        raise ConfigError(f"skeleton {skeleton.name!r} has {where}; genomes_per_layer has {count} genomes")
+        raise ConfigError(f"skeleton {skeleton.name!r} has {where}, but {count} cells were given (one per layer)")
     for i, genome in enumerate(genomes):
         if not isinstance(genome, Genome):
             raise ConfigError(f"genomes_per_layer[{i}] must be a Genome, got {genome!r}")

@@ -26,7 +26,8 @@ def parse_madds(text: str) -> float:
     """``330M``, ``5e6``, ``2.5k`` -> a number of MAdds."""
     match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMgG]?)\s*", text)
     if match is None:
-        raise ConfigError(f"--madds-budget={text!r} is not a number (e.g. 5e6 or 330M)")
+        sign = " > 0" if text.strip().startswith("-") else ""
+        raise ConfigError(f"--madds-budget={text!r} is not a number{sign} (e.g. 5e6 or 330M)")
     return float(match.group(1)) * _SUFFIX[match.group(2).lower()]
 
 

@@ -40,8 +40,12 @@ def train_architecture(arch: Architecture, data: DataSplit, recipe: TrainRecipe,
         history: list[dict[str, Any]] = []
         if resume:
             state = _resume_state(out / TRAIN_CHECKPOINT, arch, recipe)
-            trainer.load_state_dict(state["trainer"])
-            torch.set_rng_state(state["torch_rng"])
+            try:
+                trainer.load_state_dict(state["trainer"])
+                torch.set_rng_state(state["torch_rng"])
+            except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+                reason = str(exc).split("\n")[0]
+                raise CheckpointError(f"checkpoint {str(out / TRAIN_CHECKPOINT)!r} does not fit: {reason}") from None
             history = list(state["history"])
         bar = tqdm(total=trainer.total_steps, initial=trainer.step, disable=not progress, desc="train", unit="step")
         for epoch in range(len(history), recipe.epochs):
@@ -62,6 +66,10 @@ def train_architecture(arch: Architecture, data: DataSplit, recipe: TrainRecipe,
 def _resume_state(path: Path, arch: Architecture, recipe: TrainRecipe) -> dict[str, Any]:
     """The checkpoint in ``path``; it must belong to the same architecture and recipe."""
     state = load_tensors(path)
+    if not isinstance(state, dict) or not isinstance(state.get("trainer"), dict) or \
+            not {"model", "optimizer", "scheduler", "generator", "step"} <= set(state["trainer"]) or \
+            not {"torch_rng", "history"} <= set(state):
+        raise CheckpointError(f"checkpoint {str(path)!r} is not a training checkpoint (trainer, torch_rng, history)")
     if state.get("arch") != arch.to_dict()["genomes"]:
         raise CheckpointError(f"checkpoint {str(path)!r} was written for another architecture")
     if state.get("recipe") != recipe.to_dict():
