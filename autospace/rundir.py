@@ -66,13 +66,6 @@ def check_new(path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def create(path: str | os.PathLike[str]) -> Path:
-    """The new (or empty) run directory ``path``, created with its parents."""
-    path = check_new(path)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def undo_create(path: Path, remove_dir: bool) -> None:
     """Remove what a new run wrote into ``path`` (and ``path`` itself when ``remove_dir``), so a run
     that failed before its first checkpoint leaves ``--out`` as it found it."""

@@ -118,8 +118,8 @@ def run(args: argparse.Namespace) -> int:
             f"the architecture expects {arch.skeleton.input_shape} and {arch.num_classes}"
         )
     if not args.resume:
-        rundir.create(out)
-        rundir.write_config(out, _tables(recipe, place, data_config))
+        with rundir.staged(out) as stage:  # the run directory appears with its config.toml or not at all
+            rundir.write_config(stage, _tables(recipe, place, data_config))
     resume = args.resume and (out / rundir.TRAIN_CHECKPOINT).is_file()  # else it was killed in epoch 1
     progress = not args.no_progress and sys.stderr.isatty()
     with torch_threads(args.threads):
