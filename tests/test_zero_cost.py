@@ -110,3 +110,16 @@ def test_registered_for_config_files() -> None:
         assert ev.describe()["name"] == name
     with pytest.raises(ConfigError, match="evolve.layers=2"):
         create_evaluator("zero_cost", space=SPACE, layers=2)
+
+
+def test_low_fidelity_subset_of_augmented_images_stays_augmented() -> None:
+    import torch
+
+    from autospace.data.augment import ImageTensors, ImageTransform
+    from autospace.evaluators.low_fidelity import _subset
+
+    images = torch.randint(0, 255, (10, 3, 8, 8), dtype=torch.uint8)
+    data = ImageTensors(images, torch.arange(10), ImageTransform((0.5,) * 3, (0.25,) * 3, padding=4, flip=True))
+    sub = _subset(data, 4, seed=0)
+    assert isinstance(sub, ImageTensors) and len(sub) == 4 and sub.transform is data.transform
+    assert set(sub.labels.tolist()) <= set(range(10))

@@ -10,6 +10,7 @@ import torch
 from torch.utils.data import TensorDataset
 
 from autospace.data import DataSplit
+from autospace.data.augment import ImageTensors
 from autospace.errors import ConfigError
 from autospace.evaluators.base import Candidate, Evaluator
 from autospace.evaluators.registry import register_evaluator
@@ -25,6 +26,9 @@ def _subset(dataset: TensorDataset | Any, size: int | None, seed: int) -> Any:
     if size is None or size >= len(dataset):
         return dataset
     idx = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:size]
+    if isinstance(dataset, ImageTensors):  # keeps whole-batch augmentation
+        return ImageTensors(dataset.images[idx.to(dataset.images.device)], dataset.labels[idx.to(dataset.labels.device)],
+                            dataset.transform)
     if isinstance(dataset, TensorDataset):
         return TensorDataset(*(t[idx] for t in dataset.tensors))
     return torch.utils.data.Subset(dataset, idx.tolist())
