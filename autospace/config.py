@@ -15,13 +15,12 @@ import tomllib
 import typing
 from collections.abc import Mapping, Sequence
 from functools import cache
-from pathlib import Path
 from typing import Any, TypeVar
 
 import tomli_w
 from pydantic import TypeAdapter, ValidationError
 
-from autospace.atomic import write_text
+from autospace.atomic import read_utf8, write_text
 from autospace.errors import AutospaceError, ConfigError
 
 T = TypeVar("T")
@@ -119,12 +118,9 @@ def write_toml(path: str | os.PathLike[str], tables: Mapping[str, Any]) -> None:
 
 def read_toml(path: str | os.PathLike[str], what: str = "--config") -> dict[str, Any]:
     """The TOML file ``path`` as a dict; a missing or malformed file is a `ConfigError`."""
+    text = read_utf8(path, what, ConfigError)
     try:
-        return tomllib.loads(Path(path).read_bytes().decode("utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read {what} {str(path)!r}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{what} {str(path)!r} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{what} {str(path)!r} is not valid TOML: {exc}") from None
 

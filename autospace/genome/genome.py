@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+from autospace.atomic import read_utf8
 from autospace.errors import GenomeError, UnknownNameError
 from autospace.genome.canonical import ZERO_KEY, canonical_key, nb201_unique_str
 from autospace.genome.registry import get_space
@@ -27,12 +27,9 @@ def _resolve_space(space: CellSpace | str) -> CellSpace:
 
 def read_document(path: str | os.PathLike[str], what: str, error: type[Exception] = GenomeError) -> Any:
     """The JSON document in ``path``; an unreadable, non-UTF-8 or malformed file is an ``error``."""
+    text = read_utf8(path, what, error)
     try:
-        return json.loads(Path(path).read_bytes().decode("utf-8"))
-    except OSError as exc:
-        raise error(f"cannot read {what} {str(path)!r}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise error(f"{what} {str(path)!r} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise error(f"{what} {str(path)!r} is not valid JSON: {exc}") from None
 
