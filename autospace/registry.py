@@ -22,10 +22,13 @@ class Registry(Generic[T]):
         self._items: dict[str, T] = {}
         self._lazy = dict(lazy or {})
 
-    def register(self, name: str, obj: T, *, overwrite: bool = False) -> T:
-        """Add ``obj`` under ``name``; a taken name needs ``overwrite=True``. Returns ``obj``."""
+    def register(self, name: str, obj: T, *, overwrite: bool = False, same_ok: bool = False) -> T:
+        """Add ``obj`` under ``name``; a taken name needs ``overwrite=True`` (with ``same_ok``,
+        registering an equal object again is a no-op). Returns ``obj``."""
         if not isinstance(name, str) or not name:
             raise UnknownNameError(f"{self.kind} name={name!r} must be a non-empty string")
+        if same_ok and name in self._items and self._items[name] == obj:
+            return obj
         if name in self._items and not overwrite:
             raise UnknownNameError(f"{self.kind} name={name!r} is already registered (pass overwrite=True)")
         self._items[name] = obj

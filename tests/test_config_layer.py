@@ -74,6 +74,9 @@ def test_registry_convention() -> None:
         reg.register("a", 2)
     reg.register("a", 2, overwrite=True)
     assert reg.get("a") == 2
+    assert reg.register("a", 2, same_ok=True) == 2  # an equal object again: a no-op
+    with pytest.raises(UnknownNameError, match="already registered"):
+        reg.register("a", 3, same_ok=True)
     with pytest.raises(UnknownNameError):  # a lazy module that does not register the name
         reg.get("lazy_one")
 

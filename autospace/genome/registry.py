@@ -20,9 +20,7 @@ def get_space(name: str) -> CellSpace:
 def register_space(space: CellSpace, *, overwrite: bool = False) -> CellSpace:
     """Make ``space`` available to `get_space` and to genome JSON files by its name; registering
     an equal space again is a no-op, a different one under a taken name needs ``overwrite=True``."""
-    if space.name in _SPACES and _SPACES.get(space.name) == space:
-        return space
-    return _SPACES.register(space.name, space, overwrite=overwrite)
+    return _SPACES.register(space.name, space, overwrite=overwrite, same_ok=True)
 
 
 def list_spaces() -> list[str]:

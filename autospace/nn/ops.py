@@ -65,9 +65,7 @@ _OPS: Registry[OpSpec] = Registry("op")
 def register_op(spec: OpSpec, *, overwrite: bool = False) -> OpSpec:
     """Make an op available to `build_cell` and the cost model under ``spec.name`` (registering
     the very same spec again is a no-op)."""
-    if spec.name in _OPS and _OPS.get(spec.name) == spec:
-        return spec
-    return _OPS.register(spec.name, spec, overwrite=overwrite)
+    return _OPS.register(spec.name, spec, overwrite=overwrite, same_ok=True)
 
 
 def get_op(name: str) -> OpSpec:

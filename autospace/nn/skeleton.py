@@ -249,9 +249,7 @@ _SKELETONS: Registry[Skeleton] = Registry("skeleton")
 def register_skeleton(skeleton: Skeleton, *, overwrite: bool = False) -> Skeleton:
     """Make ``skeleton`` available to `get_skeleton` by its name; registering an equal skeleton
     again is a no-op, a different one under a taken name needs ``overwrite=True``."""
-    if skeleton.name in _SKELETONS and _SKELETONS.get(skeleton.name) == skeleton:
-        return skeleton
-    return _SKELETONS.register(skeleton.name, skeleton, overwrite=overwrite)
+    return _SKELETONS.register(skeleton.name, skeleton, overwrite=overwrite, same_ok=True)
 
 
 def get_skeleton(name: str, **overrides: Any) -> Skeleton:
