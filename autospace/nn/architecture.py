@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from autospace.atomic import write_json
@@ -46,11 +47,11 @@ class Architecture:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "genomes", tuple(self.genomes))
-        network_cost(self.skeleton, self.genomes, self.num_classes)  # validates layer count and classes
+        self.cost  # noqa: B018  (validates layer count and classes, once)
 
-    @property
+    @cached_property
     def cost(self) -> tuple[int, int]:
-        """Analytic ``(madds, params)``."""
+        """Analytic ``(madds, params)`` (computed once: the fields are frozen)."""
         return network_cost(self.skeleton, self.genomes, self.num_classes)
 
     @property
