@@ -25,7 +25,7 @@ from torch import nn
 
 from autospace.data import DataSplit, get_dataset
 from autospace.data.batches import batch_stream
-from autospace.errors import ConfigError, EvaluatorError
+from autospace.errors import EvaluatorError
 from autospace.evaluators.base import Candidate, Evaluator
 from autospace.evaluators.registry import register_evaluator
 from autospace.evaluators.standalone import check_layers
@@ -35,7 +35,7 @@ from autospace.supernet import distributed
 from autospace.supernet.builder import Supernet
 from autospace.supernet.trainer import AlphaStepper, RoundStats, SupernetConfig, WeightStepper, train_round
 from autospace.supernet.weight_bank import WeightBank
-from autospace.train.device import resolve_device, torch_threads
+from autospace.train.device import check_threads, resolve_device, torch_threads
 
 COMPILE_LIMIT = 256  # compiled variants of Cell.forward kept (dynamo's accumulated limit)
 
@@ -77,8 +77,7 @@ class SupernetEvaluator(Evaluator):
     def __init__(self, skeleton: str | Skeleton, data: DataSplit, *, device: str = "auto", seed: int = 0,
                  compile: bool = False, threads: int = 0, config: SupernetConfig | None = None) -> None:
         super().__init__()
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
-            raise ConfigError(f"evaluator.threads={threads!r} must be an integer >= 0")
+        check_threads(threads, "evaluator.threads", optional=False)  # checked now: it is applied only in evaluate
         self.config = config or SupernetConfig()
         self.device = distributed.local_device(resolve_device(device))
         self.data = data

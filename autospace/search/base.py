@@ -12,8 +12,9 @@ from autospace.data import DataSplit
 from autospace.data.batches import Batch, batch_stream
 from autospace.genome import Genome
 from autospace.nn import Skeleton
-from autospace.search.budget import Budget
+from autospace.search.budget import Budget, check_feasible
 from autospace.search.space import LayerSpace
+from autospace.supernet.builder import Supernet
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -36,6 +37,14 @@ class SearchContext:
         """Endless seeded batches of ``split`` (``train`` or ``val``); ``offset`` varies the seed."""
         dataset = self.data.train if split == "train" else self.data.val
         return batch_stream(dataset, min(self.batch_size, len(dataset)), self.generator(offset))  # type: ignore[arg-type]
+
+    def supernet(self) -> Supernet:
+        """The weight-sharing supernet over ``space`` (seeded init, on ``device``), after checking that
+        the budget window is reachable at all (`ConfigError` naming ``madds_budget`` if not)."""
+        assert self.space is not None, "this algorithm needs candidates per layer"
+        net = Supernet(self.skeleton, self.space.candidates, self.data.num_classes, seed=self.seed, device=self.device)
+        check_feasible(self.budget, net.costs, net.fixed_madds)
+        return net
 
     def generator(self, offset: int = 0) -> torch.Generator:
         """A CPU generator seeded from the search seed and ``offset``."""

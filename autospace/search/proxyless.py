@@ -17,8 +17,7 @@ import torch
 from autospace.config import positive
 from autospace.errors import ConfigError
 from autospace.search.base import SearchContext, SearchOutcome, argmax
-from autospace.search.budget import check_feasible, project
-from autospace.supernet.builder import Supernet
+from autospace.search.budget import project
 from autospace.supernet.gates import UniformPaths
 from autospace.supernet.trainer import AlphaStepper, SupernetConfig, WeightStepper, train_round
 
@@ -49,9 +48,7 @@ class ProxylessConfig:
 
 def run(ctx: SearchContext, config: ProxylessConfig) -> SearchOutcome:
     """Gradient search on ``ctx.space``; the argmax architecture, projected into the window."""
-    assert ctx.space is not None
-    net = Supernet(ctx.skeleton, ctx.space.candidates, ctx.data.num_classes, seed=ctx.seed, device=ctx.device)
-    check_feasible(ctx.budget, net.costs, net.fixed_madds)
+    net = ctx.supernet()
     alphas = [torch.zeros(n, requires_grad=True) for n in net.sizes()]
     sn_config = SupernetConfig(gate_mode=config.gate_mode, weight_lr=config.weight_lr, alpha_lr=config.alpha_lr,
                                madds_loss="additive", madds_budget=float(ctx.budget.madds),

@@ -18,8 +18,7 @@ import torch
 from autospace.config import positive
 from autospace.errors import ConfigError
 from autospace.search.base import SearchContext, SearchOutcome, argmax
-from autospace.search.budget import check_feasible, project
-from autospace.supernet.builder import Supernet
+from autospace.search.budget import project
 from autospace.supernet.gates import UniformPaths
 from autospace.supernet.trainer import SupernetConfig, WeightStepper
 
@@ -55,9 +54,7 @@ def reward(acc: float, madds: float, budget: float, alpha: float, beta: float) -
 
 def run(ctx: SearchContext, config: RLConfig) -> SearchOutcome:
     """REINFORCE search on ``ctx.space``; the policy argmax, projected into the window."""
-    assert ctx.space is not None
-    net = Supernet(ctx.skeleton, ctx.space.candidates, ctx.data.num_classes, seed=ctx.seed, device=ctx.device)
-    check_feasible(ctx.budget, net.costs, net.fixed_madds)
+    net = ctx.supernet()
     theta = [torch.zeros(n, requires_grad=True) for n in net.sizes()]
     total = config.warmup_steps + config.steps
     weights = WeightStepper(net.network, net.layers, SupernetConfig(weight_lr=config.weight_lr), ctx.device,

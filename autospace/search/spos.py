@@ -20,7 +20,7 @@ import numpy as np
 from autospace.config import positive
 from autospace.errors import ConfigError
 from autospace.search.base import SearchContext, SearchOutcome
-from autospace.search.budget import Budget, check_feasible, project
+from autospace.search.budget import Budget, project
 from autospace.supernet.builder import Supernet
 from autospace.supernet.gates import UniformPaths
 from autospace.supernet.trainer import SupernetConfig, WeightStepper
@@ -82,9 +82,7 @@ class WindowSampler:
 
 def run(ctx: SearchContext, config: SposConfig) -> SearchOutcome:
     """Uniform single-path training, then evolutionary or random selection within the window."""
-    assert ctx.space is not None
-    net = Supernet(ctx.skeleton, ctx.space.candidates, ctx.data.num_classes, seed=ctx.seed, device=ctx.device)
-    check_feasible(ctx.budget, net.costs, net.fixed_madds)
+    net = ctx.supernet()
     weights = WeightStepper(net.network, net.layers, SupernetConfig(weight_lr=config.weight_lr), ctx.device,
                             horizon=config.steps)
     uniform = UniformPaths(net.sizes(), ctx.generator(1))

@@ -28,11 +28,18 @@ def autocast(device: torch.device) -> torch.autocast:
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
 
 
+def check_threads(threads: int | None, field: str = "threads", *, optional: bool = True) -> None:
+    """A thread count must be an integer >= 0 (0: torch's setting), or None where ``optional``."""
+    if threads is None and optional:
+        return
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
+        raise ConfigError(f"{field}={threads!r} must be an integer >= 0")
+
+
 @contextmanager
 def torch_threads(threads: int | None) -> Iterator[None]:
     """Run the block with ``threads`` torch CPU threads (``None`` or ``0``: torch's setting), then restore it."""
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 0):
-        raise ConfigError(f"threads={threads!r} must be an integer >= 0")
+    check_threads(threads)
     before = torch.get_num_threads()
     if threads:
         torch.set_num_threads(threads)
