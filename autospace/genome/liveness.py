@@ -59,11 +59,17 @@ def live_nodes(genome: Genome) -> set[int]:
     return live
 
 
+def nonzero_mask(space: CellSpace, ops: np.ndarray) -> np.ndarray:
+    """``(n, edges)`` bool: which edges carry an op other than the space's zero op, from the op
+    columns of ``space.encode`` rows."""
+    zero = space.ops.index(space.zero_op) if space.zero_op is not None else -1
+    return np.asarray(ops) != zero
+
+
 def live_mask(space: CellSpace, ops: np.ndarray) -> np.ndarray:
     """`live_edge_indices` of many cells at once: ``(n, edges)`` bool from the op columns of
     ``space.encode`` rows (one `live_pattern` per distinct zero pattern)."""
-    zero = space.ops.index(space.zero_op) if space.zero_op is not None else -1
-    nonzero = np.asarray(ops) != zero
+    nonzero = nonzero_mask(space, ops)
     bits = np.array([1 << i for i in range(space.num_edges)], dtype=np.int64 if space.num_edges < 63 else object)
     patterns, first, inverse = np.unique(nonzero @ bits, return_index=True, return_inverse=True)
     mask = np.zeros((len(patterns), space.num_edges), dtype=bool)

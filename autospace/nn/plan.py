@@ -18,7 +18,7 @@ import numpy as np
 
 from autospace.errors import ConfigError
 from autospace.genome import CellSpace, Genome
-from autospace.genome.liveness import LiveEdge, live_edge_indices, live_mask
+from autospace.genome.liveness import LiveEdge, live_edge_indices, live_mask, nonzero_mask
 from autospace.nn.ops import check_stride, positive_int
 
 BUILD_RULES = ("live", "all")
@@ -45,9 +45,8 @@ def built_mask(space: CellSpace, ops: np.ndarray, build_rule: str = "live") -> n
     check_build_rule(build_rule)
     if build_rule == "live":
         return live_mask(space, ops)
-    zero = space.ops.index(space.zero_op) if space.zero_op is not None else -1
     into_source = np.array([v == space.source for _, v in space.edges])
-    return (np.asarray(ops) != zero) & ~into_source
+    return nonzero_mask(space, ops) & ~into_source
 
 
 def check_widths(c_in: int, c_out: int, stride: int) -> None:
