@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import shutil
 import sys
 from dataclasses import dataclass
@@ -106,11 +105,11 @@ def load_checkpoint(run_dir: str | os.PathLike[str]) -> Checkpoint:
             if payload["evaluator_file"] != EVALUATOR_FILE:
                 raise ValueError(f"evaluator_file={payload['evaluator_file']!r} (expected {EVALUATOR_FILE!r})")
 
-            path = folder / payload["evaluator_file"]  # the file an error names
+            path = folder / EVALUATOR_FILE  # the file an error names
             evaluator = load_tensors(path)
         if not isinstance(engine, dict) or not isinstance(evaluator, dict):
             raise TypeError("engine and evaluator states must be objects")
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, CheckpointError, pickle.UnpicklingError) as exc:
-        reason = str(exc).split("\n")[0] or type(exc).__name__  # torch's errors run over many lines
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, CheckpointError) as exc:  # load_tensors: pickle
+        reason = str(exc).split("\n")[0] or type(exc).__name__  # the CLI prints one line
         raise CheckpointError(f"checkpoint {str(path)!r} is corrupt or unreadable: {reason}{keep}") from None
     return Checkpoint(engine, evaluator)

@@ -138,7 +138,7 @@ class SearchRunDir:
         settings = self.settings
         budget, tolerance = settings.get("madds_budget"), settings.get("tolerance")
         for key, value in (("madds_budget", budget), ("tolerance", tolerance)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            if value is not None and not is_number(value):
                 raise VizError(f"search run {str(self.path)!r}: {key} must be a number, got {value!r}")
         return budget, tolerance
 
