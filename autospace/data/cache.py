@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from autospace.atomic import temp_sibling, write_json
-from autospace.data.imagetree import ImageArrays, decode_image_tree
+from autospace.data.imagetree import ImageArrays, decode_image_tree, tree_files
 from autospace.errors import DataError
 
 CACHE_ENV = "AUTOSPACE_CACHE"
@@ -38,12 +38,9 @@ def source_digest(source: Path) -> str:
     digest = hashlib.sha256()
     try:
         if source.is_dir():
-            for dirpath, dirnames, filenames in os.walk(source):
-                dirnames.sort()
-                for name in sorted(filenames):
-                    path = Path(dirpath) / name
-                    stat = path.stat()
-                    digest.update(f"{path.relative_to(source).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+            for path in tree_files(source):
+                stat = path.stat()
+                digest.update(f"{path.relative_to(source).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
         else:
             with source.open("rb") as fh:
                 for chunk in iter(lambda: fh.read(1 << 20), b""):

@@ -54,16 +54,22 @@ def _archive_members(path: Path) -> Iterator[tuple[str, bytes]]:
         raise DataError(f"archive {str(path)!r} is truncated or not a tar archive: {exc}") from None
 
 
-def _directory_files(root: Path) -> Iterator[tuple[str, bytes]]:
+def tree_files(root: Path) -> Iterator[Path]:
+    """Every file under ``root``, in the (sorted, depth-first) order the decoder reads them; the
+    cache key of a directory lists the same files."""
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
         for name in sorted(filenames):
-            path = Path(dirpath) / name
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise DataError(f"image {str(path)!r} cannot be read: {exc}") from None
-            yield path.relative_to(root).as_posix(), data
+            yield Path(dirpath) / name
+
+
+def _directory_files(root: Path) -> Iterator[tuple[str, bytes]]:
+    for path in tree_files(root):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DataError(f"image {str(path)!r} cannot be read: {exc}") from None
+        yield path.relative_to(root).as_posix(), data
 
 
 def _decode(source: Path, name: str, data: bytes, image_size: int | None) -> np.ndarray:
