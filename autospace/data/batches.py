@@ -25,9 +25,10 @@ def epoch_batches(dataset: Dataset, batch_size: int, generator: torch.Generator,
         raise ConfigError(f"batch_size={batch_size} must be in [{world}, {n}] (world size, dataset size)")
     perm = torch.randperm(n, generator=generator)
     for start in range(0, n - batch_size + 1, batch_size):
-        idx = perm[start : start + batch_size][rank::world]
+        chunk = perm[start : start + batch_size]
+        idx = chunk[rank::world]
         if isinstance(dataset, ImageTensors):
-            x, y = dataset.batch(perm[start : start + batch_size], generator)
+            x, y = dataset.batch(chunk, generator)
             yield x[rank::world], y[rank::world]
         elif isinstance(dataset, TensorDataset):
             x, y = dataset.tensors

@@ -59,9 +59,13 @@ def _entry_key(digest: str, image_size: int | None) -> str:
     return hashlib.sha256(settings.encode()).hexdigest()[:32]
 
 
+def _entry_dir(digest: str, image_size: int | None) -> Path:
+    return cache_root() / "images" / _entry_key(digest, image_size)
+
+
 def cache_entry(source: str | Path, image_size: int | None = None) -> Path:
     """The cache directory that holds (or will hold) the decoded ``source``."""
-    return cache_root() / "images" / _entry_key(source_digest(Path(source)), image_size)
+    return _entry_dir(source_digest(Path(source)), image_size)
 
 
 def cached_image_tree(source: str | Path, image_size: int | None = None) -> ImageArrays:
@@ -71,7 +75,7 @@ def cached_image_tree(source: str | Path, image_size: int | None = None) -> Imag
     if not source.exists():
         raise DataError(f"image tree {str(source)!r} does not exist")
     digest = source_digest(source)
-    entry = cache_root() / "images" / _entry_key(digest, image_size)
+    entry = _entry_dir(digest, image_size)
     arrays = read_entry(entry, digest)
     if arrays is None:
         arrays = decode_image_tree(source, image_size)
