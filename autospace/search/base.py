@@ -38,6 +38,12 @@ class SearchContext:
         dataset = self.data.train if split == "train" else self.data.val
         return batch_stream(dataset, min(self.batch_size, len(dataset)), self.generator(offset))  # type: ignore[arg-type]
 
+    def batches(self, split: str, offset: int, count: int) -> list[Batch]:
+        """The first ``count`` batches of ``stream(split, offset)``, moved to ``device`` once (fixed
+        batches that score many candidates)."""
+        stream = self.stream(split, offset)
+        return [(x.to(self.device), y.to(self.device)) for x, y in (next(stream) for _ in range(count))]
+
     def supernet(self) -> Supernet:
         """The weight-sharing supernet over ``space`` (seeded init, on ``device``), after checking that
         the budget window is reachable at all (`ConfigError` naming ``madds_budget`` if not)."""

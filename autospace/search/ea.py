@@ -73,8 +73,7 @@ class _Scorer:
     def __init__(self, ctx: SearchContext, config: EAConfig) -> None:
         self.ctx, self.config = ctx, config
         self.recipe = ScoringRecipe(batch_size=ctx.batch_size, lr=config.lr, weight_decay=4e-5)
-        val = ctx.stream("val", 5)
-        self.evals = [next(val) for _ in range(config.eval_batches)]
+        self.evals = ctx.batches("val", 5, config.eval_batches)
         self.cache: dict[tuple[Genome, ...], tuple[float, float, int]] = {}
 
     def __call__(self, genomes: tuple[Genome, ...]) -> tuple[float, float, int]:
@@ -82,7 +81,7 @@ class _Scorer:
         if genomes not in self.cache:
             ctx, cfg = self.ctx, self.config
             with seeded(ctx.seed):  # the same init for every architecture; dropout seeded too
-                model = build_network(ctx.skeleton, genomes, ctx.data.num_classes).to(ctx.device)
+                model = build_network(ctx.skeleton, genomes, ctx.data.num_classes)  # the trainer moves it
                 StandaloneTrainer(model, ctx.data.train, self.recipe, ctx.device, steps=cfg.train_steps,
                                   generator=ctx.generator(2)).fit()
             acc = accuracy(model, self.evals, ctx.device)

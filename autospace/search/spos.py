@@ -99,9 +99,7 @@ def run(ctx: SearchContext, config: SposConfig) -> SearchOutcome:
             history.append(record)
             ctx.log(record)
             losses = []
-    calib_stream, eval_stream = ctx.stream("train", 4), ctx.stream("val", 5)
-    calib = [next(calib_stream) for _ in range(config.bn_batches)]
-    evals = [next(eval_stream) for _ in range(config.eval_batches)]
+    calib, evals = ctx.batches("train", 4, config.bn_batches), ctx.batches("val", 5, config.eval_batches)
     scores: dict[Choice, float] = {}
 
     def score(choice: Choice) -> float:
