@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from autospace.data import ImageTensors, ImageTransform, load_digits
-from autospace.errors import ConfigError, EvaluatorError, UnknownNameError
+from autospace.data import DataSplit, ImageTensors, ImageTransform, load_digits
+from autospace.data.loading import random_split
+from autospace.errors import ConfigError, DataError, EvaluatorError, UnknownNameError
 from autospace.evaluators import (
     Candidate,
     LowFidelityEvaluator,
@@ -123,3 +124,35 @@ def test_low_fidelity_subset_of_augmented_images_stays_augmented() -> None:
     sub = _subset(data, 4, seed=0)
     assert isinstance(sub, ImageTensors) and len(sub) == 4 and sub.transform is data.transform
     assert set(sub.labels.tolist()) <= set(range(10))
+
+
+DEAD_CONV = "|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|"
+"""Node 1's convolution feeds no later node: built only under NAS-Bench-201's rule."""
+ALL_LIVE = "|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|"
+
+
+@pytest.fixture(scope="module")
+def images32() -> DataSplit:
+    return random_split((3, 32, 32), 128, 10, seed=0)
+
+
+def test_nb201_build_rule_builds_dead_edges_for_the_proxy(images32: DataSplit) -> None:
+    def score(proxy: str, arch: str, rule: str) -> float:
+        ev = ZeroCostEvaluator(proxy, "nb201", images32, batch_size=16, build_rule=rule)
+        return ev.score([Candidate(0, Genome.from_nb201(arch))])[0]
+
+    # naswot codes every ReLU input, the dead edge's too; a cell without dead edges builds the same modules
+    assert score("naswot", DEAD_CONV, "all") != score("naswot", DEAD_CONV, "live")
+    for proxy in ("naswot", "synflow"):
+        assert score(proxy, ALL_LIVE, "all") == score(proxy, ALL_LIVE, "live")
+    described = ZeroCostEvaluator("naswot", "nb201", images32, build_rule="all").describe()
+    assert described["build_rule"] == "all" and described["skeleton"] == "nb201"
+
+
+def test_split_and_build_rule_settings_are_checked(images32: DataSplit) -> None:
+    with pytest.raises(ConfigError, match="build_rule='every'"):
+        ZeroCostEvaluator("naswot", "nb201", images32, build_rule="every")
+    with pytest.raises(ConfigError, match="split='nb201'"):
+        ZeroCostEvaluator("naswot", "nb201", images32, split="nb201")
+    with pytest.raises(DataError, match="split='nb201'"):
+        create_evaluator("zero_cost", space=SPACE, layers=4, split="nb201")

@@ -2,7 +2,9 @@
 
 A candidate ``(layer, genome)`` becomes a network of the skeleton with ``genome`` at its layer and
 the ``context`` cell at every other layer; without a context cell, ``genome`` is repeated at
-every layer (the usual cell-based evaluation, and the only choice that needs no extra cell).
+every layer (the usual cell-based evaluation, and the only choice that needs no extra cell). Cells are
+built under ``build_rule`` (`autospace.nn.plan`): ``"live"`` (ours: dead edges not built) or ``"all"``
+(NAS-Bench-201's: every edge built).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from autospace.data import DataSplit, get_dataset
 from autospace.errors import ConfigError, EvaluatorError
 from autospace.evaluators.base import Candidate
 from autospace.genome import Genome
-from autospace.nn import Skeleton, build_network, skeleton_for
+from autospace.nn import BUILD_RULES, Skeleton, build_network, skeleton_for
 from autospace.train.device import seeded
 
 
@@ -27,12 +29,24 @@ class StandaloneBuilder:
     data: DataSplit
     context: Genome | None = None
     seed: int = 0
+    build_rule: str = "live"
+
+    def __post_init__(self) -> None:
+        if self.build_rule not in BUILD_RULES:
+            raise ConfigError(f"evaluator.build_rule={self.build_rule!r} is not one of {list(BUILD_RULES)}")
 
     @classmethod
     def create(cls, skeleton: str | Skeleton, data: str | DataSplit, data_root: str | None, context: Genome | None,
-               seed: int) -> StandaloneBuilder:
-        split = data if isinstance(data, DataSplit) else get_dataset(data, data_root, seed=seed)
-        return cls(skeleton_for(skeleton, split.input_shape), split, context, seed)
+               seed: int, *, split: str | None = None, build_rule: str = "live") -> StandaloneBuilder:
+        """The builder over ``data`` (a `DataSplit`, or a dataset name read from ``data_root`` with
+        ``split``, e.g. ``"nb201"``, drawn from ``seed``)."""
+        if isinstance(data, DataSplit):
+            if split is not None:
+                raise ConfigError(f"evaluator.split={split!r} applies to a dataset name, not a given DataSplit")
+            data_split = data
+        else:
+            data_split = get_dataset(data, data_root, split=split, seed=seed)
+        return cls(skeleton_for(skeleton, data_split.input_shape), data_split, context, seed, build_rule)
 
     def genomes(self, candidate: Candidate) -> list[Genome]:
         if not 0 <= candidate.layer < self.skeleton.num_layers:
@@ -44,11 +58,12 @@ class StandaloneBuilder:
     def network(self, candidate: Candidate) -> nn.Module:
         """The candidate's network, initialised from ``seed`` (the same init for every call)."""
         with seeded(self.seed):
-            return build_network(self.skeleton, self.genomes(candidate), self.data.num_classes)
+            return build_network(self.skeleton, self.genomes(candidate), self.data.num_classes, self.build_rule)
 
     def describe(self) -> dict[str, object]:
         return {"skeleton": self.skeleton.name, "data": self.data.describe(),
-                "context": self.context.to_dict() if self.context else "repeat", "seed": self.seed}
+                "context": self.context.to_dict() if self.context else "repeat", "seed": self.seed,
+                "build_rule": self.build_rule}
 
 
 def check_layers(skeleton: Skeleton, layers: int) -> None:

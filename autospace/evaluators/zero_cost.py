@@ -4,7 +4,9 @@ batches of the training split drawn once from the seed.
 
 By default every proxy uses its published batch: 64 augmented images (crop + flip), or for
 ``naswot`` 128 without augmentation; ``batch_size`` and ``augment`` override it. Scores are
-deterministic given the seed (network init and batches), so the evaluator is exact.
+deterministic given the seed (network init and batches), so the evaluator is exact. On NAS-Bench-201
+(``skeleton="nb201"``, ``data="cifar10"``, ``split="nb201"``, ``build_rule="all"``) a score equals the
+one `benchmarks/nb201_fidelity.py` reports for the cell at the same seed.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ class ZeroCostEvaluator(Evaluator):
 
     def __init__(self, proxy: str = "naswot", skeleton: str | Skeleton = "tiny", data: str | DataSplit = "digits",
                  data_root: str | None = None, *, batch_size: int | None = None, augment: bool | None = None,
-                 batches: int = 1, context: Genome | None = None, seed: int = 0) -> None:
+                 batches: int = 1, context: Genome | None = None, split: str | None = None,
+                 build_rule: str = "live", seed: int = 0) -> None:
         super().__init__()
         if proxy not in PROXIES:
             raise UnknownNameError(f"evaluator.proxy={proxy!r} is not a known proxy; choose one of {sorted(PROXIES)}")
@@ -52,7 +55,8 @@ class ZeroCostEvaluator(Evaluator):
         self.proxy, self.batches = proxy, batches
         self.batch_size = convention.batch_size if batch_size is None else batch_size
         self.augment = convention.augment if augment is None else augment
-        self.builder = StandaloneBuilder.create(skeleton, data, data_root, context, seed)
+        self.builder = StandaloneBuilder.create(skeleton, data, data_root, context, seed, split=split,
+                                                build_rule=build_rule)
         self._batches = proxy_batches(self.builder.data.train, self.batch_size, self.augment, batches, seed)
 
     def score_one(self, candidate: Candidate) -> float:
@@ -72,12 +76,15 @@ class ZeroCostEvaluator(Evaluator):
 @dataclass(frozen=True)
 class ZeroCostSettings:
     """``[evaluator]`` keys of ``zero_cost`` (the arguments of `ZeroCostEvaluator`; ``batch_size`` and
-    ``augment`` unset: the proxy's published batch)."""
+    ``augment`` unset: the proxy's published batch; ``split`` of the dataset, e.g. ``"nb201"``;
+    ``build_rule`` ``"live"`` or NAS-Bench-201's ``"all"``)."""
 
     proxy: str = "naswot"
     skeleton: str = "tiny"
     data: str = "digits"
     data_root: str | None = None
+    split: str | None = None
+    build_rule: str = "live"
     batch_size: int | None = None
     augment: bool | None = None
     batches: int = 1
