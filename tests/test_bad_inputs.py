@@ -20,7 +20,7 @@ from autospace.cli import main
 from autospace.data.idx import write_idx
 from autospace.data.loading import DataConfig
 from autospace.nn import Architecture
-from autospace.train.cli import TrainPlacement, _tables
+from autospace.train.cli import TrainPlacement, config_tables
 from autospace.train.recipe import TrainRecipe
 
 BAD = Path(__file__).parent / "bad_inputs"
@@ -124,7 +124,7 @@ def train_run(checkpoint: Callable[[Path], None]) -> Callable[[Path], None]:
         out = tmp / "out"
         out.mkdir()
         recipe = TrainRecipe(epochs=1)
-        tables = _tables(recipe, TrainPlacement(), DataConfig())
+        tables = config_tables(recipe, TrainPlacement(), DataConfig())
         from autospace.config import write_toml
 
         write_toml(out / "config.toml", tables)
@@ -244,7 +244,7 @@ CASES = [
     train("train_negative_data_seed", "data.seed", "--data-seed", "-1"),
     train("train_zero_epochs", "train.epochs", "--epochs", "0"),
     train("train_negative_batch", "train.batch_size", "--batch-size", "-3"),
-    train("train_unknown_data", "--data", "--data", "imagenet"),
+    train("train_unknown_data", "data.name='imagenet'", "--data", "imagenet"),
     train("train_empty_mnist", "t10k-images", "--data", "mnist", "--data-root", "{tmp}/mnist"),
     train("train_wrong_magic_mnist", "t10k-images", "--data", "mnist", "--data-root", "{tmp}/mnist"),
     train("train_missing_mnist", "{tmp}/nowhere", "--data", "mnist", "--data-root", "{tmp}/nowhere"),
