@@ -8,8 +8,8 @@ space, scored serially, on a process pool and on a local Ray (``--workers`` each
 
 Every backend's scores are checked equal to the bare loop's. Each backend is timed on its start
 (``make_map``: starting Ray; a process pool spawns lazily), its first batch (worker start,
-evaluator shipping, imports) and on its best of ``--repeats`` later batches
-(steady state). Torch runs one thread per process (``OMP_NUM_THREADS=1``, set before torch is
+evaluator shipping, imports) and its best of ``--repeats`` later batches (steady state), the
+bare loop and the backends taking turns. Torch runs one thread per process (``OMP_NUM_THREADS=1``, set before torch is
 imported, inherited by the workers), so the backends compare processes, not thread pools.
 
 Usage: ``python benchmarks/parallel_bench.py [--workers 2] [--repeats 3] [--json out.json]``
@@ -58,22 +58,35 @@ def timed(fn: Any) -> tuple[float, Any]:
 
 def bench(evaluator: Evaluator, batch: list[Candidate], backends: list[str], workers: int,
           repeats: int) -> dict[str, Any]:
-    bare_s, bare = min((timed(lambda: [evaluator.score_one(c) for c in batch]) for _ in range(repeats)),
-                       key=lambda t: t[0])
-    rows: dict[str, Any] = {"bare": {"steady_s": bare_s}}
-    for backend in backends:
-        start_s, scoring = timed(lambda backend=backend: make_map(evaluator, backend, workers))
-        with scoring:
-            first_s, first = timed(lambda scoring=scoring: scoring(evaluator.score_one, batch))
-            steady = [timed(lambda scoring=scoring: scoring(evaluator.score_one, batch)) for _ in range(repeats)]
-        if first != bare or any(scores != bare for _, scores in steady):
-            raise AssertionError(f"{backend}: scores differ from the bare loop's")
-        steady_s = min(s for s, _ in steady)
-        rows[backend] = {"start_s": start_s, "first_batch_s": first_s, "steady_s": steady_s,
-                         "overhead_ms_per_candidate": 1e3 * (steady_s - bare_s) / len(batch)}
-    serial_s = rows["serial"]["steady_s"] if "serial" in rows else bare_s
+    """Start every backend, score one batch on each, then ``repeats`` rounds of the bare loop and
+    every backend in turn (interleaved, so a load change on a shared machine hits all alike)."""
+    bare_call = lambda: [evaluator.score_one(c) for c in batch]
+    bare = bare_call()
+    rows: dict[str, Any] = {"bare": {}}
+    maps = {}
+    try:
+        for backend in backends:
+            start_s, maps[backend] = timed(lambda backend=backend: make_map(evaluator, backend, workers))
+            first_s, first = timed(lambda scoring=maps[backend]: scoring(evaluator.score_one, batch))
+            if first != bare:
+                raise AssertionError(f"{backend}: scores differ from the bare loop's")
+            rows[backend] = {"start_s": start_s, "first_batch_s": first_s}
+        times: dict[str, list[float]] = {name: [] for name in rows}
+        for _ in range(repeats):
+            times["bare"].append(timed(bare_call)[0])
+            for backend, scoring in maps.items():
+                seconds, scores = timed(lambda scoring=scoring: scoring(evaluator.score_one, batch))
+                if scores != bare:
+                    raise AssertionError(f"{backend}: scores differ from the bare loop's")
+                times[backend].append(seconds)
+    finally:
+        for scoring in maps.values():
+            scoring.close()
+    for name, row in rows.items():
+        row["steady_s"] = min(times[name])
+        row["overhead_ms_per_candidate"] = 1e3 * (row["steady_s"] - min(times["bare"])) / len(batch)
     for row in rows.values():
-        row["speedup_vs_serial"] = serial_s / row["steady_s"]
+        row["speedup_vs_serial"] = rows["serial"]["steady_s"] / row["steady_s"]
     return rows
 
 
@@ -83,7 +96,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
-    backends = ["serial", "process"] + (["ray"] if importlib.util.find_spec("ray") else [])
+    backends = ["serial", "process", *(["ray"] if importlib.util.find_spec("ray") else [])]
     batch = candidates(CANDIDATES)
     space = get_space("autospace")
     evaluators = {

@@ -104,6 +104,39 @@ def evaluator_file(name: str, content: bytes) -> Callable[[Path], None]:
     return damage
 
 
+def without_evaluator_state(out: Path) -> None:
+    """A checkpoint written up to its engine.json: the evaluator state it names is not there."""
+    edit_engine(lambda p: p.update(evaluator=None, evaluator_file="evaluator.pt"))(out)
+
+
+def empty_checkpoint(out: Path) -> None:
+    """checkpoint/ created, nothing written in it yet."""
+    shutil.rmtree(out / "checkpoint")
+    shutil.rmtree(out / "checkpoint.prev")
+    (out / "checkpoint").mkdir()
+
+
+def image_archive(tmp: Path) -> None:
+    """``{tmp}/images.tar.gz``: an ImageFolder archive whose last JPEG is cut in half."""
+    import io
+    import tarfile
+
+    from PIL import Image
+
+    files = {}
+    for i in range(6):
+        pixels = np.random.default_rng(i).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+        buffer = io.BytesIO()
+        Image.fromarray(pixels).save(buffer, format="JPEG")
+        files[f"train/class{i % 2}/{i}.jpg"] = buffer.getvalue()
+    files["train/class1/5.jpg"] = files["train/class1/5.jpg"][:200]
+    with tarfile.open(tmp / "images.tar.gz", "w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
 def other_config(out: Path) -> None:
     """The checkpoint of a run whose evaluator had another seed, in this run's directory."""
     text = (out / "config.toml").read_text()
@@ -206,6 +239,20 @@ CASES = [
          lambda tmp: evolve_run(tmp, checkpoint_file)),
     Case("resume_other_config", ("evolve", "--resume", "{out}", "--quiet"), "delay",
          lambda tmp: evolve_run(tmp, other_config)),
+    Case("resume_no_evaluator_state", ("evolve", "--resume", "{out}", "--quiet"), "evaluator.pt",
+         lambda tmp: evolve_run(tmp, without_evaluator_state)),
+    Case("resume_empty_checkpoint_dir", ("evolve", "--resume", "{out}", "--quiet"), "engine.json",
+         lambda tmp: evolve_run(tmp, empty_checkpoint)),
+    # evolve flags: where candidates are scored
+    Case("evolve_unknown_backend", ("evolve", "--config", "{bad}/evolve_ok.toml", "--out", "{out}", "--backend",
+                                    "quantum"), "--backend: invalid choice: 'quantum'"),
+    Case("evolve_zero_workers", ("evolve", "--config", "{bad}/evolve_ok.toml", "--out", "{out}", "--workers", "0"),
+         "evolve.workers=0"),
+    Case("evolve_ray_address_without_ray_backend", ("evolve", "--config", "{bad}/evolve_ok.toml", "--out", "{out}",
+                                                    "--ray-address", "127.0.0.1:1"), "evolve.ray_address"),
+    Case("evolve_ray_unreachable_address", ("evolve", "--config", "{bad}/evolve_ok.toml", "--out", "{out}",
+                                            "--backend", "ray", "--ray-address", "127.0.0.1:1"),
+         "ray_address='127.0.0.1:1'"),
     Case("evolve_out_under_file", ("evolve", "--config", "{bad}/evolve_ok.toml", "--out", "{tmp}/file/run"),
          "file", regular_file),
     Case("evolve_out_is_file", ("evolve", "--config", "{bad}/evolve_ok.toml", "--out", "{tmp}/file"),
@@ -249,6 +296,8 @@ CASES = [
     train("train_wrong_magic_mnist", "t10k-images", "--data", "mnist", "--data-root", "{tmp}/mnist"),
     train("train_missing_mnist", "{tmp}/nowhere", "--data", "mnist", "--data-root", "{tmp}/nowhere"),
     train("train_binary_config", "binary.toml", "--config", "{bad}/binary.toml"),
+    train("train_truncated_jpeg_archive", "member 'train/class1/5.jpg' is not a readable image", "--data",
+          "imagefolder", "--data-root", "{tmp}/images.tar.gz", setup=image_archive),
     Case("train_out_under_file", ("train", "--arch", "{bad}/arch_ok.json", "--out", "{tmp}/file/run"), "file",
          regular_file),
     Case("train_out_under_proc", ("train", "--arch", "{bad}/arch_ok.json", "--out", "/proc/autospace"),

@@ -62,13 +62,13 @@ class RayMap(ScoringMap):
 
     def __init__(self, evaluator: Evaluator, workers: int, address: str | None, num_gpus: float) -> None:
         check_parallel("parallel", "ray", workers, address, num_gpus)
+        if address is not None:
+            check_reachable(address)
         ray = import_ray()
         self._ray = ray
         self.evaluator = evaluator
         self._owns = not ray.is_initialized()
         if self._owns:
-            if address is not None:
-                check_reachable(address)
             try:
                 ray.init(address=address, num_cpus=workers if address is None else None,
                          include_dashboard=False, logging_level="warning")
