@@ -8,6 +8,8 @@ import gzip
 import json
 import pickle
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -348,3 +350,17 @@ def test_bad_input_is_one_line_exit_2(case: Case, tmp_path: Path, capsys: pytest
     assert case.names.format(bad=BAD, tmp=tmp_path) in err, err
     assert snapshot(tmp_path) == before
     assert not Path("/proc/autospace").exists()
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "--arch", "{tmp}/nothing.json", "--out", "{tmp}/out"],
+    ["train", "--arch", str(BAD / "arch_ok.json"), "--out", "{tmp}/out", "--config", str(BAD / "latin1.toml")],
+    ["train", "--arch", str(BAD / "arch_ok.json"), "--out", "{tmp}/file"],
+])
+def test_file_and_out_errors_answer_before_torch_loads(argv: list[str], tmp_path: Path) -> None:
+    regular_file(tmp_path)
+    args = [a.format(tmp=tmp_path) for a in argv]
+    code = f"import sys; from autospace.cli import main; assert main({args!r}) == 2; assert 'torch' not in sys.modules"
+    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("\n") == 1 and "error:" in result.stderr
