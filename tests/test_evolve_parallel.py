@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from autospace.cli import main
 from autospace.errors import ConfigError, EvaluatorError
 from autospace.evaluators import AnalyticEvaluator, Candidate, Evaluator
 from autospace.evolve import evolve_space
@@ -163,3 +164,16 @@ def test_workers_with_a_joint_evaluator_warn() -> None:
 
     with pytest.warns(UserWarning, match="workers=2 ignored: Joint"):
         evolve_space(get_space("nb201"), Joint(), population=4, sample_size=2, rounds=1, workers=2)
+
+
+def test_resume_may_change_where_a_run_scores_but_not_what(tmp_path, capsys):
+    config = str(Path(__file__).parent / "bad_inputs" / "evolve_ok.toml")
+    run = tmp_path / "run"
+    assert main(["evolve", "--config", config, "--out", str(run), "--backend", "process", "--workers", "2",
+                 "--quiet"]) == 0
+    learned = (run / "learned_space.json").read_bytes()
+    (run / "learned_space.json").unlink()
+    assert main(["evolve", "--resume", str(run), "--config", config, "--backend", "serial", "--quiet"]) == 0
+    assert (run / "learned_space.json").read_bytes() == learned
+    assert main(["evolve", "--resume", str(run), "--config", config, "--seed", "5", "--quiet"]) == 2
+    assert "--seed=5 differs" in capsys.readouterr().err
