@@ -8,6 +8,8 @@ import gzip
 import json
 import pickle
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,7 @@ from autospace.cli import main
 from autospace.data.idx import write_idx
 from autospace.data.loading import DataConfig
 from autospace.nn import Architecture
-from autospace.train.cli import TrainPlacement, _tables
+from autospace.train.cli import TrainPlacement, config_tables
 from autospace.train.recipe import TrainRecipe
 
 BAD = Path(__file__).parent / "bad_inputs"
@@ -104,6 +106,39 @@ def evaluator_file(name: str, content: bytes) -> Callable[[Path], None]:
     return damage
 
 
+def without_evaluator_state(out: Path) -> None:
+    """A checkpoint written up to its engine.json: the evaluator state it names is not there."""
+    edit_engine(lambda p: p.update(evaluator=None, evaluator_file="evaluator.pt"))(out)
+
+
+def empty_checkpoint(out: Path) -> None:
+    """checkpoint/ created, nothing written in it yet."""
+    shutil.rmtree(out / "checkpoint")
+    shutil.rmtree(out / "checkpoint.prev")
+    (out / "checkpoint").mkdir()
+
+
+def image_archive(tmp: Path) -> None:
+    """``{tmp}/images.tar.gz``: an ImageFolder archive whose last JPEG is cut in half."""
+    import io
+    import tarfile
+
+    from PIL import Image
+
+    files = {}
+    for i in range(6):
+        pixels = np.random.default_rng(i).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+        buffer = io.BytesIO()
+        Image.fromarray(pixels).save(buffer, format="JPEG")
+        files[f"train/class{i % 2}/{i}.jpg"] = buffer.getvalue()
+    files["train/class1/5.jpg"] = files["train/class1/5.jpg"][:200]
+    with tarfile.open(tmp / "images.tar.gz", "w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
 def other_config(out: Path) -> None:
     """The checkpoint of a run whose evaluator had another seed, in this run's directory."""
     text = (out / "config.toml").read_text()
@@ -124,7 +159,7 @@ def train_run(checkpoint: Callable[[Path], None]) -> Callable[[Path], None]:
         out = tmp / "out"
         out.mkdir()
         recipe = TrainRecipe(epochs=1)
-        tables = _tables(recipe, TrainPlacement(), DataConfig())
+        tables = config_tables(recipe, TrainPlacement(), DataConfig())
         from autospace.config import write_toml
 
         write_toml(out / "config.toml", tables)
@@ -206,6 +241,20 @@ CASES = [
          lambda tmp: evolve_run(tmp, checkpoint_file)),
     Case("resume_other_config", ("evolve", "--resume", "{out}", "--quiet"), "delay",
          lambda tmp: evolve_run(tmp, other_config)),
+    Case("resume_no_evaluator_state", ("evolve", "--resume", "{out}", "--quiet"), "evaluator.pt",
+         lambda tmp: evolve_run(tmp, without_evaluator_state)),
+    Case("resume_empty_checkpoint_dir", ("evolve", "--resume", "{out}", "--quiet"), "engine.json",
+         lambda tmp: evolve_run(tmp, empty_checkpoint)),
+    # evolve flags: where candidates are scored
+    Case("evolve_unknown_backend", ("evolve", "--config", "{bad}/evolve_ok.toml", "--out", "{out}", "--backend",
+                                    "quantum"), "--backend: invalid choice: 'quantum'"),
+    Case("evolve_zero_workers", ("evolve", "--config", "{bad}/evolve_ok.toml", "--out", "{out}", "--workers", "0"),
+         "evolve.workers=0"),
+    Case("evolve_ray_address_without_ray_backend", ("evolve", "--config", "{bad}/evolve_ok.toml", "--out", "{out}",
+                                                    "--ray-address", "127.0.0.1:1"), "evolve.ray_address"),
+    Case("evolve_ray_unreachable_address", ("evolve", "--config", "{bad}/evolve_ok.toml", "--out", "{out}",
+                                            "--backend", "ray", "--ray-address", "127.0.0.1:1"),
+         "ray_address='127.0.0.1:1'"),
     Case("evolve_out_under_file", ("evolve", "--config", "{bad}/evolve_ok.toml", "--out", "{tmp}/file/run"),
          "file", regular_file),
     Case("evolve_out_is_file", ("evolve", "--config", "{bad}/evolve_ok.toml", "--out", "{tmp}/file"),
@@ -244,11 +293,13 @@ CASES = [
     train("train_negative_data_seed", "data.seed", "--data-seed", "-1"),
     train("train_zero_epochs", "train.epochs", "--epochs", "0"),
     train("train_negative_batch", "train.batch_size", "--batch-size", "-3"),
-    train("train_unknown_data", "--data", "--data", "imagenet"),
+    train("train_unknown_data", "data.name='imagenet'", "--data", "imagenet"),
     train("train_empty_mnist", "t10k-images", "--data", "mnist", "--data-root", "{tmp}/mnist"),
     train("train_wrong_magic_mnist", "t10k-images", "--data", "mnist", "--data-root", "{tmp}/mnist"),
     train("train_missing_mnist", "{tmp}/nowhere", "--data", "mnist", "--data-root", "{tmp}/nowhere"),
     train("train_binary_config", "binary.toml", "--config", "{bad}/binary.toml"),
+    train("train_truncated_jpeg_archive", "member 'train/class1/5.jpg' is not a readable image", "--data",
+          "imagefolder", "--data-root", "{tmp}/images.tar.gz", setup=image_archive),
     Case("train_out_under_file", ("train", "--arch", "{bad}/arch_ok.json", "--out", "{tmp}/file/run"), "file",
          regular_file),
     Case("train_out_under_proc", ("train", "--arch", "{bad}/arch_ok.json", "--out", "/proc/autospace"),
@@ -299,3 +350,17 @@ def test_bad_input_is_one_line_exit_2(case: Case, tmp_path: Path, capsys: pytest
     assert case.names.format(bad=BAD, tmp=tmp_path) in err, err
     assert snapshot(tmp_path) == before
     assert not Path("/proc/autospace").exists()
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "--arch", "{tmp}/nothing.json", "--out", "{tmp}/out"],
+    ["train", "--arch", str(BAD / "arch_ok.json"), "--out", "{tmp}/out", "--config", str(BAD / "latin1.toml")],
+    ["train", "--arch", str(BAD / "arch_ok.json"), "--out", "{tmp}/file"],
+])
+def test_file_and_out_errors_answer_before_torch_loads(argv: list[str], tmp_path: Path) -> None:
+    regular_file(tmp_path)
+    args = [a.format(tmp=tmp_path) for a in argv]
+    code = f"import sys; from autospace.cli import main; assert main({args!r}) == 2; assert 'torch' not in sys.modules"
+    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("\n") == 1 and "error:" in result.stderr

@@ -10,9 +10,14 @@ from pathlib import Path
 from tqdm import tqdm
 
 from autospace import rundir
+from autospace.config import keys_of
 from autospace.errors import ConfigError
+from autospace.evolve.parallel import BACKENDS, ParallelSettings
 from autospace.evolve.runconfig import RunConfig, load_run_config, parse_run_config
 from autospace.evolve.runner import evolve_space
+
+PLACEMENT_KEYS = frozenset(keys_of(ParallelSettings))
+"""``[evolve]`` keys a resumed run may change: where it scores, not what."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +26,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, help="run directory to create (or to resume with --resume)")
     p.add_argument("--resume", nargs="?", const=True, default=False, metavar="RUN_DIR",
                    help="continue the run in RUN_DIR (default: --out) from its last checkpoint")
-    p.add_argument("--workers", type=int, help="processes scoring independent evaluators (overrides the config)")
+    p.add_argument("--workers", type=int,
+                   help="processes (or local Ray CPUs) scoring independent evaluators (overrides the config)")
+    p.add_argument("--backend", choices=BACKENDS,
+                   help="where independent evaluators score: serial, process (a local pool) or ray "
+                        "(default: process if --workers > 1, else serial; overrides the config)")
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="with --backend ray: join the Ray cluster at ADDR (default: start a local Ray)")
     p.add_argument("--seed", type=int, help="seed (overrides the config)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-round log lines")
     p.set_defaults(func=run)
@@ -34,18 +45,23 @@ def _resume_config(run_dir: Path, args: argparse.Namespace) -> RunConfig:
             f"--resume {str(run_dir)!r}: its {rundir.CONFIG} has no [evaluator] (the run was given an evaluator "
             "object in Python); resume it with evolve_space(..., resume=True)"
         )
-    saved = parse_run_config(data, run_dir, {"workers": args.workers})
+    saved = parse_run_config(data, run_dir, _placement(args))
     if args.seed is not None and args.seed != saved.evolve.seed:
         raise ConfigError(f"--seed={args.seed} differs from the run's seed={saved.evolve.seed}")
     if args.config is not None:
-        given = load_run_config(args.config, {"workers": args.workers, "seed": args.seed}).to_tables()
+        given = load_run_config(args.config, {**_placement(args), "seed": args.seed}).to_tables()
         for table, values in saved.to_tables().items():
             other = given.get(table, {})
             for key in set(values) | set(other):
-                if key != "workers" and values.get(key) != other.get(key):
+                if key not in PLACEMENT_KEYS and values.get(key) != other.get(key):
                     where = f"{table}.{key}"
                     raise ConfigError(f"--config differs from the run's config at {where}; resume without --config")
     return saved
+
+
+def _placement(args: argparse.Namespace) -> dict[str, object]:
+    """The ``[evolve]`` keys the placement flags override (a run may resume on other machines)."""
+    return {"workers": args.workers, "backend": args.backend, "ray_address": args.ray_address}
 
 
 def _process_group() -> AbstractContextManager[object]:
@@ -66,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         if args.config is None:
             raise ConfigError("--config is required for a new run")
-        config = load_run_config(args.config, {"workers": args.workers, "seed": args.seed})
+        config = load_run_config(args.config, {**_placement(args), "seed": args.seed})
     assert config.evaluator is not None  # a config file always names one
     main = rundir.is_main_process()  # under torchrun only rank 0 writes and reports
     with _process_group():
@@ -76,7 +92,10 @@ def run(args: argparse.Namespace) -> int:
             config=config.evolve,
             reference=config.reference,
             out=run_dir,
-            workers=config.workers,
+            workers=config.parallel.workers,
+            backend=config.parallel.backend,
+            ray_address=config.parallel.ray_address,
+            num_gpus=config.parallel.num_gpus,
             skeleton=config.skeleton,
             resume=bool(args.resume),
             progress=main and not args.quiet,

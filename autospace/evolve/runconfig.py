@@ -1,5 +1,6 @@
 """Run configuration files (TOML) of ``autospace evolve`` and the ``config.toml`` of every evolution
-run directory (docs/formats.md): ``[evolve]`` (`EvolveRun` + `EvolveConfig` keys), an optional
+run directory (docs/formats.md): ``[evolve]`` (`EvolveRun`, `ParallelSettings` and `EvolveConfig`
+keys), an optional
 ``[reference]`` (exactly one of nb201 / genome / file) and ``[evaluator]`` (name + its keys).
 
 Relative paths (``[evaluator]`` path keys, ``[reference] file``) are resolved against the config
@@ -14,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autospace.config import check_sections, parse_parts, parse_section, read_toml
+from autospace.config import check_sections, parse_parts, parse_section, read_toml, to_table
 from autospace.errors import ConfigError, GenomeError
 from autospace.evaluators.base import Evaluator
 from autospace.evaluators.registry import EvaluatorSpec, parse_evaluator
 from autospace.evolve.config import EvolveConfig
+from autospace.evolve.parallel import ParallelSettings
 from autospace.genome import CellSpace, Genome, get_space
 from autospace.genome.genome import read_document
 
@@ -33,16 +35,10 @@ class EvolveRun:
         space: a registered cell space.
         skeleton: macro network (`autospace.nn`): ``layers`` defaults to its searchable layers
             and ``madds_cap`` uses its cost model.
-        workers: processes scoring independent evaluators.
     """
 
     space: str = "autospace"
     skeleton: str | None = None
-    workers: int = 1
-
-    def __post_init__(self) -> None:
-        if self.workers < 1:
-            raise ConfigError(f"evolve.workers={self.workers!r} must be >= 1")
 
 
 @dataclass(frozen=True)
@@ -82,7 +78,7 @@ class RunConfig:
 
     space: CellSpace
     skeleton: str | None
-    workers: int
+    parallel: ParallelSettings
     evolve: EvolveConfig
     reference: Genome | None
     evaluator: EvaluatorSpec | None
@@ -94,7 +90,7 @@ class RunConfig:
 
     def to_tables(self) -> dict[str, dict[str, Any]]:
         """The config as TOML tables (None values are left out when written)."""
-        evolve = {"space": self.space.name, "skeleton": self.skeleton, "workers": self.workers}
+        evolve = {"space": self.space.name, "skeleton": self.skeleton, **to_table(self.parallel)}
         tables: dict[str, dict[str, Any]] = {"evolve": evolve | self.evolve.to_dict()}
         if self.reference is not None:
             tables["reference"] = {"genome": self.reference.to_dict()}
@@ -124,7 +120,9 @@ def parse_run_config(
     """Validate the tables of a run config (see the module docstring)."""
     check_sections(data, SECTIONS, "the run config")
     table = {**data.get("evolve", {}), **{k: v for k, v in (overrides or {}).items() if v is not None}}
-    run, config = parse_parts((EvolveRun, EvolveConfig), "evolve", default_layers(table, table.get("skeleton")))
+    run, parallel, config = parse_parts((EvolveRun, ParallelSettings, EvolveConfig), "evolve",
+                                        default_layers(table, table.get("skeleton")))
+    parallel.check("evolve")
     try:
         space = get_space(run.space)
     except GenomeError:
@@ -141,4 +139,4 @@ def parse_run_config(
     reference = None
     if "reference" in data:
         reference = parse_section(ReferenceSettings, "reference", data["reference"]).genome_in(space, Path(base_dir))
-    return RunConfig(space, run.skeleton, run.workers, config, reference, evaluator)
+    return RunConfig(space, run.skeleton, parallel, config, reference, evaluator)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Mapping
-from contextlib import nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from tqdm import tqdm
 from autospace import rundir
 from autospace.config import parse_section
 from autospace.errors import AutospaceError, CheckpointError
-from autospace.evaluators.base import Evaluator
+from autospace.evaluators.base import Evaluator, MapFn
 from autospace.evaluators.cost import layer_cost_fn
 from autospace.evaluators.registry import parse_evaluator
 from autospace.evolve.checkpoint import ENGINE_FILE, Checkpoint, has_checkpoint, load_checkpoint, save_checkpoint
@@ -24,7 +24,7 @@ from autospace.evolve.config import EvolveConfig
 from autospace.evolve.engine import Engine, LayerCost
 from autospace.evolve.history import History
 from autospace.evolve.learned import LearnedSpace, Ranked
-from autospace.evolve.parallel import ProcessMap
+from autospace.evolve.parallel import ParallelSettings, open_map, resolve_backend
 from autospace.evolve.runconfig import RunConfig, default_layers
 from autospace.genome import CellSpace, Genome, get_space
 
@@ -59,6 +59,9 @@ def evolve_space(
     reference: Genome | None = None,
     out: str | os.PathLike[str] | None = None,
     workers: int = 1,
+    backend: str | None = None,
+    ray_address: str | None = None,
+    num_gpus: float = 0.0,
     skeleton: str | None = None,
     layer_cost: LayerCost | None = None,
     resume: bool = False,
@@ -77,7 +80,9 @@ def evolve_space(
     the run writes ``config.toml``, then ``history.jsonl`` and ``checkpoint/`` every round and
     ``learned_space.json`` at the end; ``resume=True`` continues from the checkpoint there (or
     starts, if there is none yet); ``autospace evolve --resume`` continues it too when the
-    evaluator was given as a table. ``workers > 1`` scores independent evaluators in a process pool.
+    evaluator was given as a table. Independent evaluators are scored on ``backend`` (`open_map`:
+    ``serial``, ``process`` with ``workers`` processes, ``ray`` with ``workers`` local CPUs or the
+    cluster at ``ray_address``, ``num_gpus`` of a GPU per task; None: ``process`` if ``workers > 1``).
     """
     space = space if isinstance(space, CellSpace) else get_space(space)
     if strategy is not None:
@@ -91,35 +96,43 @@ def evolve_space(
         evaluator = spec.create(space=space, layers=config.layers)
     if config.madds_cap is not None and layer_cost is None and skeleton is not None:
         layer_cost = layer_cost_fn(skeleton)
+    parallel = ParallelSettings(workers, backend, ray_address, num_gpus).check("evolve")
     engine = Engine(space, config, exact=evaluator.exact, reference=reference, layer_cost=layer_cost)
     run_dir = None if out is None else Path(out)
     writes = run_dir is not None and rundir.is_main_process()
     new_dir = run_dir is not None and not run_dir.exists()
-    if run_dir is not None:
-        run_config = RunConfig(space, skeleton, workers, config, reference, spec)
-        _prepare(run_dir, run_config, engine, evaluator, resume, writes)
-    try:
-        _run(engine, evaluator, config, run_dir if writes else None, workers, progress, log)
-    except AutospaceError:
-        if writes and not resume and not has_checkpoint(run_dir):  # failed in round 1: leave --out as it was
-            rundir.undo_create(run_dir, new_dir)
-        raise
+    with _scoring_map(evaluator, parallel) as map_fn:  # before the first write: a bad address stops here
+        if run_dir is not None:
+            _prepare(run_dir, RunConfig(space, skeleton, parallel, config, reference, spec), engine, evaluator,
+                     resume, writes)
+        try:
+            _run(engine, evaluator, config, run_dir if writes else None, map_fn, progress, log)
+        except AutospaceError:
+            if writes and not resume and not has_checkpoint(run_dir):  # failed in round 1: leave --out as it was
+                rundir.undo_create(run_dir, new_dir)
+            raise
     learned = engine.learned_space(skeleton)
     if writes:
         learned.save(run_dir / rundir.LEARNED_SPACE)
     return EvolveResult(learned, engine.history, engine.best, engine, evaluator)
 
 
-def _run(engine: Engine, evaluator: Evaluator, config: EvolveConfig, run_dir: Path | None, workers: int,
+def _scoring_map(evaluator: Evaluator, parallel: ParallelSettings) -> AbstractContextManager[MapFn]:
+    """`open_map` for an independent evaluator; serial (with a warning if more was asked) for a joint one."""
+    if evaluator.independent:
+        return parallel.open(evaluator)
+    if resolve_backend(parallel.backend, parallel.workers) != "serial":
+        asked = f"workers={parallel.workers}" + ("" if parallel.backend is None else f", backend={parallel.backend!r}")
+        warnings.warn(f"{asked} ignored: {type(evaluator).__name__} scores its batch jointly "
+                      "(use torchrun for data-parallel supernet training)", stacklevel=3)
+    return open_map(evaluator, "serial")
+
+
+def _run(engine: Engine, evaluator: Evaluator, config: EvolveConfig, run_dir: Path | None, map_fn: MapFn,
          progress: bool, log: Callable[[str], None] | None) -> None:
     """The rounds to the end; with ``run_dir``, a checkpoint and a history line after each."""
-    if workers > 1 and not evaluator.independent:
-        warnings.warn(f"workers={workers} ignored: {type(evaluator).__name__} scores its batch jointly "
-                      "(use torchrun for data-parallel supernet training)", stacklevel=3)
-    pool = ProcessMap(evaluator, workers) if workers > 1 and evaluator.independent else nullcontext()
-    with pool as map_fn, tqdm(total=config.rounds, initial=engine.round, disable=not progress, unit="round") as bar:
-        if map_fn is not None:
-            engine.toolbox.register("map", map_fn)
+    with tqdm(total=config.rounds, initial=engine.round, disable=not progress, unit="round") as bar:
+        engine.toolbox.register("map", map_fn)
         while not engine.done:
             candidates = engine.ask()
             scores = evaluator.score(candidates, engine.toolbox.map) if candidates else []

@@ -1,15 +1,29 @@
 """Training from scratch: one recipe (`TrainRecipe`), one loop (`StandaloneTrainer`), top-1
-`accuracy`, BatchNorm recalibration, and the final training of a searched architecture."""
+`accuracy`, BatchNorm recalibration, and the final training of a searched architecture.
 
-from autospace.train.final import train_architecture
-from autospace.train.loop import StandaloneTrainer, accuracy, recalibrate_bn
-from autospace.train.recipe import ScoringRecipe, TrainRecipe
+Names are imported on first use, so ``autospace train`` checks its files and flags before torch loads."""
 
-__all__ = [
-    "ScoringRecipe",
-    "StandaloneTrainer",
-    "TrainRecipe",
-    "accuracy",
-    "recalibrate_bn",
-    "train_architecture",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "train_architecture": "autospace.train.final",
+    "StandaloneTrainer": "autospace.train.loop",
+    "accuracy": "autospace.train.loop",
+    "recalibrate_bn": "autospace.train.loop",
+    "ScoringRecipe": "autospace.train.recipe",
+    "TrainRecipe": "autospace.train.recipe",
+}
+__all__ = ["ScoringRecipe", "StandaloneTrainer", "TrainRecipe", "accuracy", "recalibrate_bn", "train_architecture"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'autospace.train' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return list(__all__)
