@@ -34,8 +34,10 @@ def learned_motifs(learned: LearnedLike, *, max_edges: int = 3, random_cells: in
 
 
 def enrichment_text(motif: Motif) -> str:
-    """``x1.8``, or ``only learned`` when no random cell holds the motif."""
-    return "only learned" if math.isinf(motif.enrichment) else f"\u00d7{motif.enrichment:.2g}"
+    """``x1.8`` (``x17`` from 10 on), or ``only learned`` when no random cell holds the motif."""
+    if math.isinf(motif.enrichment):
+        return "only learned"
+    return f"\u00d7{motif.enrichment:.1f}" if motif.enrichment < 10 else f"\u00d7{motif.enrichment:.0f}"
 
 
 def motif_caption(motif: Motif, layers: int) -> str:
