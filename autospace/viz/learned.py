@@ -23,7 +23,6 @@ from autospace.viz.cells import (
 from autospace.viz.io import LearnedLike, VizError, as_learned_space
 
 CELL_SCALE = 0.32  # inches per data unit of the unlabelled cells of panel (d) and the top-K grid
-ROW_NAMES = "abcdefgh"
 
 
 def learned_motifs(learned: LearnedLike, *, max_edges: int = 3, random_cells: int = 1000, seed: int = 0) -> MotifTable:
@@ -47,7 +46,8 @@ def motif_caption(motif: Motif, layers: int) -> str:
 
 
 def headline_motif(table: MotifTable) -> Motif:
-    """The motif panel (d) shows the cells of: the most frequent one with the most edges."""
+    """The motif whose cells the last row of `motifs` shows: the most frequent one among those
+    with the most edges (ties: the higher enrichment)."""
     largest = max(m.size for m in table.motifs)
     return table.of_size(largest)[0]
 
@@ -84,10 +84,10 @@ def motifs(learned: LearnedLike, *, per_size: int = 4, cells: int = 4, max_edges
     subfigs = fig.subfigures(len(heights), 1, height_ratios=heights)
     for index, (row, sub) in enumerate(zip(rows, subfigs)):
         size = row[0].size
-        sub.suptitle(f"({ROW_NAMES[index]}) most frequent {size}-edge motif" + ("s" if len(row) > 1 else ""),
+        sub.suptitle(f"({_row_name(index)}) most frequent {size}-edge motif" + ("s" if len(row) > 1 else ""),
                      fontsize=10, x=0.01, ha="left")
         for i, (motif, ax) in enumerate(zip(row, sub.subplots(1, per_size, squeeze=False).ravel()), start=1):
-            add_motif(ax, motif, gid_prefix=f"M{ROW_NAMES[index]}{i}/")
+            add_motif(ax, motif, gid_prefix=f"M{_row_name(index)}{i}/")
             ax.set_xlim(box[0], box[1])
             ax.set_ylim(box[2], box[3])
             ax.set_aspect("equal")
@@ -95,7 +95,7 @@ def motifs(learned: LearnedLike, *, per_size: int = 4, cells: int = 4, max_edges
             ax.set_title(motif_caption(motif, table.layers), fontsize=8)
         for ax in sub.axes[len(row):]:
             ax.set_axis_off()
-    _draw_holders(subfigs[-1], learned, headline, holders, cells, ROW_NAMES[len(rows)], len(rows))
+    _draw_holders(subfigs[-1], learned, headline, holders, cells, len(rows))
     title = (f"Learned motifs ({space.name}, {table.layers} layers x top-{learned.top_k}: {table.cells} cells; "
              f"random baseline: {table.random_cells} cells of the open space, seed {table.seed})")
     if space.io_nodes:
@@ -110,11 +110,11 @@ def motifs(learned: LearnedLike, *, per_size: int = 4, cells: int = 4, max_edges
 
 
 def _draw_holders(sub: SubFigure, learned: LearnedSpace, motif: Motif,
-                  holders: tuple[tuple[int, int, tuple[tuple[int, int], ...]], ...], cells: int, name: str,
-                  row: int) -> None:
-    """Panel (d): the learned cells holding ``motif``, its edges highlighted."""
+                  holders: tuple[tuple[int, int, tuple[tuple[int, int], ...]], ...], cells: int, row: int) -> None:
+    """Row ``row`` (after the motif rows; (d) for 3-edge motifs): the learned cells holding
+    ``motif``, the top motif of row ``row - 1``, its edges highlighted."""
     xmin, xmax, ymin, ymax = cell_extent(learned.space)
-    sub.suptitle(f"({name}) {len(holders)} of the {motif.cells} learned cells holding ({ROW_NAMES[row - 1]}) #1: "
+    sub.suptitle(f"({_row_name(row)}) {len(holders)} of the {motif.cells} learned cells holding ({_row_name(row - 1)}) #1: "
                  f"{motif.describe()}", fontsize=10, x=0.01, ha="left")
     for i, ((layer, rank, edges), ax) in enumerate(zip(holders, sub.subplots(1, cells, squeeze=False).ravel())):
         genome = learned.layers[layer][rank].genome
@@ -128,6 +128,11 @@ def _draw_holders(sub: SubFigure, learned: LearnedSpace, motif: Motif,
         ax.set_title(" \u00b7 ".join(filter(None, caption)), fontsize=8)
     for ax in sub.axes[len(holders):]:
         ax.set_axis_off()
+
+
+def _row_name(index: int) -> str:
+    """``a``, ``b``, ... for row ``index`` of the motif figure."""
+    return chr(ord("a") + index)
 
 
 def topk_grid(learned: LearnedLike) -> Figure:
