@@ -1,4 +1,4 @@
-"""Learned-space statistics, motifs, evolution curves, convergence and ranking fidelity: the
+"""Learned-space statistics, the top-K grid, evolution curves, convergence and ranking fidelity: the
 artists carry the numbers of the data."""
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from autospace.viz import (
     cost_per_layer,
     diversity_curves,
     fitness_curves,
-    motif_counts,
-    motifs,
     op_frequency,
     op_heatmap,
     ranking_fidelity,
@@ -34,33 +32,6 @@ from autospace.viz import (
 
 def _learned(space_name: str, layers: int = 5, top_k: int = 4, **kw):
     return as_learned_space(learned_space_dict(space_name, layers, top_k, **kw))
-
-
-@pytest.mark.parametrize("space_name", SPACES)
-def test_motif_counts_equal_a_counter_over_keys(space_name: str) -> None:
-    learned = _learned(space_name)
-    keys = [cell.genome.key for layer in learned.layers for cell in layer]
-    found = motif_counts(learned)
-    assert {m.key: m.count for m in found} == Counter(keys)
-    assert [m.count for m in found] == sorted((m.count for m in found), reverse=True)
-    assert sum(m.share for m in found) == pytest.approx(1.0)
-    assert all(m.genome.key == m.key for m in found)
-    assert max(m.count for m in found) > 1  # the fixture's pool makes motifs repeat
-
-
-@pytest.mark.parametrize("space_name", SPACES)
-def test_motifs_panels_show_count_and_share(space_name: str) -> None:
-    learned = _learned(space_name)
-    found = motif_counts(learned)[:4]
-    fig = motifs(learned, top=4, cols=2)
-    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    total = sum(len(layer) for layer in learned.layers)
-    assert len(titles) == len(found)
-    for i, (title, m) in enumerate(zip(titles, found, strict=True), start=1):
-        assert title.startswith(f"#{i}: {m.count} of {total} cells ({m.share:.0%})")
-    legend = {t.get_text() for t in fig.legends[0].get_texts()}
-    shown_ops = {op for m in found for op in m.genome.ops} - {learned.space.zero_op}
-    assert shown_ops <= legend
 
 
 @pytest.mark.parametrize("space_name", SPACES)

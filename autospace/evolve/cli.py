@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import tomllib
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
 from autospace import rundir
-from autospace.config import keys_of
+from autospace.config import keys_of, read_toml
 from autospace.errors import ConfigError
 from autospace.evolve.parallel import BACKENDS, ParallelSettings
-from autospace.evolve.runconfig import RunConfig, load_run_config, parse_run_config
+from autospace.evolve.runconfig import SECTIONS, RunConfig, load_run_config, parse_run_config
 from autospace.evolve.runner import evolve_space
 
 PLACEMENT_KEYS = frozenset(keys_of(ParallelSettings))
@@ -35,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --backend ray: join the Ray cluster at ADDR (default: start a local Ray)")
     p.add_argument("--seed", type=int, help="seed (overrides the config)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-round log lines")
+    p.add_argument("--set", action="append", default=[], dest="overrides", metavar="TABLE.KEY=VALUE",
+                   help="replace one key of --config for a new run (repeatable); VALUE is read as TOML, "
+                        "or as a string when it is not, e.g. --set evaluator.steps=400")
     p.set_defaults(func=run)
 
 
@@ -64,6 +69,27 @@ def _placement(args: argparse.Namespace) -> dict[str, object]:
     return {"workers": args.workers, "backend": args.backend, "ray_address": args.ray_address}
 
 
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """``data`` (a run config's tables) with each ``TABLE.KEY=VALUE`` of ``overrides`` set."""
+    tables = {name: dict(table) if isinstance(table, dict) else table for name, table in data.items()}
+    for item in overrides:
+        name, dot, rest = item.partition(".")
+        key, eq, text = rest.partition("=")
+        if not (dot and eq and name and key):
+            raise ConfigError(f"--set {item!r} must have the form TABLE.KEY=VALUE, e.g. evaluator.steps=400")
+        if name not in SECTIONS:
+            raise ConfigError(f"--set {item!r}: TABLE must be one of {list(SECTIONS)}, got {name!r}")
+        try:
+            value = tomllib.loads(f"value = {text}")["value"]
+        except tomllib.TOMLDecodeError:
+            value = text
+        table = tables.setdefault(name, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"--set {item!r}: the config's {name!r} is not a table")
+        table[key] = value
+    return tables
+
+
 def _process_group() -> AbstractContextManager[object]:
     """Under torchrun, the ranks' process group for the run (torch is imported only then)."""
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
@@ -78,11 +104,14 @@ def run(args: argparse.Namespace) -> int:
     if run_dir is None:
         raise ConfigError("--out is required (the run directory)")
     if args.resume:
+        if args.overrides:
+            raise ConfigError("--set applies to a new run; a resumed run keeps the settings in its config.toml")
         config = _resume_config(run_dir, args)
     else:
         if args.config is None:
             raise ConfigError("--config is required for a new run")
-        config = load_run_config(args.config, {**_placement(args), "seed": args.seed})
+        data = apply_overrides(read_toml(args.config, what="config"), args.overrides)
+        config = parse_run_config(data, args.config.parent, {**_placement(args), "seed": args.seed})
     assert config.evaluator is not None  # a config file always names one
     main = rundir.is_main_process()  # under torchrun only rank 0 writes and reports
     with _process_group():

@@ -1,4 +1,5 @@
-"""Genomes: cells as DAGs, named search spaces, canonical keys, liveness, Hamming distance, mutation.
+"""Genomes: cells as DAGs, named search spaces, canonical keys, liveness, Hamming distance, mutation,
+motifs.
 
 Pure Python + networkx + numpy; importing this package never imports torch.
 """
@@ -7,6 +8,7 @@ from autospace.genome.canonical import ZERO_KEY, canonical_key
 from autospace.genome.distance import hamming, mean_pairwise_hamming, pairwise_hamming
 from autospace.genome.genome import SCHEMA_VERSION, Genome
 from autospace.genome.liveness import live_edges, live_nodes, prune
+from autospace.genome.motifs import Motif, MotifTable, mine_motifs
 from autospace.genome.registry import get_space, list_spaces, register_space
 from autospace.genome.space import CellSpace
 from autospace.genome.spaces import AUTOSPACE, IRB, MBCONV, NB201
@@ -20,6 +22,8 @@ __all__ = [
     "ZERO_KEY",
     "CellSpace",
     "Genome",
+    "Motif",
+    "MotifTable",
     "canonical_key",
     "get_space",
     "hamming",
@@ -27,6 +31,7 @@ __all__ = [
     "live_edges",
     "live_nodes",
     "mean_pairwise_hamming",
+    "mine_motifs",
     "pairwise_hamming",
     "prune",
     "register_space",

@@ -1,11 +1,11 @@
-"""Figures of a run: cells, learned motifs (Fig. 4), cell statistics, evolution curves, convergence
+"""Figures of a run: cells, learned motifs (Fig. 4: mined sub-structures), cell statistics, evolution curves, convergence
 (Fig. 3), ranking fidelity (Table 6), a search run's architecture and curves, and the run report.
 
 Every figure function takes plain data and returns a matplotlib `Figure` (no pyplot, so any
 backend works); nothing here imports torch.
 """
 
-from autospace.viz.cells import add_cell, describe_cell, draw_cell
+from autospace.viz.cells import add_cell, add_motif, describe_cell, draw_cell
 from autospace.viz.evolution import convergence, diversity_curves, fitness_curves, reference_distance, switch_off_round
 from autospace.viz.fidelity import check_ranking_fidelity, ranking_fidelity
 from autospace.viz.io import (
@@ -17,7 +17,7 @@ from autospace.viz.io import (
     load_run,
     load_search_run,
 )
-from autospace.viz.learned import Motif, motif_counts, motifs, topk_grid
+from autospace.viz.learned import learned_motifs, motifs, topk_grid
 from autospace.viz.report import build_report, save_report, write_report
 from autospace.viz.search import architecture_figure, search_curves
 from autospace.viz.stats import cost_per_layer, op_frequency, op_heatmap, ratio_counts, ratio_per_layer
@@ -26,10 +26,10 @@ from autospace.viz.style import OP_COLORS, op_color
 __all__ = [
     "OP_COLORS",
     "EvolveRunDir",
-    "Motif",
     "SearchRunDir",
     "VizError",
     "add_cell",
+    "add_motif",
     "architecture_figure",
     "as_learned_space",
     "build_report",
@@ -40,10 +40,10 @@ __all__ = [
     "diversity_curves",
     "draw_cell",
     "fitness_curves",
+    "learned_motifs",
     "load_learned_space",
     "load_run",
     "load_search_run",
-    "motif_counts",
     "motifs",
     "op_color",
     "op_frequency",

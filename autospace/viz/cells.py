@@ -1,4 +1,4 @@
-"""Drawing one cell: a layered DAG, edges coloured and labelled by op, dead parts greyed.
+"""Drawing one cell (or one motif of cells): a layered DAG, edges coloured and labelled by op, dead parts greyed.
 
 Nodes sit at the topological generations of the space's full graph, so every cell of a space is
 drawn on the same grid; edges that skip generations are arcs, alternately above and below.
@@ -7,7 +7,7 @@ Artists carry a ``gid`` (``node-N``, ``edge-U-V``, ``label-U-V``) so tests and u
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import networkx as nx
 import numpy as np
@@ -18,6 +18,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, Patch, Rectangle
 from matplotlib.path import Path
 
 from autospace.genome import CellSpace, Genome, live_nodes
+from autospace.genome.motifs import Motif
 from autospace.viz.style import DEAD_COLOR, INK, INNER_COLOR, INPUT_COLOR, OUTPUT_COLOR, op_color
 
 NODE_RADIUS = 0.22
@@ -28,21 +29,26 @@ DEAD_LABEL = "dead node (no path in \u2192 out)"
 Point = tuple[float, float]
 
 
-def node_positions(space: CellSpace) -> dict[int, Point]:
-    """Node -> (x, y): x is the node's topological generation in the space's full graph."""
+def layered_positions(dag: nx.DiGraph) -> dict[int, Point]:
+    """Node -> (x, y): x is the node's topological generation in ``dag``, y centres each generation."""
     positions: dict[int, Point] = {}
-    for x, generation in enumerate(nx.topological_generations(space.dag())):
+    for x, generation in enumerate(nx.topological_generations(dag)):
         nodes = sorted(generation)
         for i, node in enumerate(nodes):
             positions[node] = (GAP * x, (len(nodes) - 1) / 2 - i)
     return positions
 
 
-def _arc_heights(space: CellSpace, positions: dict[int, Point]) -> dict[tuple[int, int], float]:
+def node_positions(space: CellSpace) -> dict[int, Point]:
+    """Node -> (x, y) on the space's full graph (`layered_positions`), the same for every cell."""
+    return layered_positions(space.dag())
+
+
+def arc_heights(dag: nx.DiGraph, positions: dict[int, Point]) -> dict[tuple[int, int], float]:
     """Edge -> signed height of its arc (0 for neighbouring generations; > 0 above)."""
     heights: dict[tuple[int, int], float] = {}
     seen_per_span: dict[int, int] = {}
-    spans = {(u, v): round((positions[v][0] - positions[u][0]) / GAP) for u, v in space.dag().edges}
+    spans = {(u, v): round((positions[v][0] - positions[u][0]) / GAP) for u, v in dag.edges}
     for edge in sorted(spans, key=lambda e: (spans[e], e)):
         span = spans[edge]
         if span <= 1:
@@ -93,7 +99,7 @@ def drawn_ops(genome: Genome) -> list[str]:
 def cell_extent(space: CellSpace) -> tuple[float, float, float, float]:
     """``(xmin, xmax, ymin, ymax)`` of any cell of ``space`` drawn at the origin, arcs included."""
     pos = node_positions(space)
-    heights = _arc_heights(space, pos).values()
+    heights = arc_heights(space.dag(), pos).values()
     xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
     margin = NODE_RADIUS + 0.15
     low, high = min(0.0, *heights), max(0.0, *heights)
@@ -109,13 +115,14 @@ def labelled_scale(space: CellSpace, fontsize: float = 7.0) -> float:
 
 
 def add_cell(ax: Axes, genome: Genome, *, origin: Point = (0.0, 0.0), labels: bool = True,
-             gid_prefix: str = "") -> None:
+             gid_prefix: str = "", highlight: Collection[tuple[int, int]] | None = None) -> None:
     """Add the nodes and edges of ``genome`` to ``ax``, shifted by ``origin`` (to lay out many
     cells on one axes); artists' gids get ``gid_prefix``. Zero edges are omitted; edges that
-    touch a dead node are faded and dashed; dead nodes are grey."""
+    touch a dead node are faded and dashed; dead nodes are grey. With ``highlight`` (searchable
+    edges), every other edge is drawn thin and faded."""
     space = genome.space
     pos = {n: (x + origin[0], y + origin[1]) for n, (x, y) in node_positions(space).items()}
-    heights = _arc_heights(space, node_positions(space))
+    heights = arc_heights(space.dag(), node_positions(space))
     live = live_nodes(genome)
     roles = space.node_roles()
     for n, xy in pos.items():
@@ -128,7 +135,8 @@ def add_cell(ax: Axes, genome: Genome, *, origin: Point = (0.0, 0.0), labels: bo
         else:
             text = op
         alive = u in live and v in live
-        _draw_edge(ax, (u, v), pos, heights[(u, v)], op, text, fixed, alive, labels, gid_prefix)
+        faded = highlight is not None and (fixed or (u, v) not in highlight)
+        _draw_edge(ax, (u, v), pos, heights[(u, v)], op, text, fixed, alive, labels, gid_prefix, faded)
 
 
 def draw_cell(
@@ -161,14 +169,47 @@ def draw_cell(
     return ax.figure
 
 
-def _draw_node(ax: Axes, node: int, xy: Point, role: str, alive: bool, fontsize: float, gid_prefix: str) -> None:
+def motif_positions(motif: Motif) -> dict[int, Point]:
+    """Node -> (x, y) of a motif drawing: its own topological generations (`layered_positions`)."""
+    return layered_positions(motif.graph)
+
+
+def motif_extent(motif: Motif) -> tuple[float, float, float, float]:
+    """``(xmin, xmax, ymin, ymax)`` of `add_motif`'s drawing of ``motif`` at the origin."""
+    pos = motif_positions(motif)
+    heights = arc_heights(motif.graph, pos).values()
+    xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
+    margin = NODE_RADIUS + 0.15
+    return min(xs) - margin, max(xs) + margin, min(ys) + min(0.0, *heights) - margin, max(ys) + max(0.0, *heights) + margin
+
+
+def add_motif(ax: Axes, motif: Motif, *, origin: Point = (0.0, 0.0), labels: bool = True, gid_prefix: str = "") -> None:
+    """Add a motif (`autospace.genome.motifs`) to ``ax`` in the cells' style: its ``in`` and
+    ``out`` nodes (the cell's source and sink) as squares, inner nodes as circles named a, b, ...
+    as in `Motif.describe`, edges coloured (and with ``labels``, labelled) by op."""
+    graph = motif.graph
+    base = motif_positions(motif)
+    pos = {n: (x + origin[0], y + origin[1]) for n, (x, y) in base.items()}
+    heights = arc_heights(graph, base)
+    inner = iter("abcdefghijklmnopqrstuvwxyz")
+    for n, role in enumerate(motif.roles):
+        shape = {"in": "input", "out": "output"}.get(role, "inner")
+        _draw_node(ax, n, pos[n], shape, True, 8 if labels else 6, gid_prefix, None if role != "inner" else next(inner))
+    for u, v, op in motif.edges:
+        _draw_edge(ax, (u, v), pos, heights[(u, v)], op, op, False, True, labels, gid_prefix)
+
+
+def _draw_node(ax: Axes, node: int, xy: Point, role: str, alive: bool, fontsize: float, gid_prefix: str,
+               name: str | None = None) -> None:
+    """A node: inner ones are circles showing ``name`` (default: the node number), input and
+    output ones squares showing ``in`` / ``out``."""
     fill = {"input": INPUT_COLOR, "output": OUTPUT_COLOR}.get(role, INNER_COLOR)
     edge = INK if alive else DEAD_COLOR
     if not alive:
         fill = DEAD_COLOR
     if role == "inner":
         patch: Circle | Rectangle = Circle(xy, NODE_RADIUS, facecolor=fill, edgecolor=edge, lw=1.2, zorder=3)
-        text = str(node)
+        text = str(node) if name is None else name
     else:
         corner, side = (xy[0] - NODE_RADIUS, xy[1] - NODE_RADIUS), 2 * NODE_RADIUS
         patch = Rectangle(corner, side, side, facecolor=fill, edgecolor=edge, lw=1.6, zorder=3)
@@ -183,9 +224,10 @@ def _unit(vector: np.ndarray) -> np.ndarray:
 
 
 def _draw_edge(ax: Axes, edge: tuple[int, int], pos: dict[int, Point], height: float, op: str, text: str,
-               fixed: bool, alive: bool, labels: bool, gid_prefix: str) -> None:
+               fixed: bool, alive: bool, labels: bool, gid_prefix: str, faded: bool = False) -> None:
     """A quadratic Bezier from node ``u`` to node ``v`` whose apex is ``height`` to the left of
-    the straight line, trimmed so it starts and ends at the node outlines."""
+    the straight line, trimmed so it starts and ends at the node outlines; ``faded``: thin and
+    pale (not part of a highlighted motif)."""
     u, v = edge
     p0, p2 = np.array(pos[u]), np.array(pos[v])
     direction = _unit(p2 - p0)
@@ -200,9 +242,9 @@ def _draw_edge(ax: Axes, edge: tuple[int, int], pos: dict[int, Point], height: f
         arrowstyle="-|>",
         mutation_scale=10,
         color=color,
-        lw=1.2 if fixed else 2.2,
+        lw=1.2 if fixed or faded else 2.2,
         linestyle=(0, (4, 2)) if fixed or not alive else "-",
-        alpha=1.0 if alive else 0.35,
+        alpha=0.25 if faded else 1.0 if alive else 0.35,
         zorder=2,
     )
     arrow.set_gid(f"{gid_prefix}edge-{u}-{v}")
@@ -212,6 +254,7 @@ def _draw_edge(ax: Axes, edge: tuple[int, int], pos: dict[int, Point], height: f
     # on an arc's apex; beside a straight edge, so the label does not hide the arrow
     mx, my = 0.25 * start + 0.5 * control + 0.25 * end + (0.0 if height else 0.14) * normal
     box = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}
-    label = ax.text(mx, my, text, ha="center", va="center", fontsize=7, color=color, alpha=1.0 if alive else 0.5,
+    label = ax.text(mx, my, text, ha="center", va="center", fontsize=7, color=color,
+                    alpha=0.4 if faded else 1.0 if alive else 0.5,
                     zorder=5, bbox=box)
     label.set_gid(f"{gid_prefix}label-{u}-{v}")

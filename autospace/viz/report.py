@@ -64,7 +64,7 @@ def plan_figures(run: RunDir) -> tuple[list[Planned], list[str]]:
     if learned is None:
         missing(["motifs", "topk_grid", "op_frequency", "ratio_per_layer", "cost_per_layer"], LEARNED_SPACE)
     else:
-        planned.append(("motifs", "Most frequent learned cells (Fig. 4)", lambda: motifs(learned)))
+        planned.append(("motifs", "Learned motifs (Fig. 4)", lambda: motifs(learned)))
         planned.append(("topk_grid", "Top-K cells per layer", lambda: topk_grid(learned)))
         planned.append(("op_frequency", "Op frequency per layer", lambda: op_heatmap(learned)))
         if learned.space.has_ratio:
