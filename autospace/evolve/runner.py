@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +64,7 @@ def evolve_space(
     resume: bool = False,
     progress: bool = False,
     log: Callable[[str], None] | None = None,
+    cells: Sequence[Sequence[Genome]] | None = None,
     **settings: Any,
 ) -> EvolveResult:
     """Evolve layer-wise populations of ``space`` scored by ``evaluator``.
@@ -78,6 +79,8 @@ def evolve_space(
     ``learned_space.json`` at the end; ``resume=True`` continues from the checkpoint there (or
     starts, if there is none yet); ``autospace evolve --resume`` continues it too when the
     evaluator was given as a table. ``workers > 1`` scores independent evaluators in a process pool.
+    ``cells`` restricts every layer to its cells (a shrunk space's ``layers``; `Engine`); pass them
+    again on resume.
     """
     space = space if isinstance(space, CellSpace) else get_space(space)
     if strategy is not None:
@@ -91,7 +94,7 @@ def evolve_space(
         evaluator = spec.create(space=space, layers=config.layers)
     if config.madds_cap is not None and layer_cost is None and skeleton is not None:
         layer_cost = layer_cost_fn(skeleton)
-    engine = Engine(space, config, exact=evaluator.exact, reference=reference, layer_cost=layer_cost)
+    engine = Engine(space, config, exact=evaluator.exact, reference=reference, layer_cost=layer_cost, cells=cells)
     run_dir = None if out is None else Path(out)
     writes = run_dir is not None and rundir.is_main_process()
     new_dir = run_dir is not None and not run_dir.exists()
