@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from autospace.config import check_sections, parse_section, read_toml
-from autospace.errors import ConfigError, GenomeError, UnknownNameError
+from autospace.errors import ConfigError, UnknownNameError
 from autospace.evaluators.registry import EvaluatorSpec, parse_evaluator
-from autospace.genome import CellSpace, get_space
+from autospace.genome import CellSpace, get_space, list_spaces
 from autospace.shrink.base import list_shrinkers
 
 SECTIONS = ("shrink", "evaluator", "cheap")
@@ -127,8 +127,9 @@ def parse_shrink_config(data: Mapping[str, Any], base_dir: str | os.PathLike[str
     config = parse_section(ShrinkConfig, "shrink", table)
     try:
         space = get_space(config.space)
-    except GenomeError:
-        raise ConfigError(f"shrink.space={config.space!r} is not a registered space") from None
+    except UnknownNameError:
+        raise UnknownNameError(f"shrink.space={config.space!r} is not a registered space; "
+                               f"choose one of {list_spaces()}") from None
     if "evaluator" not in data:
         raise ConfigError("[evaluator] section is missing (at least: name = ...)")
     evaluator = parse_evaluator(data["evaluator"], base_dir)
