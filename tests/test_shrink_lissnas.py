@@ -74,7 +74,7 @@ def test_good_neighbours_keep_only_cells_at_least_the_seeds_median() -> None:
     s, _ = shrinker(cheap=cheap, n=30, k=4, r=1, good_neighbours=True)
     record = s.step()
     seeds = [Genome.from_dict(d, NB201) for d in record["layers"][0]["seeds"]]
-    score = lambda g: cheap.score([(0, g)])[0]  # noqa: E731
+    score = lambda g: cheap.score([(0, g)])[0]
     median = statistics.median(score(g) for g in seeds)
     assert set(seeds) <= set(s.current[0])
     assert all(g in seeds or score(g) >= median for g in s.current[0])
