@@ -97,26 +97,37 @@ def kendall_tau(cells: Sequence[Genome], cheap: Mapping[Genome, float], truth: M
 
 
 def search_in(space: CellSpace, cells: Sequence[Genome] | None, evaluator: Evaluator, strategy: str, budget: int,
-              seed: int) -> dict[Genome, float]:
-    """Every cell a phase-2 search (`SEARCH_SETTINGS`) scores inside ``cells`` (None: all of
-    ``space``) with ``budget`` queries (at most the cells' canonical classes), and its score."""
+              seed: int, known: Mapping[Genome, float] | None = None) -> dict[Genome, float]:
+    """The cells a phase-2 search (`SEARCH_SETTINGS`) newly scores inside ``cells`` (None: all of
+    ``space``) with ``budget`` new queries, and their scores.
+
+    Cells in ``known`` (scored before, e.g. by the shrinker) are answered from it and cost no query;
+    the search stops once ``budget`` new cells are scored (new cells of its last round beyond that
+    are left out, as if never asked) or when it proposes nothing new (the cells are exhausted).
+    """
+    known = dict(known or {})
+    found: dict[Genome, float] = {}
     if budget < 1:
-        return {}
+        return found
     settings = dict(SEARCH_SETTINGS[strategy])
     if cells is not None:
-        budget = min(budget, len({g.key for g in cells}))
         for name in ("population", "sample_size", "tournament_size"):
             if name in settings:
                 settings[name] = min(int(settings[name]), len(cells))
-    config = EvolveConfig(seed=seed, budget=budget, rounds=20 * budget, **settings)  # type: ignore[arg-type]
+    rounds = 20 * (budget + len(known))
+    config = EvolveConfig(seed=seed, rounds=rounds, **settings)  # type: ignore[arg-type]
     engine = Engine(space, config, exact=True, cells=None if cells is None else [cells])
-    seen: dict[Genome, float] = {}
-    while not engine.done:
+    while not engine.done and len(found) < budget:
         batch = engine.ask()
-        scores = evaluator.score(batch)
-        seen.update((c.genome, s) for c, s in zip(batch, scores))
-        engine.tell(scores)
-    return seen
+        if not batch:
+            break
+        new = [c for c in batch if c.genome not in known and c.genome not in found]
+        fresh = dict(zip([c.genome for c in new], evaluator.score(new)))
+        for genome, value in fresh.items():
+            if len(found) < budget:
+                found[genome] = value
+        engine.tell([known[c.genome] if c.genome in known else fresh[c.genome] for c in batch])
+    return found
 
 
 def best_of(scored: Mapping[Genome, float], report: Callable[[Genome], float]) -> float:
