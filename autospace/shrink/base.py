@@ -63,10 +63,14 @@ class Shrinker(ABC):
         return self.result()
 
     def result(self) -> ShrunkSpace:
-        """The shrunk space, with the method's settings and counts in ``meta``."""
+        """The shrunk space; ``meta`` holds the method's settings, its counts and ``scores[l][i]``: the
+        score of cell ``i`` of layer ``l`` where a cell of its canonical class was scored (else None)."""
+        cells = self.cells()
+        scores = [[self.scored[layer][g.key][1] if g.key in self.scored[layer] else None for g in layer_cells]
+                  for layer, layer_cells in enumerate(cells)]
         meta = {"config": self.config.to_dict(), "iterations": self.iteration, "queries": self.queries,
-                "cheap_queries": self.cheap_queries}
-        return ShrunkSpace(self.space, tuple(self.cells()), self.config.method, self.config.skeleton, meta)
+                "cheap_queries": self.cheap_queries, "scores": scores}
+        return ShrunkSpace(self.space, tuple(cells), self.config.method, self.config.skeleton, meta)
 
     # ----------------------------------------------------------------------------- scoring
     def score(self, batch: Sequence[tuple[int, Genome]]) -> list[float]:
