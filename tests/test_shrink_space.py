@@ -11,7 +11,7 @@ from autospace.cli import main
 from autospace.errors import ConfigError, GenomeError
 from autospace.evaluators import AnalyticEvaluator
 from autospace.evolve import Engine, EvolveConfig, evolve_space
-from autospace.genome import get_space
+from autospace.genome import Genome, get_space
 from autospace.nn import Architecture
 from autospace.shrink import ShrunkSpace, is_shrunk_file, lissnas, shrink
 
@@ -97,3 +97,20 @@ def test_search_consumes_a_layer_wise_shrunk_space(tmp_path: Path) -> None:
     assert all(g in set(result.layers[i]) or g.is_zero for i, g in enumerate(arch.genomes))
     assert main(["search", "--quiet", "--config", str(config), "--space", str(path), "--algo", "rl",
                  "--madds-budget", "200k", "--skeleton", "cifar", "--out", str(tmp_path / "r2")]) == 2
+
+
+def test_autospace_evolve_over_a_shrunk_space_file(shrunk: ShrunkSpace, tmp_path: Path, capsys) -> None:
+    shrunk.save(tmp_path / "shrunk.json")
+    config = tmp_path / "evolve.toml"
+    config.write_text('[evolve]\nspace = "nb201"\ncells = "shrunk.json"\nstrategy = "regularized"\npopulation = 8\n'
+                      'sample_size = 4\nrounds = 5\n[evaluator]\nname = "analytic"\nseed = 2\n')
+    out = tmp_path / "run"
+    assert main(["evolve", "--config", str(config), "--out", str(out), "--quiet"]) == 0
+    learned = json.loads((out / "learned_space.json").read_text())
+    members = {g.to_nb201() for g in shrunk.layers[0]}
+    assert all(Genome.from_dict(c["genome"]).to_nb201() in members for c in learned["layers"][0])
+    assert (tmp_path / "shrunk.json").resolve().as_posix() in (out / "config.toml").read_text()
+    assert main(["evolve", "--out", str(out), "--resume", "--quiet"]) == 0  # the saved cells path is reloaded
+    config.write_text(config.read_text().replace('space = "nb201"', 'space = "autospace"'))
+    assert main(["evolve", "--config", str(config), "--out", str(tmp_path / "r2"), "--quiet"]) == 2
+    assert "evolve.cells" in capsys.readouterr().err

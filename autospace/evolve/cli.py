@@ -78,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
             out=run_dir,
             workers=config.workers,
             skeleton=config.skeleton,
+            cells=config.cells_file,
             resume=bool(args.resume),
             progress=main and not args.quiet,
             log=tqdm.write if main and not args.quiet else None,

@@ -25,7 +25,7 @@ from autospace.evolve.engine import Engine, LayerCost
 from autospace.evolve.history import History
 from autospace.evolve.learned import LearnedSpace, Ranked
 from autospace.evolve.parallel import ProcessMap
-from autospace.evolve.runconfig import RunConfig, default_layers
+from autospace.evolve.runconfig import RunConfig, default_layers, shrunk_cells
 from autospace.genome import CellSpace, Genome, get_space
 
 
@@ -64,7 +64,7 @@ def evolve_space(
     resume: bool = False,
     progress: bool = False,
     log: Callable[[str], None] | None = None,
-    cells: Sequence[Sequence[Genome]] | None = None,
+    cells: Sequence[Sequence[Genome]] | str | os.PathLike[str] | None = None,
     **settings: Any,
 ) -> EvolveResult:
     """Evolve layer-wise populations of ``space`` scored by ``evaluator``.
@@ -79,8 +79,9 @@ def evolve_space(
     ``learned_space.json`` at the end; ``resume=True`` continues from the checkpoint there (or
     starts, if there is none yet); ``autospace evolve --resume`` continues it too when the
     evaluator was given as a table. ``workers > 1`` scores independent evaluators in a process pool.
-    ``cells`` restricts every layer to its cells (a shrunk space's ``layers``; `Engine`); pass them
-    again on resume.
+    ``cells`` restricts every layer to its cells (`Engine`): a ``shrunk_space.json`` path (recorded in
+    ``config.toml`` as ``evolve.cells``, so ``--resume`` restores it) or a shrunk space's ``layers``
+    (pass them again on resume).
     """
     space = space if isinstance(space, CellSpace) else get_space(space)
     if strategy is not None:
@@ -92,6 +93,10 @@ def evolve_space(
     if isinstance(evaluator, Mapping):
         spec = parse_evaluator(evaluator)
         evaluator = spec.create(space=space, layers=config.layers)
+    cells_file = None
+    if isinstance(cells, str | os.PathLike):
+        cells_file = str(Path(cells).resolve())
+        cells = shrunk_cells(cells_file, space, config.layers)
     if config.madds_cap is not None and layer_cost is None and skeleton is not None:
         layer_cost = layer_cost_fn(skeleton)
     engine = Engine(space, config, exact=evaluator.exact, reference=reference, layer_cost=layer_cost, cells=cells)
@@ -99,7 +104,7 @@ def evolve_space(
     writes = run_dir is not None and rundir.is_main_process()
     new_dir = run_dir is not None and not run_dir.exists()
     if run_dir is not None:
-        run_config = RunConfig(space, skeleton, workers, config, reference, spec)
+        run_config = RunConfig(space, skeleton, workers, config, reference, spec, cells, cells_file)
         _prepare(run_dir, run_config, engine, evaluator, resume, writes)
     try:
         _run(engine, evaluator, config, run_dir if writes else None, workers, progress, log)
