@@ -34,7 +34,7 @@ from autospace.config import parse_section
 from autospace.evaluators import TabularEvaluator
 from autospace.evaluators.cost import layer_cost_fn
 from autospace.genome import Genome
-from autospace.shrink import ShrinkConfig, get_shrinker
+from autospace.shrink import ShrinkConfig, ShrunkSpace, get_shrinker
 from autospace.shrink.metrics import (
     best_of,
     diversity,
@@ -66,10 +66,21 @@ def lissnas_settings(args: argparse.Namespace, budget: int) -> dict[str, object]
             "good_neighbours": args.good_neighbours}
 
 
-def read_proxies(path: Path, space) -> tuple[dict[Genome, float], dict[str, dict[Genome, float]]]:
-    """``test200`` and every proxy column of a score file, by genome."""
+def read_proxies(path: Path, space, table: TabularEvaluator) -> tuple[dict[Genome, float], dict[str, dict[Genome, float]]]:
+    """``test200`` and every proxy score of a score file, by genome: a CSV with ``arch``, ``test200``
+    and proxy columns, or a JSON ``{"evaluator": {"proxy": name, ...}, "scores": {arch: score}}``
+    (test200 from the table)."""
     truth: dict[Genome, float] = {}
     proxies: dict[str, dict[Genome, float]] = {}
+    if path.suffix == ".json":
+        data = json.loads(path.read_text())
+        name = data.get("evaluator", {}).get("proxy", "proxy")
+        for arch, value in data["scores"].items():
+            genome = Genome.from_nb201(arch, space)
+            if isinstance(value, int | float) and math.isfinite(value):
+                truth[genome] = table.report(genome)
+                proxies.setdefault(name, {})[genome] = float(value)
+        return truth, proxies
     with path.open(newline="") as fh:
         reader = csv.DictReader(fh)
         columns = [c for c in reader.fieldnames or [] if c not in NON_PROXY]
@@ -141,7 +152,10 @@ def main() -> None:
     p.add_argument("--eps", type=float, default=0.0)
     p.add_argument("--max-iters", type=int, default=4)
     p.add_argument("--good-neighbours", action="store_true")
-    p.add_argument("--proxies", type=Path, help="score file with arch, test200 and proxy columns (optional)")
+    p.add_argument("--proxies", type=Path, help="score file: a CSV with arch, test200 and proxy columns, or a "
+                   "JSON {'evaluator': {'proxy': ...}, 'scores': {arch: score}} (optional)")
+    p.add_argument("--evaluate", type=Path, help="instead: the metrics of this shrunk_space.json, and RE / RS "
+                   "inside it at each budget (its own queries not counted: they may be zero-cost scores)")
     p.add_argument("--pairs", type=int, default=20000, help="random pairs for the locality premise")
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
@@ -153,9 +167,12 @@ def main() -> None:
     top50 = top_cells(truth, 50)
     cost = layer_cost_fn("nb201", "params")
     cheap_scores = {g: cost(0, g) for g in truth}
-    proxy_file = read_proxies(args.proxies, space) if args.proxies is not None and args.proxies.is_file() else None
+    proxy_file = read_proxies(args.proxies, space, table) if args.proxies is not None and args.proxies.is_file() else None
     budgets = [int(b) for b in args.budgets.split(",")]
     seeds = range(args.seed_offset, args.seed_offset + args.seeds)
+    if args.evaluate is not None:
+        evaluate(args.evaluate, table, truth, cheap_scores, top1, top50, budgets, seeds, proxy_file)
+        return
     runs = {b: [run_seed(table, b, s, args, truth, cheap_scores, top1, top50, proxy_file) for s in seeds]
             for b in budgets}
     prem = locality(space, truth, args.pairs, 0)
@@ -193,6 +210,30 @@ def main() -> None:
         print(json.dumps({**out, "_meta": meta}, indent=1))
         return
     print_table(out, meta, budgets)
+
+
+def evaluate(path: Path, table: TabularEvaluator, truth, cheap_scores, top1, top50, budgets, seeds, proxy_file) -> None:
+    """Print the metrics of the shrunk space in ``path`` (layer 0) and RE / RS inside it, as JSON."""
+    shrunk = ShrunkSpace.load(path)
+    cells = shrunk.layers[0]
+    values = [truth[g] for g in cells]
+    out: dict[str, object] = {
+        "file": str(path), "method": shrunk.method, "evaluator_queries": shrunk.meta.get("queries"),
+        "size": len(cells), "top1pct_retained": retained(cells, top1), "top50_retained": retained(cells, top50),
+        "mean_test200": sum(values) / len(values), "best_test200": max(values),
+        "diversity": diversity(table.space, cells), "pockets": pockets(cells),
+        "tau_cheap": kendall_tau(cells, cheap_scores, truth),
+    }
+    if proxy_file is not None:
+        p_truth, proxies = proxy_file
+        out |= {f"tau_{name}": kendall_tau(cells, s, p_truth) for name, s in proxies.items()}
+    for budget in budgets:
+        for search in SEARCHES:
+            found = [search_in(table.space, cells, TabularEvaluator(table.table, space=table.space), search, budget, s)
+                     for s in seeds]
+            mean, std = summary([best_of(f, table.report) for f in found])
+            out[f"search_{search}_{budget}"] = {"mean": mean, "std": std}
+    print(json.dumps(out, indent=1))
 
 
 def fmt(value: object, std: object = None, digits: int = 2) -> str:
