@@ -47,12 +47,12 @@ def pockets(cells: Sequence[Genome]) -> int:
 
 def pocket_labels(cells: Sequence[Genome]) -> list[int]:
     """The pocket (connected component of the radius-1 graph, largest first) of each cell."""
-    members = set(cells)
+    position = {g: i for i, g in enumerate(cells)}
     graph = nx.Graph()
     graph.add_nodes_from(cells)
-    graph.add_edges_from((g, n) for g in members for n in cell_neighbors(g) if n in members)
+    graph.add_edges_from((g, n) for g in position for n in cell_neighbors(g) if n in position)
     label = {}
-    components = sorted(nx.connected_components(graph), key=lambda c: (-len(c), min(cells.index(g) for g in c)))
+    components = sorted(nx.connected_components(graph), key=lambda c: (-len(c), min(position[g] for g in c)))
     for index, component in enumerate(components):
         for genome in component:
             label[genome] = index
