@@ -10,7 +10,7 @@ import pytest
 
 from autospace.cli import main
 from autospace.shrink import ShrunkSpace
-from autospace.shrink.lissnas import LissnasShrinker
+from autospace.shrink.shrinker import LissnasShrinker
 
 CONFIG = """
 [shrink]

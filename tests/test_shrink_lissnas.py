@@ -12,7 +12,7 @@ from autospace.errors import ConfigError, UnknownNameError
 from autospace.evaluators import AnalyticEvaluator
 from autospace.genome import Genome, get_space, hamming
 from autospace.shrink import ShrinkConfig, get_shrinker, lissnas, shrink
-from autospace.shrink.lissnas import hamming_ball
+from autospace.shrink.shrinker import hamming_ball
 
 NB201 = get_space("nb201")
 

@@ -150,7 +150,7 @@ class Shrinker(ABC):
 
 
 _SHRINKERS: Registry[type[Shrinker]] = Registry("shrinker", lazy={
-    "lissnas": "autospace.shrink.lissnas", "random": "autospace.shrink.baselines",
+    "lissnas": "autospace.shrink.shrinker", "random": "autospace.shrink.baselines",
     "op_prune": "autospace.shrink.baselines", "autospace": "autospace.shrink.baselines",
 })
 
