@@ -14,6 +14,7 @@ from autospace.errors import AutospaceError, ConfigError
 SUBCOMMANDS: dict[str, str] = {
     "space": "autospace.genome.cli",
     "evolve": "autospace.evolve.cli",
+    "shrink": "autospace.shrink.cli",
     "search": "autospace.search.cli",
     "train": "autospace.train.cli",
     "plot": "autospace.viz.cli",

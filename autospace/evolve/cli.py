@@ -126,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
             ray_address=config.parallel.ray_address,
             num_gpus=config.parallel.num_gpus,
             skeleton=config.skeleton,
+            cells=config.cells_file,
             resume=bool(args.resume),
             progress=main and not args.quiet,
             log=tqdm.write if main and not args.quiet else None,

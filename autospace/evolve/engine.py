@@ -64,6 +64,9 @@ class Engine:
             learned (blended with momentum, re-scored).
         reference: reference genome of the Eq. 2 constraint (None: no constraint).
         layer_cost: ``layer_cost(layer, genome) -> MAdds`` for ``config.madds_cap``.
+        cells: per layer, the only cells of ``space`` the run may take (a shrunk space,
+            `autospace.shrink.ShrunkSpace.layers`); fresh cells are drawn uniformly from them and a
+            mutation leaving them is not admissible. None: all of ``space``.
 
     ``engine.constraint`` is the `ReferenceConstraint` (None without a reference); the members a
     `Strategy` may use are listed there, the rest is the engine's own.
@@ -77,13 +80,19 @@ class Engine:
         exact: bool = True,
         reference: Genome | None = None,
         layer_cost: LayerCost | None = None,
+        cells: Sequence[Sequence[Genome]] | None = None,
     ) -> None:
         self.space = space
         self.config = config = config or EvolveConfig()
+        self._cells = None if cells is None else [tuple(layer) for layer in cells]
+        self._members = None if self._cells is None else [frozenset(layer) for layer in self._cells]
+        if self._cells is not None and len(self._cells) != config.layers:
+            raise ConfigError(f"cells has {len(self._cells)} layers, expected layers={config.layers}")
+        smallest = space.size if self._cells is None else min(len(layer) for layer in self._cells)
         for name in ("population", "sample_size"):
-            if getattr(config, name) > space.size:
-                raise ConfigError(f"evolve.{name}={getattr(config, name)!r} is more than the {space.size:,} cells "
-                                  f"of space {space.name!r}")
+            if getattr(config, name) > smallest:
+                raise ConfigError(f"evolve.{name}={getattr(config, name)!r} is more than the {smallest:,} cells "
+                                  f"of space {space.name!r}" + ("" if self._cells is None else " (restricted)"))
         self.exact = exact
         self.constraint = None
         if reference is not None:
@@ -168,7 +177,9 @@ class Engine:
         return keys
 
     def admissible(self, layer: int, genome: Genome) -> bool:
-        """Within the reference constraint (when active) and under the layer's MAdds cap."""
+        """Within the run's cells, the reference constraint (when active) and under the layer's MAdds cap."""
+        if self._members is not None and genome not in self._members[layer]:
+            return False
         if self.constrained and not self.constraint.admits(genome):  # type: ignore[union-attr]
             return False
         cap = self._caps[layer]
@@ -220,11 +231,12 @@ class Engine:
                 taken.add(key)
                 return child
         # under the Hamming constraint alone (tau >= 1), a parent inside the ball always has an
-        # admissible neighbour (one edit back towards the reference); else check them all
+        # admissible neighbour (one edit back towards the reference); else check them all (in
+        # restricted cells a cell may have no neighbour among them: then a fresh one is drawn)
         sure = self._caps[layer] is None and (
             not self.constrained or (self.config.tau >= 1 and self.constraint.admits(parent))  # type: ignore[union-attr]
         )
-        if not sure and not any(self.admissible(layer, child) for child in options):
+        if self._members is None and not sure and not any(self.admissible(layer, child) for child in options):
             self._fail(
                 layer,
                 f"by any of the {len(options)} mutations of a parent at distance "
@@ -254,7 +266,10 @@ class Engine:
                     "(raise tau to keep it for the planned share of the run)",
                     stacklevel=2,
                 )
-        return self._create(layer, self.toolbox.sample, taken)
+        if self._cells is None:
+            return self._create(layer, self.toolbox.sample, taken)
+        cells = self._cells[layer]
+        return self._create(layer, lambda: cells[int(self.rng.integers(len(cells)))], taken)
 
     # ----------------------------------------------------------------------------- ask / tell
     def ask(self) -> list[Candidate]:

@@ -35,10 +35,13 @@ class EvolveRun:
         space: a registered cell space.
         skeleton: macro network (`autospace.nn`): ``layers`` defaults to its searchable layers
             and ``madds_cap`` uses its cost model.
+        cells: a ``shrunk_space.json`` (`autospace shrink`; relative to the config file) whose
+            cells every layer is restricted to (None: all of ``space``).
     """
 
     space: str = "autospace"
     skeleton: str | None = None
+    cells: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class RunConfig:
     evolve: EvolveConfig
     reference: Genome | None
     evaluator: EvaluatorSpec | None
+    cells: tuple[tuple[Genome, ...], ...] | None = None
+    cells_file: str | None = None
 
     def build_evaluator(self) -> Evaluator:
         if self.evaluator is None:
@@ -90,7 +95,7 @@ class RunConfig:
 
     def to_tables(self) -> dict[str, dict[str, Any]]:
         """The config as TOML tables (None values are left out when written)."""
-        evolve = {"space": self.space.name, "skeleton": self.skeleton, **to_table(self.parallel)}
+        evolve = {"space": self.space.name, "skeleton": self.skeleton, **to_table(self.parallel), "cells": self.cells_file}
         tables: dict[str, dict[str, Any]] = {"evolve": evolve | self.evolve.to_dict()}
         if self.reference is not None:
             tables["reference"] = {"genome": self.reference.to_dict()}
@@ -139,4 +144,23 @@ def parse_run_config(
     reference = None
     if "reference" in data:
         reference = parse_section(ReferenceSettings, "reference", data["reference"]).genome_in(space, Path(base_dir))
-    return RunConfig(space, run.skeleton, parallel, config, reference, evaluator)
+    cells, cells_file = None, None
+    if run.cells is not None:
+        cells_file = str((Path(base_dir) / run.cells).resolve())
+        cells = shrunk_cells(cells_file, space, config.layers)
+    return RunConfig(space, run.skeleton, parallel, config, reference, evaluator, cells, cells_file)
+
+
+def shrunk_cells(path: str, space: CellSpace, layers: int) -> tuple[tuple[Genome, ...], ...]:
+    """The cells per layer of the shrunk space file ``path`` (one shrunk layer serves every layer)."""
+    from autospace.shrink.space import ShrunkSpace  # autospace.shrink imports the engine
+
+    try:
+        shrunk = ShrunkSpace.load(path)
+    except GenomeError as exc:
+        raise ConfigError(f"evolve.cells: {exc}") from None
+    if shrunk.space.name != space.name:
+        raise ConfigError(f"evolve.cells={path!r} shrinks space {shrunk.space.name!r}, not evolve.space={space.name!r}")
+    if shrunk.num_layers not in (1, layers):
+        raise ConfigError(f"evolve.cells={path!r} has {shrunk.num_layers} layers, expected 1 or layers={layers}")
+    return shrunk.layers * layers if shrunk.num_layers == 1 else shrunk.layers

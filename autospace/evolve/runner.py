@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +25,7 @@ from autospace.evolve.engine import Engine, LayerCost
 from autospace.evolve.history import History
 from autospace.evolve.learned import LearnedSpace, Ranked
 from autospace.evolve.parallel import ParallelSettings, open_map, resolve_backend
-from autospace.evolve.runconfig import RunConfig, default_layers
+from autospace.evolve.runconfig import RunConfig, default_layers, shrunk_cells
 from autospace.genome import CellSpace, Genome, get_space
 
 
@@ -67,6 +67,7 @@ def evolve_space(
     resume: bool = False,
     progress: bool = False,
     log: Callable[[str], None] | None = None,
+    cells: Sequence[Sequence[Genome]] | str | os.PathLike[str] | None = None,
     **settings: Any,
 ) -> EvolveResult:
     """Evolve layer-wise populations of ``space`` scored by ``evaluator``.
@@ -83,6 +84,9 @@ def evolve_space(
     evaluator was given as a table. Independent evaluators are scored on ``backend`` (`open_map`:
     ``serial``, ``process`` with ``workers`` processes, ``ray`` with ``workers`` local CPUs or the
     cluster at ``ray_address``, ``num_gpus`` of a GPU per task; None: ``process`` if ``workers > 1``).
+    ``cells`` restricts every layer to its cells (`Engine`): a ``shrunk_space.json`` path (recorded in
+    ``config.toml`` as ``evolve.cells``, so ``--resume`` restores it) or a shrunk space's ``layers``
+    (pass them again on resume).
     """
     space = space if isinstance(space, CellSpace) else get_space(space)
     if strategy is not None:
@@ -94,17 +98,21 @@ def evolve_space(
     if isinstance(evaluator, Mapping):
         spec = parse_evaluator(evaluator)
         evaluator = spec.create(space=space, layers=config.layers)
+    cells_file = None
+    if isinstance(cells, str | os.PathLike):
+        cells_file = str(Path(cells).resolve())
+        cells = shrunk_cells(cells_file, space, config.layers)
     if config.madds_cap is not None and layer_cost is None and skeleton is not None:
         layer_cost = layer_cost_fn(skeleton)
     parallel = ParallelSettings(workers, backend, ray_address, num_gpus).check("evolve")
-    engine = Engine(space, config, exact=evaluator.exact, reference=reference, layer_cost=layer_cost)
+    engine = Engine(space, config, exact=evaluator.exact, reference=reference, layer_cost=layer_cost, cells=cells)
     run_dir = None if out is None else Path(out)
     writes = run_dir is not None and rundir.is_main_process()
     new_dir = run_dir is not None and not run_dir.exists()
     with _scoring_map(evaluator, parallel) as map_fn:  # before the first write: a bad address stops here
         if run_dir is not None:
-            _prepare(run_dir, RunConfig(space, skeleton, parallel, config, reference, spec), engine, evaluator,
-                     resume, writes)
+            run_config = RunConfig(space, skeleton, parallel, config, reference, spec, cells, cells_file)
+            _prepare(run_dir, run_config, engine, evaluator, resume, writes)
         try:
             _run(engine, evaluator, config, run_dir if writes else None, map_fn, progress, log)
         except AutospaceError:

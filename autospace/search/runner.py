@@ -13,14 +13,13 @@ from typing import Any
 from autospace.config import check_sections, parse_section, to_table
 from autospace.data.loading import DataConfig, load_data
 from autospace.errors import ConfigError
-from autospace.evolve import LearnedSpace
 from autospace.nn import Architecture, get_skeleton, skeleton_for
 from autospace.registry import Registry
 from autospace.search import ea, proxyless, rl, spos
 from autospace.search.base import Progress, SearchContext, SearchOutcome
 from autospace.search.budget import Budget
 from autospace.search.config import SearchSettings
-from autospace.search.space import MANUAL, OPEN, LayerSpace, resolve_space
+from autospace.search.space import MANUAL, OPEN, LayerSpace, file_skeleton, resolve_space
 from autospace.train.device import resolve_device, seeded, torch_threads
 
 DEFAULT_SKELETON = "tiny"
@@ -104,7 +103,7 @@ def prepare(space: str, algo: str, madds_budget: float,
 
 def _skeleton_name(space: str, requested: str | None) -> str:
     """The requested skeleton, the one a learned space file was evolved on, or ``tiny``."""
-    learned = LearnedSpace.load(space).skeleton if space not in (MANUAL, OPEN) and Path(space).is_file() else None
+    learned = file_skeleton(space) if space not in (MANUAL, OPEN) and Path(space).is_file() else None
     if requested is not None and learned is not None and requested != learned:
         raise ConfigError(f"search.skeleton={requested!r} but the learned space {space!r} was evolved on {learned!r}")
     return requested or learned or DEFAULT_SKELETON

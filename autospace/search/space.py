@@ -19,6 +19,7 @@ from autospace.errors import ConfigError
 from autospace.evolve import LearnedSpace
 from autospace.genome import CellSpace, Genome, get_space
 from autospace.nn import LayerSpec, Skeleton
+from autospace.shrink.space import ShrunkSpace, is_shrunk_file
 
 MANUAL = "irb"
 OPEN = "open"
@@ -115,12 +116,29 @@ def learned_space(path: str | Path, skeleton: Skeleton) -> LayerSpace:
     return LayerSpace(learned.space, layers, str(path))
 
 
+def shrunk_space(path: str | Path, skeleton: Skeleton) -> LayerSpace:
+    """The cells of a shrunk space file per layer (one shrunk layer serves every layer of ``skeleton``)."""
+    shrunk = ShrunkSpace.load(path)
+    if shrunk.num_layers not in (1, skeleton.num_layers):
+        raise ConfigError(f"space {str(path)!r} has {shrunk.num_layers} layers but skeleton {skeleton.name!r} "
+                          f"has {skeleton.num_layers} searchable layers")
+    cells = shrunk.layers * skeleton.num_layers if shrunk.num_layers == 1 else shrunk.layers
+    layers = tuple(_with_skip_rule(shrunk.space, list(c), spec) for c, spec in zip(cells, skeleton.layers))
+    return LayerSpace(shrunk.space, layers, str(path))
+
+
+def file_skeleton(path: str | Path) -> str | None:
+    """The skeleton a learned or shrunk space file was made for (None: any)."""
+    return ShrunkSpace.load(path).skeleton if is_shrunk_file(path) else LearnedSpace.load(path).skeleton
+
+
 def resolve_space(name: str, skeleton: Skeleton, *, open_k: int = 7, seed: int = 0) -> LayerSpace:
-    """``irb``, ``open`` or the path of a learned space JSON, as a `LayerSpace` on ``skeleton``."""
+    """``irb``, ``open`` or the path of a learned or shrunk space JSON, as a `LayerSpace` on ``skeleton``."""
     if name == MANUAL:
         return manual_space(skeleton)
     if name == OPEN:
         return open_space_sample(skeleton, open_k, seed)
     if not Path(name).is_file():
-        raise ConfigError(f"space={name!r} is neither 'irb', 'open' nor an existing learned_space.json")
-    return learned_space(name, skeleton)
+        raise ConfigError(f"space={name!r} is neither 'irb', 'open' nor an existing learned_space.json "
+                          "or shrunk_space.json")
+    return shrunk_space(name, skeleton) if is_shrunk_file(name) else learned_space(name, skeleton)

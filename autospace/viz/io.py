@@ -1,5 +1,6 @@
 """Reading a run directory (docs/formats.md) into plain objects for the figures: an evolution
-run (`autospace evolve`) into an `EvolveRunDir`, a search run (`autospace search`) into a `SearchRunDir`."""
+run (`autospace evolve`) into an `EvolveRunDir`, a search run (`autospace search`) into a `SearchRunDir`,
+a shrink run (`autospace shrink`) into a `ShrinkRunDir`."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from autospace.rundir import (
     SEARCH_FILES,
     SUMMARY,
 )
+from autospace.shrink.runner import SHRUNK_SPACE
+from autospace.viz.shrink import ShrinkRunDir, load_shrunk
 
 LearnedLike = LearnedSpace | str | Path | Mapping[str, Any]
 """What the learned-space figures accept: a `LearnedSpace`, a path to its JSON, or the parsed JSON."""
@@ -149,16 +152,19 @@ def config_table(config: dict[str, Any] | None, key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-RunDir = EvolveRunDir | SearchRunDir
+RunDir = EvolveRunDir | SearchRunDir | ShrinkRunDir
 """A loaded run directory of either kind."""
 
 
 def run_kind(path: Path) -> str:
-    """``"search"`` for a directory with a file only `autospace search` writes (architecture.json,
+    """``"shrink"`` for a directory with shrunk_space.json or a config.toml with a [shrink] table,
+    ``"search"`` for a directory with a file only `autospace search` writes (architecture.json,
     summary.json), ``"evolution"`` for one with a file of `EVOLVE_FILES` (config.toml or history.jsonl
     alone counts as evolution); an error for a directory with both kinds' own files or none."""
     if not path.is_dir():
         raise CheckpointError(f"run directory {str(path)!r} does not exist or is not a directory")
+    if (path / SHRUNK_SPACE).is_file() or ((path / CONFIG).is_file() and "shrink" in load_config(path / CONFIG)):
+        return "shrink"
     search = [name for name in SEARCH_FILES if name not in EVOLVE_FILES and (path / name).is_file()]
     evolution = [name for name in EVOLVE_FILES if (path / name).is_file()]
     if search and set(evolution) - set(SEARCH_FILES):
@@ -176,7 +182,21 @@ def run_kind(path: Path) -> str:
 def load_run(path: str | Path) -> RunDir:
     """Read a run directory of either kind (see `run_kind`)."""
     path = Path(path)
-    return load_search_run(path) if run_kind(path) == "search" else _load_evolution_run(path)
+    kind = run_kind(path)
+    if kind == "shrink":
+        return load_shrink_run(path)
+    return load_search_run(path) if kind == "search" else _load_evolution_run(path)
+
+
+def load_shrink_run(path: str | Path) -> ShrinkRunDir:
+    """Read a shrink run directory (config.toml, history.jsonl, shrunk_space.json); a missing file is None."""
+    path = Path(path)
+    return ShrinkRunDir(
+        path=path,
+        config=load_config(path / CONFIG) if (path / CONFIG).is_file() else None,
+        history=read_history(path / HISTORY) if (path / HISTORY).is_file() else None,
+        shrunk=load_shrunk(path / SHRUNK_SPACE) if (path / SHRUNK_SPACE).is_file() else None,
+    )
 
 
 def _load_evolution_run(path: Path) -> EvolveRunDir:

@@ -28,6 +28,7 @@ from autospace.viz.fidelity import ranking_fidelity
 from autospace.viz.io import EvolveRunDir, RunDir, SearchRunDir, VizError, config_table, is_number, load_run
 from autospace.viz.learned import motifs, topk_grid
 from autospace.viz.search import X_KEYS, architecture_figure, budget_text, curve_series, search_curves, x_key
+from autospace.viz.shrink import ShrinkRunDir, has_iterations, mean_score_curve, op_frequency_shift, pockets_embedding
 from autospace.viz.stats import cost_per_layer, cost_unavailable, op_heatmap, ratio_per_layer
 from autospace.viz.style import SAVE_DPI
 
@@ -54,6 +55,8 @@ def plan_figures(run: RunDir) -> tuple[list[Planned], list[str]]:
     """(name, caption, make) for every figure the run's files allow, and a note per skipped one."""
     if isinstance(run, SearchRunDir):
         return plan_search_figures(run)
+    if isinstance(run, ShrinkRunDir):
+        return plan_shrink_figures(run)
     planned: list[Planned] = []
     notes: list[str] = []
 
@@ -150,6 +153,8 @@ def key_numbers(run: RunDir) -> list[tuple[str, str]]:
     """(label, value) rows for the report table: what the run was and what it reached."""
     if isinstance(run, SearchRunDir):
         return search_numbers(run)
+    if isinstance(run, ShrinkRunDir):
+        return shrink_numbers(run)
     rows: list[tuple[str, str]] = [("run", str(run.path))]
     learned, history, config = run.learned, run.history or [], config_table(run.config, "evolve")
     meta = learned.meta if learned else {}
@@ -181,6 +186,50 @@ def key_numbers(run: RunDir) -> list[tuple[str, str]]:
         best = []
     if len(best):
         rows.append(("best fitness per layer", ", ".join(f"L{i}: {v:.4g}" for i, v in enumerate(best))))
+    return rows
+
+
+def plan_shrink_figures(run: ShrinkRunDir) -> tuple[list[Planned], list[str]]:
+    """`plan_figures` for a shrink run: per layer the pockets embedding and the op frequency shift;
+    the mean score per iteration (LISSNAS runs)."""
+    planned: list[Planned] = []
+    notes: list[str] = []
+    shrunk = run.shrunk
+    if shrunk is None:
+        notes += [f"{name}: skipped, {run.path / 'shrunk_space.json'} is missing" for name in ("pockets", "op_shift")]
+    else:
+        for layer in range(shrunk.num_layers):
+            suffix = "" if shrunk.num_layers == 1 else f"_layer{layer}"
+            planned.append((f"pockets{suffix}", f"Pockets of the shrunk space (MDS on Hamming distance), layer {layer}",
+                            lambda layer=layer: pockets_embedding(shrunk, layer)))
+            planned.append((f"op_shift{suffix}", f"Per-edge op frequency before and after, layer {layer}",
+                            lambda layer=layer: op_frequency_shift(shrunk, layer)))
+    history = run.history
+    if has_iterations(history):
+        planned.append(("mean_score", "Mean score per iteration", lambda: mean_score_curve(history or [])))
+    else:
+        notes.append("mean_score: skipped, the history has no per-iteration sample means (a baseline, or none yet)")
+    return planned, notes
+
+
+def shrink_numbers(run: ShrinkRunDir) -> list[tuple[str, str]]:
+    """`key_numbers` of a shrink run: method, sizes, queries, iterations."""
+    rows: list[tuple[str, str]] = [("run", str(run.path)), ("kind", "shrink (autospace shrink)")]
+    config = config_table(run.config, "shrink")
+    shrunk = run.shrunk
+    meta = shrunk.meta if shrunk else {}
+    for label, value in (
+        ("method", shrunk.method if shrunk else config.get("method")),
+        ("space", shrunk.space.name if shrunk else config.get("space")),
+        ("seed", config.get("seed")),
+        ("cells per layer", shrunk and ", ".join(map(str, shrunk.sizes()))),
+        ("canonical classes per layer", shrunk and ", ".join(map(str, shrunk.distinct_sizes()))),
+        ("iterations", meta.get("iterations", None if run.history is None else len(run.history))),
+        ("queries per layer", meta.get("queries")),
+        ("cheap queries", meta.get("cheap_queries")),
+    ):
+        if value is not None:
+            rows.append((label, str(value)))
     return rows
 
 
@@ -261,7 +310,7 @@ class Report:
 def build_report(run: RunDir | str | Path) -> Report:
     """Make every applicable figure of ``run`` (a run directory or a loaded one) in memory, so bad
     data fails before anything is written."""
-    run = run if isinstance(run, EvolveRunDir | SearchRunDir) else load_run(run)
+    run = run if isinstance(run, EvolveRunDir | SearchRunDir | ShrinkRunDir) else load_run(run)
     planned, notes = plan_figures(run)
     return Report(run, [(name, caption, make()) for name, caption, make in planned], notes)
 

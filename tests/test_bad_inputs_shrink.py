@@ -1,0 +1,89 @@
+"""The bad-input corpus of ``autospace shrink`` (tests/test_bad_inputs.py's pattern): each config or run
+directory, built in the case's folder, must exit 2 with one line on stderr naming the field or file, no
+traceback, and leave the folder (``--out`` included) byte for byte as it was."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from autospace.cli import main
+
+GOOD = """
+[shrink]
+n = 10
+max_iters = 2
+[evaluator]
+name = "analytic"
+"""
+
+
+@dataclass(frozen=True)
+class Case:
+    """``argv`` (``{tmp}``: the case's folder, ``{out}``: ``{tmp}/out``), the text stderr must hold,
+    and what ``setup`` builds in ``{tmp}`` first."""
+
+    id: str
+    argv: tuple[str, ...]
+    names: str
+    setup: Callable[[Path], None] | None = None
+
+
+def config(case_id: str, text: str, names: str) -> Case:
+    """A new run of the config ``text`` (written to ``{tmp}/shrink.toml``)."""
+    return Case(case_id, ("shrink", "--config", "{tmp}/shrink.toml", "--out", "{out}", "--quiet"), names,
+                lambda tmp: (tmp / "shrink.toml").write_text(text))
+
+
+def _run_then_corrupt(tmp: Path) -> None:
+    (tmp / "good.toml").write_text(GOOD)
+    assert main(["shrink", "--config", str(tmp / "good.toml"), "--out", str(tmp / "out"), "--quiet"]) == 0
+    (tmp / "out" / "checkpoint" / "engine.json").write_text("{not json")
+
+
+CASES = [
+    config("shrink_n_zero", GOOD.replace("n = 10", "n = 0"), "shrink.n=0"),
+    config("shrink_unknown_key", GOOD.replace("n = 10", "radius = 2"), "shrink.radius"),
+    config("shrink_unknown_method", GOOD.replace("n = 10", "method = 'abs'"), "shrink.method='abs'"),
+    config("shrink_bool_seed", GOOD.replace("n = 10", "seed = true"), "shrink.seed=True"),
+    config("shrink_string_eps", GOOD.replace("n = 10", "eps = '0.1'"), "shrink.eps='0.1'"),
+    config("shrink_negative_eps", GOOD.replace("n = 10", "eps = -1.0"), "shrink.eps=-1.0"),
+    config("shrink_random_without_size", GOOD.replace("n = 10", "method = 'random'"), "shrink.size"),
+    config("shrink_good_neighbours_without_cheap", GOOD.replace("n = 10", "good_neighbours = true"), "[cheap]"),
+    config("shrink_cheap_unknown_key", GOOD + "[cheap]\nname = 'analytic'\nwidth = 3\n", "evaluator.width"),
+    config("shrink_unknown_space", GOOD.replace("n = 10", "space = 'nope'"), "shrink.space='nope'"),
+    config("shrink_unknown_section", GOOD + "[search]\nseed = 1\n", "[search]"),
+    config("shrink_csv_missing", "[shrink]\n[evaluator]\nname = 'tabular'\npath = 'missing.csv'\n", "missing.csv"),
+    Case("shrink_corrupt_checkpoint", ("shrink", "--out", "{out}", "--resume", "--quiet"), "engine.json",
+         _run_then_corrupt),
+    Case("shrink_missing_config", ("shrink", "--config", "{tmp}/nothing.toml", "--out", "{out}"), "nothing.toml"),
+]
+
+
+def snapshot(root: Path) -> dict[str, bytes | None]:
+    """Every path under ``root`` with its bytes (None: a directory)."""
+    return {str(p.relative_to(root)): None if p.is_dir() else p.read_bytes() for p in sorted(root.rglob("*"))}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_shrink_input_is_one_line_exit_2(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    if case.setup is not None:
+        case.setup(tmp_path)
+    capsys.readouterr()
+    argv = [a.format(tmp=tmp_path, out=tmp_path / "out") for a in case.argv]
+    before = snapshot(tmp_path)
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert case.names in err, err
+    assert snapshot(tmp_path) == before
