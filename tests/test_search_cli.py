@@ -87,8 +87,8 @@ def test_existing_output_and_bad_config_are_refused(tmp_path: Path, fast_config:
                 "--out", str(tmp_path / "r2")) == 2
     assert "[darts]" in capsys.readouterr().err
     assert _run("--space", "irb", "--algo", "darts", "--madds-budget", "1e5", "--out", str(tmp_path / "r3")) == 2
-    assert "algorithm='darts' is not a known algorithm; choose one of ['ea', 'proxyless-g', 'rl', 'spos']" \
-        in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "algorithm='darts' is not a known algorithm; choose one of [" in err and "'proxyless-g', 'rl'" in err
 
 
 def test_settings_errors_answer_before_torch_loads(tmp_path: Path) -> None:
@@ -155,6 +155,9 @@ register_algorithm("first-candidates", first_candidates, FirstConfig, overwrite=
 
 
 def test_a_plugin_algorithm_is_chosen_on_the_command_line(tmp_path: Path, monkeypatch) -> None:
+    from autospace.search import runner
+
+    monkeypatch.setattr(runner._ALGORITHMS, "_items", dict(runner._ALGORITHMS._items))  # the plugin's, until the end
     (tmp_path / "search_plugin_first.py").write_text(PLUGIN)
     monkeypatch.syspath_prepend(str(tmp_path))
     config = tmp_path / "first.toml"
