@@ -19,8 +19,8 @@ import pytest
 import torch
 
 from autospace.cli import main
+from autospace.data.config import DataConfig
 from autospace.data.idx import write_idx
-from autospace.data.loading import DataConfig
 from autospace.nn import Architecture
 from autospace.train.cli import TrainPlacement, config_tables
 from autospace.train.recipe import TrainRecipe

@@ -16,7 +16,7 @@ import torch
 from autospace.data import cache as cache_module
 from autospace.data import cache_entry, cached_image_tree, decode_image_tree, get_dataset
 from autospace.data.augment import ImageTensors
-from autospace.data.loading import DataConfig
+from autospace.data.config import DataConfig
 from autospace.errors import ConfigError, DataError
 
 SHARED_CIFAR = Path(__file__).resolve().parents[2] / "shared" / "data" / "cifar10" / "cifar10-jpeg.tar.gz"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -84,9 +86,88 @@ def test_existing_output_and_bad_config_are_refused(tmp_path: Path, fast_config:
     assert _run("--config", str(bad), "--space", "irb", "--algo", "rl", "--madds-budget", "1e5",
                 "--out", str(tmp_path / "r2")) == 2
     assert "[darts]" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as exc:
-        _run("--space", "irb", "--algo", "darts", "--madds-budget", "1e5", "--out", str(tmp_path / "r3"))
-    assert exc.value.code == 2
+    assert _run("--space", "irb", "--algo", "darts", "--madds-budget", "1e5", "--out", str(tmp_path / "r3")) == 2
+    err = capsys.readouterr().err
+    assert "algorithm='darts' is not a known algorithm; choose one of [" in err and "'proxyless-g', 'rl'" in err
+
+
+def test_settings_errors_answer_before_torch_loads(tmp_path: Path) -> None:
+    configs = {"steps": "[proxyless-g]\nsteps = 0\n", "data": "[data]\nname = 'nope'\n",
+               "device": "[search]\ndevice = 'gpu'\n", "batch": "[search]\nbatch_size = 0\n",
+               "key": "[proxyless-g]\nsteps = 3\nlr = 1\n"}
+    for name, text in configs.items():
+        (tmp_path / f"{name}.toml").write_text(text)
+    (tmp_path / "file").write_text("mine")
+    cases = {
+        ("--madds-budget=-5k",): "--madds-budget='-5k' is not a number > 0",
+        ("--madds-budget", "-5k"): "--madds-budget: expected one argument",
+        ("--madds-budget", "0"): "madds_budget=0.0 must be a positive number",
+        ("--space", f"{tmp_path}/nothing.json"): f"space='{tmp_path}/nothing.json' is neither",
+        ("--algo", "darts"): "algorithm='darts' is not a known algorithm",
+        ("--algo", "ea"): "needs space='open'",
+        ("--skeleton", "nope"): "skeleton='nope'",
+        ("--config", f"{tmp_path}/steps.toml"): "proxyless-g.steps=0",
+        ("--config", f"{tmp_path}/data.toml"): "data.name='nope'",
+        ("--data", "nope"): "data.name='nope'",
+        ("--config", f"{tmp_path}/device.toml"): "search.device='gpu'",
+        ("--device", "gpu"): "search.device='gpu'",
+        ("--config", f"{tmp_path}/batch.toml"): "search.batch_size=0",
+        ("--config", f"{tmp_path}/key.toml"): "proxyless-g.lr is not a key of [proxyless-g]",
+        ("--out", f"{tmp_path}/file"): f"run directory '{tmp_path}/file' is an existing file",
+    }
+    runs = []
+    for extra in cases:
+        argv = {"--space": "irb", "--algo": "proxyless-g", "--madds-budget": "100k", "--out": f"{tmp_path}/out"}
+        flags = [word for flag, value in argv.items() if flag not in extra for word in (flag, value)]
+        runs.append(["search", *flags, *extra])
+    code = ("import sys\nfrom autospace.cli import main\n"
+            f"for argv in {runs!r}:\n"
+            "    try:\n        code = main(argv)\n    except SystemExit as exc:\n        code = exc.code\n"
+            "    assert code == 2, argv\n"
+            "assert 'torch' not in sys.modules\n")
+    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == len(cases)
+    for line, message in zip(lines, cases.values()):
+        assert "error:" in line and message in line, (line, message)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*(f"{name}.toml" for name in configs), "file"])
+
+
+PLUGIN = """
+from dataclasses import dataclass
+
+from autospace.search import register_algorithm
+from autospace.search.base import SearchOutcome
+
+
+@dataclass(frozen=True)
+class FirstConfig:
+    layers: int = 0
+
+
+def first_candidates(ctx, config):
+    return SearchOutcome([cells[0] for cells in ctx.space.candidates], summary={"layers": config.layers})
+
+
+register_algorithm("first-candidates", first_candidates, FirstConfig, overwrite=True)
+"""
+
+
+def test_a_plugin_algorithm_is_chosen_on_the_command_line(tmp_path: Path, monkeypatch) -> None:
+    from autospace.search import runner
+
+    monkeypatch.setattr(runner._ALGORITHMS, "_items", dict(runner._ALGORITHMS._items))  # the plugin's, until the end
+    (tmp_path / "search_plugin_first.py").write_text(PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    config = tmp_path / "first.toml"
+    config.write_text("[first-candidates]\nlayers = 3\n")
+    out = tmp_path / "run"
+    assert main(["--plugin", "search_plugin_first", "search", "--quiet", "--config", str(config), "--space", "irb",
+                 "--algo", "first-candidates", "--madds-budget", "100k", "--out", str(out)]) == 0
+    arch = Architecture.load(out / "architecture.json")
+    assert arch.search["algo"] == "first-candidates"
+    assert tomllib.loads((out / "config.toml").read_text())["first-candidates"] == {"layers": 3}
 
 
 def test_failed_search_leaves_nothing(tmp_path: Path, monkeypatch) -> None:

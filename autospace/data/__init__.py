@@ -1,22 +1,44 @@
 """Datasets: the embedded digits set, MNIST from IDX files, CIFAR (torchvision folders, ImageFolder
-trees and archives, decoded once into a cache) and ImageFolder; whole-batch augmentation."""
+trees and archives, decoded once into a cache) and ImageFolder; whole-batch augmentation.
+``import autospace.data`` does not import torch; the PyTorch names import it on first use."""
 
-from autospace.data.augment import ImageTensors, ImageTransform, crop_flip
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from autospace.data.cache import cache_entry, cache_root, cached_image_tree
-from autospace.data.datasets import (
-    DATASETS,
-    SPLITS,
-    DataSplit,
-    get_dataset,
-    load_cifar,
-    load_digits,
-    load_image_archive,
-    load_imagefolder,
-    load_mnist,
-    split_indices,
-)
+from autospace.data.config import DATASETS, SPLITS
 from autospace.data.idx import read_idx, write_idx
 from autospace.data.imagetree import ImageArrays, decode_image_tree
+
+if TYPE_CHECKING:
+    from autospace.data.augment import ImageTensors, ImageTransform, crop_flip
+    from autospace.data.datasets import (
+        DataSplit,
+        get_dataset,
+        load_cifar,
+        load_digits,
+        load_image_archive,
+        load_imagefolder,
+        load_mnist,
+        split_indices,
+    )
+
+_TORCH_NAMES = {
+    **{name: "autospace.data.augment" for name in ("ImageTensors", "ImageTransform", "crop_flip")},
+    **{name: "autospace.data.datasets" for name in ("DataSplit", "get_dataset", "load_cifar", "load_digits",
+                                                     "load_image_archive", "load_imagefolder", "load_mnist",
+                                                     "split_indices")},
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The PyTorch names, imported on first use."""
+    if name in _TORCH_NAMES:
+        return getattr(importlib.import_module(_TORCH_NAMES[name]), name)
+    raise AttributeError(f"module 'autospace.data' has no attribute {name!r}")
+
 
 __all__ = [
     "DATASETS",

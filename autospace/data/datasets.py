@@ -16,6 +16,7 @@ from torch.utils.data import Dataset, Subset, TensorDataset
 
 from autospace.data.augment import ImageTensors, ImageTransform
 from autospace.data.cache import cached_image_tree
+from autospace.data.config import DATASETS, SPLITS
 from autospace.data.idx import read_idx
 from autospace.data.imagetree import TEST, TRAIN, ImageArrays, is_archive
 from autospace.errors import DataError
@@ -31,8 +32,6 @@ CIFAR_STATS = {
 CIFAR_FOLDERS = {"cifar10": "cifar-10-batches-py", "cifar100": "cifar-100-python"}
 IMAGENET_STATS = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
 CROP_PADDING = 4
-SPLITS = ("nb201",)
-"""Named splits: ``nb201`` halves the training set into train / valid (the NAS-Bench-201 protocol)."""
 
 
 @dataclass(frozen=True)
@@ -223,9 +222,6 @@ def load_imagefolder(
     train_idx, val_idx = split_indices(len(full), val_fraction, seed)
     return DataSplit("imagefolder", Subset(full, train_idx.tolist()), Subset(full, val_idx.tolist()),
                      len(full.classes), (3, image_size, image_size))
-
-
-DATASETS = ("digits", "mnist", "cifar10", "cifar100", "imagefolder")
 
 
 def get_dataset(name: str, root: str | Path | None = None, *, split: str | None = None,

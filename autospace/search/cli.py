@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser("search", help="phase-2 architecture search under a MAdds budget",
                               description=__doc__.splitlines()[0])
     p.add_argument("--space", required=True, help="learned_space.json, shrunk_space.json, 'irb' or 'open'")
-    p.add_argument("--algo", required=True, choices=list_algorithms())
+    p.add_argument("--algo", required=True, help=f"{', '.join(list_algorithms())} or one a --plugin registers")
     p.add_argument("--madds-budget", required=True, help="target MAdds, e.g. 5e6 or 330M")
     p.add_argument("--out", required=True, help="run directory (must not exist or be empty)")
     p.add_argument("--config", help="TOML file with [search], [data] and per-algorithm sections")

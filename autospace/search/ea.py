@@ -12,42 +12,18 @@ out, so cells that cannot fit the budget die out). Per-layer MAdds caps keep pro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from autospace.config import positive
 from autospace.errors import ConfigError
 from autospace.evolve import Engine, EvolveConfig
 from autospace.genome import Genome, get_space
 from autospace.nn import build_network, fixed_cost, layer_cost, network_cost
 from autospace.search.base import SearchContext, SearchOutcome
 from autospace.search.budget import project
+from autospace.search.config import EAConfig
 from autospace.search.rl import reward
 from autospace.search.space import skip_allowed, zero_genome
 from autospace.train.device import seeded
 from autospace.train.loop import StandaloneTrainer, accuracy
 from autospace.train.recipe import ScoringRecipe
-
-NAME = "ea"
-
-
-@dataclass(frozen=True)
-class EAConfig:
-    """Settings of ``[ea]``."""
-
-    population: int = 12
-    rounds: int = 8
-    sample_size: int = 4
-    tournament_size: int = 3
-    train_steps: int = 40
-    lr: float = 0.05
-    eval_batches: int = 4
-    cap_slack: float = 2.0
-    reward_alpha: float = 0.0
-    reward_beta: float = -1.0
-
-    def __post_init__(self) -> None:
-        positive("ea", self, "population", "rounds", "sample_size", "tournament_size", "train_steps", "lr",
-                 "eval_batches", "cap_slack")
 
 
 def irb_as_open_cell(ratio: int = 6) -> Genome:

@@ -10,40 +10,13 @@ under. The result is the argmax per layer, projected into the budget window rank
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 
-from autospace.config import positive
-from autospace.errors import ConfigError
 from autospace.search.base import SearchContext, SearchOutcome, argmax
 from autospace.search.budget import project
+from autospace.search.config import ProxylessConfig
 from autospace.supernet.gates import UniformPaths
 from autospace.supernet.trainer import AlphaStepper, SupernetConfig, WeightStepper, train_round
-
-NAME = "proxyless-g"
-
-
-@dataclass(frozen=True)
-class ProxylessConfig:
-    """Settings of ``[proxyless-g]``: step counts, learning rates, Eq. 6 weight and its steering."""
-
-    warmup_steps: int = 100
-    steps: int = 200
-    weight_lr: float = 0.05
-    alpha_lr: float = 0.05
-    gate_mode: str = "two"
-    madds_lambda: float = 0.5
-    lambda_rate: float = 1.0
-    lambda_min: float = 1e-3
-    lambda_max: float = 10.0
-    adapt_every: int = 10
-
-    def __post_init__(self) -> None:
-        positive("proxyless-g", self, "steps", "weight_lr", "alpha_lr", "madds_lambda", "lambda_min", "lambda_max",
-                 "adapt_every")
-        if self.warmup_steps < 0:
-            raise ConfigError(f"proxyless-g.warmup_steps={self.warmup_steps!r} must be >= 0")
 
 
 def run(ctx: SearchContext, config: ProxylessConfig) -> SearchOutcome:

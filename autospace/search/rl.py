@@ -11,40 +11,13 @@ policy's argmax, projected into the budget window ranked by ``theta``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 
-from autospace.config import positive
-from autospace.errors import ConfigError
 from autospace.search.base import SearchContext, SearchOutcome, argmax
 from autospace.search.budget import project
+from autospace.search.config import RLConfig
 from autospace.supernet.gates import UniformPaths
 from autospace.supernet.trainer import SupernetConfig, WeightStepper
-
-NAME = "rl"
-
-
-@dataclass(frozen=True)
-class RLConfig:
-    """Settings of ``[rl]``."""
-
-    warmup_steps: int = 100
-    steps: int = 200
-    weight_lr: float = 0.05
-    policy_lr: float = 0.05
-    samples: int = 4
-    baseline_decay: float = 0.9
-    reward_alpha: float = 0.0
-    reward_beta: float = -1.0
-    log_every: int = 10
-
-    def __post_init__(self) -> None:
-        positive("rl", self, "steps", "weight_lr", "policy_lr", "samples", "log_every")
-        if self.warmup_steps < 0:
-            raise ConfigError(f"rl.warmup_steps={self.warmup_steps!r} must be >= 0")
-        if not 0 <= self.baseline_decay < 1:
-            raise ConfigError(f"rl.baseline_decay={self.baseline_decay!r} must be in [0, 1)")
 
 
 def reward(acc: float, madds: float, budget: float, alpha: float, beta: float) -> float:

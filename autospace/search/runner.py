@@ -1,26 +1,28 @@
 """One entry point for every phase-2 algorithm, from settings to an `Architecture`; algorithms are
 registered by name (`register_algorithm`) with their config class and ``run(ctx, config)``, and a
-user's own module adds more the same way."""
+user's own module adds more the same way. `prepare` checks every setting without torch; the
+built-in algorithms' modules (and torch) are imported by `build_context` and the first run."""
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autospace.config import check_sections, parse_section, to_table
-from autospace.data.loading import DataConfig, load_data
+from autospace.data.config import DataConfig
 from autospace.errors import ConfigError
 from autospace.nn import Architecture, get_skeleton, skeleton_for
 from autospace.registry import Registry
-from autospace.search import ea, proxyless, rl, spos
-from autospace.search.base import Progress, SearchContext, SearchOutcome
 from autospace.search.budget import Budget
-from autospace.search.config import SearchSettings
-from autospace.search.space import MANUAL, OPEN, LayerSpace, file_skeleton, resolve_space
-from autospace.train.device import resolve_device, seeded, torch_threads
+from autospace.search.config import EAConfig, ProxylessConfig, RLConfig, SearchSettings, SposConfig
+from autospace.search.space import MANUAL, OPEN, LayerSpace, check_space_name, file_skeleton, resolve_space
+
+if TYPE_CHECKING:
+    from autospace.search.base import Progress, SearchContext, SearchOutcome
 
 DEFAULT_SKELETON = "tiny"
 
@@ -56,10 +58,17 @@ def list_algorithms() -> list[str]:
     return _ALGORITHMS.names()
 
 
-register_algorithm(proxyless.NAME, proxyless.run, proxyless.ProxylessConfig)
-register_algorithm(rl.NAME, rl.run, rl.RLConfig)
-register_algorithm(spos.NAME, spos.run, spos.SposConfig)
-register_algorithm(ea.NAME, ea.run, ea.EAConfig, needs_layer_space=False)
+def _run_of(module: str) -> Callable[[SearchContext, Any], SearchOutcome]:
+    """``module.run``, imported on the first search: the built-ins need torch, their settings do not."""
+    def run(ctx: SearchContext, config: Any) -> SearchOutcome:
+        return importlib.import_module(module).run(ctx, config)
+    return run
+
+
+register_algorithm("proxyless-g", _run_of("autospace.search.proxyless"), ProxylessConfig)
+register_algorithm("rl", _run_of("autospace.search.rl"), RLConfig)
+register_algorithm("spos", _run_of("autospace.search.spos"), SposConfig)
+register_algorithm("ea", _run_of("autospace.search.ea"), EAConfig, needs_layer_space=False)
 
 
 @dataclass(frozen=True)
@@ -88,9 +97,9 @@ def prepare(space: str, algo: str, madds_budget: float,
     settings = parse_section(SearchSettings, "search", sections.get("search"))
     if not algorithm.needs_layer_space and space != OPEN:
         raise ConfigError(f"algo={algo!r} searches the full open space; it needs space='open', got space={space!r}")
+    check_space_name(space)
     settings = replace(settings, skeleton=_skeleton_name(space, settings.skeleton))
     get_skeleton(settings.skeleton)
-    resolve_device(settings.device)
     return SearchPlan(
         algorithm,
         parse_section(algorithm.config_cls, algorithm.name, sections.get(algorithm.name)),
@@ -110,8 +119,13 @@ def _skeleton_name(space: str, requested: str | None) -> str:
 
 
 def build_context(run: SearchPlan, log: Progress | None = None) -> SearchContext:
-    """Load the data, fit the skeleton to it, resolve the candidates per layer."""
+    """Load the data, fit the skeleton to it, resolve the candidates per layer (torch loads here)."""
+    from autospace.data.loading import load_data
+    from autospace.search.base import SearchContext
+    from autospace.train.device import resolve_device
+
     settings = run.settings
+    device = resolve_device(settings.device)
     base = get_skeleton(settings.skeleton)
     data = load_data(run.data_config, base)
     skeleton = skeleton_for(settings.skeleton, data.input_shape)
@@ -119,13 +133,15 @@ def build_context(run: SearchPlan, log: Progress | None = None) -> SearchContext
     if run.algorithm.needs_layer_space:
         layer_space = resolve_space(run.space_name, skeleton, open_k=settings.open_k, seed=settings.seed)
     return SearchContext(
-        skeleton, layer_space, data, run.budget, settings.seed, resolve_device(settings.device),
+        skeleton, layer_space, data, run.budget, settings.seed, device,
         settings.batch_size, log or (lambda record: None),
     )
 
 
 def execute(run: SearchPlan, ctx: SearchContext) -> tuple[Architecture, SearchOutcome]:
     """Run the algorithm; the found architecture with its search metadata."""
+    from autospace.train.device import seeded, torch_threads
+
     start = time.perf_counter()
     with torch_threads(run.settings.threads), seeded(run.settings.seed):
         outcome = run.algorithm.run(ctx, run.algo_config)

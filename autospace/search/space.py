@@ -138,7 +138,12 @@ def resolve_space(name: str, skeleton: Skeleton, *, open_k: int = 7, seed: int =
         return manual_space(skeleton)
     if name == OPEN:
         return open_space_sample(skeleton, open_k, seed)
-    if not Path(name).is_file():
+    check_space_name(name)
+    return shrunk_space(name, skeleton) if is_shrunk_file(name) else learned_space(name, skeleton)
+
+
+def check_space_name(name: str) -> None:
+    """`ConfigError` naming ``space`` unless it is ``irb``, ``open`` or an existing file."""
+    if name not in (MANUAL, OPEN) and not Path(name).is_file():
         raise ConfigError(f"space={name!r} is neither 'irb', 'open' nor an existing learned_space.json "
                           "or shrunk_space.json")
-    return shrunk_space(name, skeleton) if is_shrunk_file(name) else learned_space(name, skeleton)

@@ -12,50 +12,19 @@ through its path, then top-1 on ``eval_batches`` validation batches.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from autospace.config import positive
-from autospace.errors import ConfigError
 from autospace.search.base import SearchContext, SearchOutcome
 from autospace.search.budget import Budget, project
+from autospace.search.config import SposConfig
 from autospace.supernet.builder import Supernet
 from autospace.supernet.gates import UniformPaths
 from autospace.supernet.trainer import SupernetConfig, WeightStepper
 from autospace.train.loop import accuracy, recalibrate_bn
 
-NAME = "spos"
-SELECTIONS = ("evolution", "random")
-
 Choice = tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class SposConfig:
-    """Settings of ``[spos]``."""
-
-    steps: int = 300
-    weight_lr: float = 0.05
-    selection: str = "evolution"
-    population: int = 16
-    generations: int = 5
-    parents: int = 6
-    mutation_prob: float = 0.2
-    bn_batches: int = 4
-    eval_batches: int = 4
-    max_tries: int = 50
-
-    def __post_init__(self) -> None:
-        positive("spos", self, "steps", "weight_lr", "population", "parents", "bn_batches", "eval_batches",
-                 "max_tries")
-        if self.selection not in SELECTIONS:
-            raise ConfigError(f"spos.selection={self.selection!r} is not one of {list(SELECTIONS)}")
-        if self.generations < 0:
-            raise ConfigError(f"spos.generations={self.generations!r} must be >= 0")
-        if not 0 < self.mutation_prob <= 1:
-            raise ConfigError(f"spos.mutation_prob={self.mutation_prob!r} must be in (0, 1]")
 
 
 class WindowSampler:

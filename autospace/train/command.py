@@ -11,7 +11,8 @@ from typing import Any
 from autospace import rundir
 from autospace.atomic import write_json
 from autospace.config import parse_parts, parse_section
-from autospace.data.loading import DataConfig, load_data
+from autospace.data.config import DataConfig
+from autospace.data.loading import load_data
 from autospace.errors import ConfigError
 from autospace.nn import Architecture
 from autospace.train.checkpoint import load_tensors

@@ -1,0 +1,39 @@
+"""The ``[data]`` section (`DataConfig`) and the dataset names it accepts; no torch, so a command
+checks its settings before torch loads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from autospace.config import positive
+from autospace.errors import ConfigError
+
+DATASETS = ("digits", "mnist", "cifar10", "cifar100", "imagefolder")
+"""The datasets of `autospace.data.get_dataset`."""
+SPLITS = ("nb201",)
+"""Named splits: ``nb201`` halves the training set into train / valid (the NAS-Bench-201 protocol)."""
+RANDOM = "random"
+NAMES = (*DATASETS, RANDOM)
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """``name`` (one of `NAMES`), ``root`` (data directory or archive), ``split`` (None or one of
+    `SPLITS`), ``seed`` of the split, and for ``random``: ``size`` images per split and ``num_classes``."""
+
+    name: str = "digits"
+    root: str | None = None
+    split: str | None = None
+    val_fraction: float | None = None
+    seed: int = 0
+    size: int = 64
+    num_classes: int = 10
+
+    def __post_init__(self) -> None:
+        if self.name not in NAMES:
+            raise ConfigError(f"data.name={self.name!r} is not one of {list(NAMES)}")
+        if self.split is not None and self.split not in SPLITS:
+            raise ConfigError(f"data.split={self.split!r} is not one of {list(SPLITS)}")
+        positive("data", self, "size", "num_classes")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError(f"data.seed={self.seed!r} must be an integer >= 0")
