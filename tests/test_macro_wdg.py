@@ -13,7 +13,8 @@ from torch import nn
 from autospace.errors import GenomeError, UnknownNameError
 from autospace.macro import LayerSpec, MacroGenome
 from autospace.macro.build import build_macro
-from autospace.macro.extract import ZOO, extract_wdg, extract_zoo
+from autospace.macro.extract import extract_wdg, extract_zoo
+from autospace.macro.space import ZOO
 from autospace.macro.walk import WalkSettings, random_walk
 from autospace.macro.wdg import WDG
 

@@ -21,18 +21,8 @@ from torch import nn
 from autospace.errors import ConfigError, UnknownNameError
 from autospace.macro.build import Bottleneck
 from autospace.macro.layers import LayerSpec
+from autospace.macro.space import ZOO
 from autospace.macro.wdg import WDG
-
-ZOO = (
-    "alexnet", "densenet121", "densenet161", "densenet169", "densenet201", "googlenet",
-    "mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3", "mobilenet_v2",
-    "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "resnext101_32x8d",
-    "shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0",
-    "squeezenet1_0", "squeezenet1_1",
-    "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn",
-    "wide_resnet50_2", "wide_resnet101_2",
-)
-"""The torchvision models of LCMNAS's zoo (all exist in torchvision 0.29)."""
 
 MODEL_KWARGS: dict[str, dict[str, Any]] = {"googlenet": {"aux_logits": False, "init_weights": False}}
 """Constructor arguments per zoo model: GoogLeNet without its auxiliary heads (which only run in
