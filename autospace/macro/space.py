@@ -90,19 +90,20 @@ class MacroSpace:
         self.walk_settings = walk or WalkSettings()
         base = Path(base_dir)
         self._files = tuple(str((base / f).resolve()) for f in self.settings.wdg_files)
+        files = []
+        for path in self._files:  # checked now, before a run writes anything
+            try:
+                files.append(WDG.load(path))
+            except GenomeError as exc:
+                raise ConfigError(f"lcmnas.wdg_files: {exc}") from None
+        self._file_wdgs = tuple(files)
         self._parents: tuple[WDG, ...] | None = None
 
     @property
     def parents(self) -> tuple[WDG, ...]:
-        """The source WDGs: the zoo's, then the files' (loaded on first use)."""
+        """The source WDGs: the zoo's (extracted on first use), then the files'."""
         if self._parents is None:
-            files = []
-            for path in self._files:
-                try:
-                    files.append(WDG.load(path))
-                except GenomeError as exc:
-                    raise ConfigError(f"lcmnas.wdg_files: {exc}") from None
-            self._parents = zoo_wdgs(tuple(self.settings.zoo)) + tuple(files)
+            self._parents = zoo_wdgs(tuple(self.settings.zoo)) + self._file_wdgs
         return self._parents
 
     def walk(self, parents: Sequence[WDG], fitness: Sequence[float], rng: np.random.Generator) -> MacroGenome:
