@@ -23,6 +23,7 @@ import argparse
 import json
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -82,7 +83,8 @@ def search(method: str, plan: dict[str, Any], data: Any, mixed: MixedEvaluator, 
     searched = time.perf_counter() - start
     history = [r["best"][0] for r in run.history.records]
     return {"genomes": [r.genome for r in run.learned_space.layers[0]], "search_seconds": searched,
-            "best_fitness_per_generation": history, "networks_scored": run.engine.distinct_queries}
+            "best_fitness_per_generation": history, "networks_scored": run.engine.distinct_queries,
+            "history": run.history.records}
 
 
 def zoo_search(plan: dict[str, Any], data: Any, mixed: MixedEvaluator, seed: int, device: torch.device
@@ -116,6 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    ap.add_argument("--figures", type=Path, help="folder for the figures (WDGs, distributions, chain, fitness)")
     args = ap.parse_args(argv)
     plan = {k: (getattr(args, k) if getattr(args, k) is not None else v) for k, v in PLANS[args.plan].items()}
     if args.threads:
@@ -142,6 +145,7 @@ def main(argv: list[str] | None = None) -> None:
                                       "test_accuracy": test, "final_train_seconds": seconds}
             continue
         found = search(method, plan, data, mixed, args.seed)
+        history = found.pop("history")
         retrain = LowFidelityEvaluator("macro", data, recipe=recipe(plan["retrain_epochs"], args.seed),
                                        train_fraction=0.08, val_fraction=0.02, device=args.device, seed=args.seed)
         start = time.perf_counter()
@@ -156,7 +160,27 @@ def main(argv: list[str] | None = None) -> None:
                                   "retrain_seconds": retrain_seconds, "best": genome.to_dict(), "layers": len(genome),
                                   "madds": madds, "params": params, "test_accuracy": test,
                                   "final_train_seconds": seconds}
+        if args.figures is not None:
+            save_figures(args.figures, method, genome, history)
     print(json.dumps(out, indent=1))
+
+
+def save_figures(folder: Path, method: str, genome: Any, history: list[dict[str, Any]]) -> None:
+    """The WDG of a source model (resnet18) and of the found network, their hyper-parameter
+    counts, the found chain with shapes and costs, and the fitness over generations."""
+    from autospace.macro.space import zoo_wdgs
+    from autospace.macro.wdg import WDG
+    from autospace.viz import fitness_curves
+    from autospace.viz.macro import draw_chain, draw_param_distributions, draw_wdg
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (source,) = zoo_wdgs(("resnet18",))
+    found = WDG.from_genome(genome, f"{method} best")
+    figures = {"wdg_resnet18": draw_wdg(source), "params_resnet18": draw_param_distributions(source),
+               f"wdg_{method}": draw_wdg(found), f"params_{method}": draw_param_distributions(found),
+               f"chain_{method}": draw_chain(genome), f"fitness_{method}": fitness_curves(history)}
+    for name, fig in figures.items():
+        fig.savefig(folder / f"{name}.png", dpi=120)
 
 
 if __name__ == "__main__":
