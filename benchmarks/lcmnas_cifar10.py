@@ -7,8 +7,9 @@ Per method: the search (``population`` networks x ``generations``, mixed fitness
 score + 0.25 * accuracy in percent after ``search_epochs`` on a stratified 8 % / 2 % split of the
 training set), then the ``top`` best networks retrained for ``retrain_epochs`` on the same 8 %
 and re-validated on the 2 %, and the best of them trained for ``final_epochs`` on the whole
-training split and tested on the 10,000 test images. Printed as one JSON object: params, MAdds,
-fitness, test accuracy and search/train seconds per method.
+training split and tested on the 10,000 test images (``final_epochs = 0``: the retrained network
+is tested as it is). Each method's result is printed as one JSON line when it is done (params,
+MAdds, fitness, test accuracy, search/train seconds), then the whole result as one JSON object.
 
     python benchmarks/lcmnas_cifar10.py --plan cpu --threads 1     # <= 90 min on the 2-core CPU
     python benchmarks/lcmnas_cifar10.py --plan gpu --device cuda   # sized for <= 9 min on one H100/H200
@@ -65,10 +66,11 @@ def recipe(epochs: int, seed: int) -> ScoringRecipe:
 
 def train_and_test(net: nn.Module, data: Any, epochs: int, seed: int, device: torch.device) -> tuple[float, float]:
     """Test accuracy after ``epochs`` on the whole training split (cosine lr from 0.025, the
-    LCMNAS final-training rate), and the seconds it took."""
+    LCMNAS final-training rate; none for 0), and the seconds it took."""
     start = time.perf_counter()
-    final = replace(recipe(epochs, seed), lr=0.025)
-    StandaloneTrainer(net, data.train, final, device).fit()
+    if epochs:
+        final = replace(recipe(epochs, seed), lr=0.025)
+        StandaloneTrainer(net, data.train, final, device).fit()
     return accuracy(net, data.test, device), time.perf_counter() - start
 
 
@@ -143,6 +145,7 @@ def main(argv: list[str] | None = None) -> None:
             test, seconds = train_and_test(net, data, plan["final_epochs"], args.seed, device)
             out["methods"][method] = {**found, "best": best["model"], "madds": madds, "params": params,
                                       "test_accuracy": test, "final_train_seconds": seconds}
+            print(json.dumps({method: out["methods"][method]}), flush=True)
             continue
         found = search(method, plan, data, mixed, args.seed)
         history = found.pop("history")
@@ -152,14 +155,19 @@ def main(argv: list[str] | None = None) -> None:
         retrained = [(retrain.score_one(Candidate(0, g)), g) for g in found.pop("genomes")]
         retrain_seconds = time.perf_counter() - start
         genome = max(retrained, key=lambda pair: pair[0])[1]
-        with seeded(args.seed):
-            net = build_macro(genome)
+        if plan["final_epochs"]:
+            with seeded(args.seed):
+                net = build_macro(genome)
+        else:  # the retrained network itself
+            net = retrain.builder.network(Candidate(0, genome))
+            StandaloneTrainer(net, retrain.train, retrain.recipe, device).fit()
         test, seconds = train_and_test(net, data, plan["final_epochs"], args.seed, device)
         madds, params = macro_cost(genome)
         out["methods"][method] = {**found, "retrain_val_accuracy": [v for v, _ in retrained],
                                   "retrain_seconds": retrain_seconds, "best": genome.to_dict(), "layers": len(genome),
                                   "madds": madds, "params": params, "test_accuracy": test,
                                   "final_train_seconds": seconds}
+        print(json.dumps({method: out["methods"][method]}), flush=True)
         if args.figures is not None:
             save_figures(args.figures, method, genome, history)
     print(json.dumps(out, indent=1))
