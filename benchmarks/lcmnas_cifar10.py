@@ -70,7 +70,8 @@ def train_and_test(net: nn.Module, data: Any, epochs: int, seed: int, device: to
     start = time.perf_counter()
     if epochs:
         final = replace(recipe(epochs, seed), lr=0.025)
-        StandaloneTrainer(net, data.train, final, device).fit()
+        with seeded(seed):
+            StandaloneTrainer(net, data.train, final, device).fit()
     return accuracy(net, data.test, device), time.perf_counter() - start
 
 
@@ -100,10 +101,10 @@ def zoo_search(plan: dict[str, Any], data: Any, mixed: MixedEvaluator, seed: int
     for name in plan["zoo_baseline"].split(","):
         with seeded(seed):
             net = models.get_model(name, weights=None, num_classes=data.num_classes)
-        score = lcmnas_score(net.to(device).train(), batch[0].to(device), batch[1])
         with seeded(seed):
+            score = lcmnas_score(net.to(device).train(), batch[0].to(device), batch[1])
             net = models.get_model(name, weights=None, num_classes=data.num_classes)
-        StandaloneTrainer(net, low.train, low.recipe, device).fit()
+            StandaloneTrainer(net, low.train, low.recipe, device).fit()
         acc = accuracy(net, low.val, device)
         fitness = mixed.lam * score + (1 - mixed.lam) * 100 * acc
         rows.append({"model": name, "score": score, "val_accuracy": acc, "fitness": fitness})
@@ -142,6 +143,9 @@ def main(argv: list[str] | None = None) -> None:
             with seeded(args.seed):
                 net = models.get_model(best["model"], weights=None, num_classes=data.num_classes)
             madds, params = measure_cost(net, data.input_shape)
+            if not plan["final_epochs"]:  # as the found networks: retrained on the 8 % split
+                with seeded(args.seed):
+                    StandaloneTrainer(net, lf.train, recipe(plan["retrain_epochs"], args.seed), device).fit()
             test, seconds = train_and_test(net, data, plan["final_epochs"], args.seed, device)
             out["methods"][method] = {**found, "best": best["model"], "madds": madds, "params": params,
                                       "test_accuracy": test, "final_train_seconds": seconds}
@@ -160,7 +164,8 @@ def main(argv: list[str] | None = None) -> None:
                 net = build_macro(genome)
         else:  # the retrained network itself
             net = retrain.builder.network(Candidate(0, genome))
-            StandaloneTrainer(net, retrain.train, retrain.recipe, device).fit()
+            with seeded(args.seed):
+                StandaloneTrainer(net, retrain.train, retrain.recipe, device).fit()
         test, seconds = train_and_test(net, data, plan["final_epochs"], args.seed, device)
         madds, params = macro_cost(genome)
         out["methods"][method] = {**found, "retrain_val_accuracy": [v for v, _ in retrained],

@@ -23,7 +23,7 @@ from autospace.evaluators.registry import register_evaluator
 from autospace.evaluators.standalone import StandaloneBuilder
 from autospace.genome import CellSpace, Genome
 from autospace.nn import Skeleton
-from autospace.train.device import resolve_device
+from autospace.train.device import resolve_device, seeded
 from autospace.train.loop import StandaloneTrainer, accuracy
 from autospace.train.recipe import ScoringRecipe, TrainRecipe
 
@@ -102,7 +102,8 @@ class LowFidelityEvaluator(Evaluator):
 
     def score_one(self, candidate: Candidate) -> float:
         net = self.builder.network(candidate)
-        StandaloneTrainer(net, self.train, self.recipe, self.device).fit()
+        with seeded(self.builder.seed):  # dropout masks (macro genomes have Dropout) from the seed
+            StandaloneTrainer(net, self.train, self.recipe, self.device).fit()
         return accuracy(net, self.val, self.device)
 
     def describe(self) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from autospace.evaluators.registry import register_evaluator
 from autospace.evaluators.standalone import StandaloneBuilder
 from autospace.genome import CellSpace, Genome
 from autospace.nn import Skeleton
+from autospace.train.device import seeded
 
 ALL_PROXIES = {**PROXIES, **LCMNAS_PROXIES}
 """Every proxy the evaluator offers by name."""
@@ -65,7 +66,8 @@ class ZeroCostEvaluator(Evaluator):
         for x, y in self._batches:
             net = self.builder.network(candidate)
             net.train()
-            scores.append(ALL_PROXIES[self.proxy].score(net, x, y))
+            with seeded(self.builder.seed):  # dropout masks (macro genomes have Dropout) from the seed
+                scores.append(ALL_PROXIES[self.proxy].score(net, x, y))
         score = float(np.mean(scores))
         return score if math.isfinite(score) else FLOOR
 
