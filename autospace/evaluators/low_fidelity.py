@@ -22,6 +22,7 @@ from autospace.evaluators.base import Candidate, Evaluator
 from autospace.evaluators.registry import register_evaluator
 from autospace.evaluators.standalone import StandaloneBuilder
 from autospace.genome import CellSpace, Genome
+from autospace.macro.space import MacroSpace
 from autospace.nn import Skeleton
 from autospace.train.device import resolve_device, seeded
 from autospace.train.loop import StandaloneTrainer, accuracy
@@ -126,7 +127,7 @@ class LowFidelitySettings:
     device: str = "cpu"
 
 
-def _factory(settings: LowFidelitySettings, recipe: ScoringRecipe, *, space: CellSpace, layers: int
+def _factory(settings: LowFidelitySettings, recipe: ScoringRecipe, *, space: CellSpace | MacroSpace, layers: int
              ) -> LowFidelityEvaluator:
     ev = LowFidelityEvaluator(**asdict(settings), recipe=recipe, seed=recipe.seed)
     ev.builder.check_run(layers, space)

@@ -25,6 +25,7 @@ from autospace.evaluators.low_fidelity import LowFidelityEvaluator, LowFidelityS
 from autospace.evaluators.registry import register_evaluator
 from autospace.evaluators.zero_cost import ZeroCostEvaluator
 from autospace.genome import CellSpace
+from autospace.macro.space import MacroSpace
 from autospace.train.recipe import ScoringRecipe
 
 COMBINES = ("rank", "raw")
@@ -91,7 +92,7 @@ class MixedSettings:
     proxy_batches: int = 1
 
 
-def _factory(settings: MixedSettings, low: LowFidelitySettings, recipe: ScoringRecipe, *, space: CellSpace,
+def _factory(settings: MixedSettings, low: LowFidelitySettings, recipe: ScoringRecipe, *, space: CellSpace | MacroSpace,
              layers: int) -> MixedEvaluator:
     zc = ZeroCostEvaluator(settings.proxy, low.skeleton, low.data, low.data_root, batch_size=settings.proxy_batch_size,
                            batches=settings.proxy_batches, seed=recipe.seed)

@@ -27,6 +27,7 @@ from autospace.evaluators.proxies import FLOOR, PROXIES
 from autospace.evaluators.registry import register_evaluator
 from autospace.evaluators.standalone import StandaloneBuilder
 from autospace.genome import CellSpace, Genome
+from autospace.macro.space import MacroSpace
 from autospace.nn import Skeleton
 from autospace.train.device import seeded
 
@@ -91,7 +92,7 @@ class ZeroCostSettings:
     seed: int = 0
 
 
-def _factory(settings: ZeroCostSettings, *, space: CellSpace, layers: int) -> ZeroCostEvaluator:
+def _factory(settings: ZeroCostSettings, *, space: CellSpace | MacroSpace, layers: int) -> ZeroCostEvaluator:
     ev = ZeroCostEvaluator(**asdict(settings))
     ev.builder.check_run(layers, space)
     return ev
