@@ -121,6 +121,7 @@ CASES = [
     evolve("evaluator_skeleton", "evaluator.skeleton='macro' goes with evolve.space='macro'",
            replace('skeleton = "macro"', 'skeleton = "tiny"')),
     evolve("macro_with_skeleton", "takes no skeleton", replace('strategy = "lcmnas"', 'strategy = "lcmnas"\nskeleton = "tiny"')),
+    evolve("macro_with_reference", "takes no [reference]", lambda t: t + '[reference]\nnb201 = "|none~0|"\n'),
     evolve("mixed_combine", "evaluator.combine='sum'",
            replace('name = "zero_cost"\nskeleton = "macro"\nproxy = "lcmnas"\ndata = "digits"\nbatch_size = 16',
                    'name = "mixed"\nskeleton = "macro"\nproxy = "lcmnas"\ndata = "digits"\ncombine = "sum"')),

@@ -130,9 +130,11 @@ def _space(run: EvolveRun, config: EvolveConfig, data: Mapping[str, Any], base_d
             return get_space(run.space)
         except GenomeError:
             raise ConfigError(f"evolve.space={run.space!r} is not a registered space") from None
-    for key in ("skeleton", "reference"):
-        if (run.skeleton if key == "skeleton" else data.get("reference")) is not None:
-            raise ConfigError(f"evolve.space='macro' takes no {key} (a macro genome is the whole network)")
+    if run.skeleton is not None:
+        raise ConfigError(f"evolve.space='macro' takes no skeleton (a macro genome is the whole network), "
+                          f"got evolve.skeleton={run.skeleton!r}")
+    if "reference" in data:
+        raise ConfigError("evolve.space='macro' takes no [reference] (the reference constraint is for cells)")
     settings, walk = parse_parts((MacroSettings, WalkSettings), "lcmnas", data.get("lcmnas", {}))
     return MacroSpace(settings, walk, base_dir)
 
