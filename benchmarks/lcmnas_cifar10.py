@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     data = get_dataset("cifar10", args.images, seed=args.seed)
     zc = ZeroCostEvaluator("lcmnas", "macro", data, batch_size=256, seed=args.seed)
     lf = LowFidelityEvaluator("macro", data, recipe=recipe(plan["search_epochs"], args.seed), train_fraction=0.08,
-                              val_fraction=0.02, device=args.device, seed=args.seed)
+                              val_fraction=0.02, cutout=16, device=args.device, seed=args.seed)
     out: dict[str, Any] = {"plan": args.plan, "settings": plan, "seed": args.seed, "device": str(device),
                            "threads": torch.get_num_threads(), "methods": {}}
     for method in args.methods.split(","):
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
         found = search(method, plan, data, mixed, args.seed)
         history = found.pop("history")
         retrain = LowFidelityEvaluator("macro", data, recipe=recipe(plan["retrain_epochs"], args.seed),
-                                       train_fraction=0.08, val_fraction=0.02, device=args.device, seed=args.seed)
+                                       train_fraction=0.08, val_fraction=0.02, cutout=16, device=args.device, seed=args.seed)
         start = time.perf_counter()
         retrained = [(retrain.score_one(Candidate(0, g)), g) for g in found.pop("genomes")]
         retrain_seconds = time.perf_counter() - start

@@ -210,3 +210,18 @@ def test_scores_with_dropout_are_reproducible() -> None:
     first = ev.score([Candidate(0, dropout)])[0]
     torch.rand(7)  # the global generator moves on; the score must not
     assert ev.score([Candidate(0, dropout)])[0] == first
+
+
+def test_cutout_zeroes_one_clipped_square_per_image() -> None:
+    from autospace.data.augment import ImageTransform, cut_out
+
+    images = torch.ones(64, 3, 32, 32)
+    out = cut_out(images, torch.Generator().manual_seed(0), 16)
+    zeros = (out == 0).all(dim=1).flatten(1).sum(1)
+    assert (zeros <= 256).all() and (zeros >= 64).all() and (zeros == 256).any()  # 8x8 at the least (a corner)
+    assert torch.equal(out, cut_out(images, torch.Generator().manual_seed(0), 16))
+    plain = ImageTransform((0.0,) * 3, (1.0,) * 3)
+    generator = torch.Generator().manual_seed(1)
+    state = generator.get_state()
+    plain(torch.zeros(2, 3, 4, 4, dtype=torch.uint8), generator)
+    assert torch.equal(generator.get_state(), state)  # no cutout, no draws: cell runs are unchanged

@@ -1,7 +1,7 @@
 """Low-fidelity evaluator: train each candidate's standalone network briefly on a subset of the
 training set with a fixed recipe; the score is its validation accuracy (deterministic per seed).
 
-The subsets are random ones of ``train_size`` training and ``val_size`` validation examples, or,
+Training batches of image sets can also be cut out (``cutout``: LCMNAS uses 16). The subsets are random ones of ``train_size`` training and ``val_size`` validation examples, or,
 with ``train_fraction`` and ``val_fraction`` (LCMNAS: 8 % and 2 %), two disjoint stratified
 subsets of the training split, so the search never sees the validation split. (The LCMNAS code
 trains on the first 4,000 images and validates on the first 1,000 of those same images, a
@@ -74,7 +74,7 @@ class LowFidelityEvaluator(Evaluator):
     def __init__(self, skeleton: str | Skeleton = "tiny", data: str | DataSplit = "digits",
                  data_root: str | None = None, *, recipe: TrainRecipe | None = None, train_size: int | None = None,
                  val_size: int | None = None, train_fraction: float | None = None, val_fraction: float | None = None,
-                 context: Genome | None = None, device: str = "cpu", seed: int = 0) -> None:
+                 cutout: int = 0, context: Genome | None = None, device: str = "cpu", seed: int = 0) -> None:
         super().__init__()
         if train_size is not None and train_size < 1:
             raise ConfigError(f"evaluator.train_size={train_size!r} must be >= 1")
@@ -99,6 +99,11 @@ class LowFidelityEvaluator(Evaluator):
         else:
             self.train = _subset(self.builder.data.train, train_size, seed)
             self.val = _subset(self.builder.data.val, val_size, seed + 1)
+        if cutout < 0:
+            raise ConfigError(f"evaluator.cutout={cutout!r} must be >= 0")
+        self.cutout = cutout
+        if cutout and isinstance(self.train, ImageTensors):  # image sets only (digits has no augmentation)
+            self.train = self.train.with_transform(cutout=cutout)
         self.device = resolve_device(device)
 
     def score_one(self, candidate: Candidate) -> float:
@@ -109,6 +114,8 @@ class LowFidelityEvaluator(Evaluator):
 
     def describe(self) -> dict[str, Any]:
         split = {} if self.fractions is None else {"split": "stratified", "fractions": list(self.fractions)}
+        if self.cutout:
+            split["cutout"] = self.cutout
         return {"name": "low_fidelity", "recipe": self.recipe.to_dict(), "train_size": len(self.train),
                 "val_size": len(self.val), **split, "device": str(self.device), **self.builder.describe()}
 
@@ -124,6 +131,7 @@ class LowFidelitySettings:
     val_size: int | None = None
     train_fraction: float | None = None
     val_fraction: float | None = None
+    cutout: int = 0
     device: str = "cpu"
 
 

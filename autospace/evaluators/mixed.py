@@ -98,7 +98,8 @@ def _factory(settings: MixedSettings, low: LowFidelitySettings, recipe: ScoringR
                            batches=settings.proxy_batches, seed=recipe.seed)
     lf = LowFidelityEvaluator(low.skeleton, zc.builder.data, recipe=recipe, train_size=low.train_size,
                               val_size=low.val_size, train_fraction=low.train_fraction,
-                              val_fraction=low.val_fraction, device=low.device, seed=recipe.seed)
+                              val_fraction=low.val_fraction, cutout=low.cutout, device=low.device,
+                              seed=recipe.seed)
     zc.builder.check_run(layers, space)
     return MixedEvaluator(zc, lf, settings.lam, settings.combine)
 
