@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, str] = {
     "search": "autospace.search.cli",
     "train": "autospace.train.cli",
     "plot": "autospace.viz.cli",
+    "macro": "autospace.macro.cli",
 }
 
 

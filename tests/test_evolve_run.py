@@ -35,7 +35,7 @@ def run(strategy: str, seed: int, **kw):
     return evolve_space(SPACE, ev, strategy, seed=seed, reference=SPACE.sample(1), **kw)
 
 
-@pytest.mark.parametrize("strategy", list_strategies())
+@pytest.mark.parametrize("strategy", [s for s in list_strategies() if s != "lcmnas"])  # lcmnas: test_lcmnas.py
 def test_same_seed_same_history_other_seed_other_history(strategy):
     a, b, c = run(strategy, 0), run(strategy, 0), run(strategy, 1)
     assert a.history.without_wall_clock() == b.history.without_wall_clock()

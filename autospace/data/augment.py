@@ -15,18 +15,22 @@ from torch.utils.data import Dataset
 class ImageTransform:
     """uint8 batch (N x C x H x W) -> float32 batch normalised by per-channel ``mean`` / ``std``
     (of pixel values in [0, 1]); with ``padding > 0`` first a random ``padding``-pixel shifted crop
-    (zero fill, as ``RandomCrop(H, padding)``), with ``flip`` a horizontal flip of half the images."""
+    (zero fill, as ``RandomCrop(H, padding)``), with ``flip`` a horizontal flip of half the images,
+    and with ``cutout > 0`` after the normalisation a ``cutout`` x ``cutout`` square of each image
+    set to 0, centred anywhere in it and clipped at the border (DeVries & Taylor 2017, as DARTS)."""
 
     mean: tuple[float, ...]
     std: tuple[float, ...]
     padding: int = 0
     flip: bool = False
+    cutout: int = 0
 
     def __call__(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """The transformed batch; the random draws come from ``generator`` (any device)."""
         if self.padding or self.flip:
             images = crop_flip(images, generator, self.padding, self.flip)
-        return self.normalise(images)
+        images = self.normalise(images)
+        return cut_out(images, generator, self.cutout) if self.cutout else images
 
     def normalise(self, images: torch.Tensor) -> torch.Tensor:
         """Only the normalisation (no random draws)."""
@@ -52,6 +56,20 @@ def crop_flip(images: torch.Tensor, generator: torch.Generator, padding: int, fl
     batch = torch.arange(n, device=device)[:, None, None, None]
     channel = torch.arange(c, device=device)[None, :, None, None]
     return padded[batch, channel, rows[:, None, :, None], cols[:, None, None, :]]
+
+
+def cut_out(images: torch.Tensor, generator: torch.Generator, length: int) -> torch.Tensor:
+    """``images`` with a ``length`` x ``length`` square of each set to 0 (centre drawn uniformly,
+    the square clipped at the border)."""
+    n, _, h, w = images.shape
+    device = images.device
+    centres = torch.rand(2, n, generator=generator, device=generator.device).to(device)
+    cy, cx = (centres[0] * h).long(), (centres[1] * w).long()
+    rows, cols = torch.arange(h, device=device), torch.arange(w, device=device)
+    inside_rows = (rows[None, :] >= cy[:, None] - length // 2) & (rows[None, :] < cy[:, None] + length // 2)
+    inside_cols = (cols[None, :] >= cx[:, None] - length // 2) & (cols[None, :] < cx[:, None] + length // 2)
+    mask = inside_rows[:, :, None] & inside_cols[:, None, :]
+    return images.masked_fill(mask[:, None], 0.0)
 
 
 class ImageTensors(Dataset):

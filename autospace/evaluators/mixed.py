@@ -1,8 +1,13 @@
-"""LCMNAS mixed fitness: ``lam * zero-cost + (1 - lam) * low-fidelity`` on rank-normalised scores.
+"""LCMNAS mixed fitness: ``lam * zero-cost + (1 - lam) * low-fidelity``, combined one of two ways
+(``combine``):
 
-Ranks are taken within each layer's candidates of the batch (ties averaged) and scaled to [0, 1],
-so scores are relative to the batch: not independent, not exact (the engine averages them with the
-momentum update). Raw scores of both parts are cached per ``(layer, genome)``.
+* ``rank`` (default): on rank-normalised scores. Ranks are taken within each layer's candidates of
+  the batch (ties averaged) and scaled to [0, 1], so scores are relative to the batch: not
+  independent, not exact (the engine averages them with the momentum update).
+* ``raw``: the raw sum, as the LCMNAS code computes it, with the accuracy in percent
+  (``lam * score + (1 - lam) * 100 * accuracy``): a function of the genome alone, so exact.
+
+Raw scores of both parts are cached per ``(layer, genome)``.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from autospace.errors import ConfigError
 from autospace.evaluators.base import Candidate, Evaluator
 from autospace.evaluators.low_fidelity import LowFidelityEvaluator, LowFidelitySettings
 from autospace.evaluators.registry import register_evaluator
-from autospace.evaluators.standalone import check_layers
 from autospace.evaluators.zero_cost import ZeroCostEvaluator
 from autospace.genome import CellSpace
+from autospace.macro.space import MacroSpace
 from autospace.train.recipe import ScoringRecipe
+
+COMBINES = ("rank", "raw")
 
 
 def rank_normalise(scores: Sequence[float]) -> np.ndarray:
@@ -32,16 +39,21 @@ def rank_normalise(scores: Sequence[float]) -> np.ndarray:
 
 
 class MixedEvaluator(Evaluator):
-    """``lam * rank(zero_cost) + (1 - lam) * rank(low_fidelity)`` within each batch."""
+    """``lam * rank(zero_cost) + (1 - lam) * rank(low_fidelity)`` within each batch, or the raw sum
+    (module docstring)."""
 
     exact = False
     independent = False
 
-    def __init__(self, zero_cost: Evaluator, low_fidelity: Evaluator, lam: float = 0.75) -> None:
+    def __init__(self, zero_cost: Evaluator, low_fidelity: Evaluator, lam: float = 0.75,
+                 combine: str = "rank") -> None:
         super().__init__()
         if not 0.0 <= lam <= 1.0:
             raise ConfigError(f"evaluator.lam={lam!r} must be in [0, 1]")
-        self.zero_cost, self.low_fidelity, self.lam = zero_cost, low_fidelity, lam
+        if combine not in COMBINES:
+            raise ConfigError(f"evaluator.combine={combine!r} is not one of {list(COMBINES)}")
+        self.zero_cost, self.low_fidelity, self.lam, self.combine = zero_cost, low_fidelity, lam, combine
+        self.exact = combine == "raw"  # type: ignore[misc]
         self._cache: dict[tuple[str, int, Any], float] = {}
 
     def _raw(self, part: str, evaluator: Evaluator, batch: Sequence[Candidate]) -> list[float]:
@@ -53,6 +65,8 @@ class MixedEvaluator(Evaluator):
     def evaluate(self, batch: Sequence[Candidate]) -> list[float]:
         zc = np.array(self._raw("zc", self.zero_cost, batch))
         lf = np.array(self._raw("lf", self.low_fidelity, batch)) if self.lam < 1.0 else np.zeros(len(batch))
+        if self.combine == "raw":
+            return (self.lam * zc + (1.0 - self.lam) * 100.0 * lf).tolist()
         layers = np.array([c.layer for c in batch])
         scores = np.zeros(len(batch))
         for layer in np.unique(layers):
@@ -61,7 +75,8 @@ class MixedEvaluator(Evaluator):
         return scores.tolist()
 
     def describe(self) -> dict[str, Any]:
-        return {"name": "mixed", "lam": self.lam, "zero_cost": self.zero_cost.describe(),
+        combine = {"combine": self.combine} if self.combine != "rank" else {}  # rank runs describe as before
+        return {"name": "mixed", "lam": self.lam, **combine, "zero_cost": self.zero_cost.describe(),
                 "low_fidelity": self.low_fidelity.describe()}
 
 
@@ -71,19 +86,22 @@ class MixedSettings:
     `ScoringRecipe`): the weight ``lam`` and the zero-cost proxy with its batches."""
 
     lam: float = 0.75
+    combine: str = "rank"
     proxy: str = "jacob_cov"
     proxy_batch_size: int = 64
     proxy_batches: int = 1
 
 
-def _factory(settings: MixedSettings, low: LowFidelitySettings, recipe: ScoringRecipe, *, space: CellSpace,
+def _factory(settings: MixedSettings, low: LowFidelitySettings, recipe: ScoringRecipe, *, space: CellSpace | MacroSpace,
              layers: int) -> MixedEvaluator:
     zc = ZeroCostEvaluator(settings.proxy, low.skeleton, low.data, low.data_root, batch_size=settings.proxy_batch_size,
                            batches=settings.proxy_batches, seed=recipe.seed)
     lf = LowFidelityEvaluator(low.skeleton, zc.builder.data, recipe=recipe, train_size=low.train_size,
-                              val_size=low.val_size, device=low.device, seed=recipe.seed)
-    check_layers(zc.builder.skeleton, layers)
-    return MixedEvaluator(zc, lf, settings.lam)
+                              val_size=low.val_size, train_fraction=low.train_fraction,
+                              val_fraction=low.val_fraction, cutout=low.cutout, device=low.device,
+                              seed=recipe.seed)
+    zc.builder.check_run(layers, space)
+    return MixedEvaluator(zc, lf, settings.lam, settings.combine)
 
 
 register_evaluator("mixed", _factory, settings=(MixedSettings, LowFidelitySettings, ScoringRecipe),

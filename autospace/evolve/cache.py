@@ -1,13 +1,15 @@
 """Process-wide LRU caches of pure functions of a genome: the engine meets the same cells again and
-again (sampling, mutation) and skips their canonicalisation, neighbour enumeration and encoding."""
+again (sampling, mutation) and skips their canonicalisation, neighbour enumeration and encoding.
+`cell_key` is the canonical key of any genome (a cell `Genome` or a `MacroGenome`)."""
 
 from __future__ import annotations
 
 import functools
+from operator import attrgetter
 
-from autospace.genome import Genome, canonical_key
+from autospace.genome import Genome
 
-cell_key = functools.lru_cache(maxsize=1 << 16)(canonical_key)
+cell_key = functools.lru_cache(maxsize=1 << 16)(attrgetter("key"))
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -11,6 +11,7 @@ no global random state is used or changed.
 
 from __future__ import annotations
 
+import json
 import random
 import statistics
 import time
@@ -27,12 +28,13 @@ from autospace.evaluators.base import Candidate, EvaluatorCost
 from autospace.evolve.cache import cell_key, cell_neighbors, cell_row
 from autospace.evolve.config import EvolveConfig
 from autospace.evolve.history import History
-from autospace.evolve.individual import Individual
+from autospace.evolve.individual import Individual, genome_from_dict
 from autospace.evolve.learned import LearnedSpace, Ranked
 from autospace.evolve.momentum import momentum_update
 from autospace.evolve.reference import ReferenceConstraint
 from autospace.evolve.strategies import get_strategy
-from autospace.genome import CellSpace, Genome, mean_pairwise_hamming, pairwise_hamming
+from autospace.genome import CellSpace, Genome, pairwise_hamming
+from autospace.macro.space import MacroSpace
 
 LayerCost = Callable[[int, Genome], float]
 STATE_VERSION = 1
@@ -58,7 +60,9 @@ class Engine:
     """Evolution over ``config.layers`` populations of cells of ``space``.
 
     Args:
-        space: the cell space every layer draws from.
+        space: the cell space every layer draws from, or a `MacroSpace` (macro search: one
+            layer whose individuals are whole networks, `autospace.evolve.lcmnas`). The engine
+            uses its ``name``, ``size``, ``sample`` and ``diversity``.
         config: engine settings (`EvolveConfig`); defaults when None.
         exact: whether the evaluator's scores are exact (used as is, never re-queried) or
             learned (blended with momentum, re-scored).
@@ -74,7 +78,7 @@ class Engine:
 
     def __init__(
         self,
-        space: CellSpace,
+        space: CellSpace | MacroSpace,
         config: EvolveConfig | None = None,
         *,
         exact: bool = True,
@@ -364,9 +368,9 @@ class Engine:
                 best.append(None)
                 mean.append(None)
                 best_genomes.append(None)
-            rows = [cell_row(ind.genome) for ind in pop]
-            diversity.append(mean_pairwise_hamming(rows))
+            diversity.append(self.space.diversity([ind.genome for ind in pop]))
             if self._ref_row is not None:
+                rows = [cell_row(ind.genome) for ind in pop]
                 ref_distance.append(float(pairwise_hamming(rows, self._ref_row).mean()) if rows else None)
         return {
             "round": self.round,
@@ -399,7 +403,7 @@ class Engine:
             "known": [[[g.to_dict(), s] for g, s in known.values()] for known in self._known],
             "queried": [
                 [layer, g.to_dict()]
-                for layer, g in sorted(self._queried, key=lambda p: (p[0], p[1].ops, str(p[1].ratio)))
+                for layer, g in sorted(self._queried, key=lambda p: (p[0], json.dumps(p[1].to_dict(), sort_keys=True)))
             ],
             "queries": self.queries,
             "constraint_released": self.constraint is not None and self.constraint.released,
@@ -435,9 +439,9 @@ class Engine:
         self._known = [{} for _ in range(self.config.layers)]
         for known, items in zip(self._known, state["known"]):
             for genome_dict, score in items:
-                genome = Genome.from_dict(genome_dict)
+                genome = genome_from_dict(genome_dict)
                 known[genome.key] = (genome, score)
-        self._queried = {(layer, Genome.from_dict(g)) for layer, g in state["queried"]}
+        self._queried = {(layer, genome_from_dict(g)) for layer, g in state["queried"]}
         self.queries = state["queries"]
         if self.constraint is not None and state["constraint_released"]:
             self.constraint.release()

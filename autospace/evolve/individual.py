@@ -1,12 +1,22 @@
-"""`Individual`: a genome in a population, with a DEAP fitness and counters (no `creator` classes)."""
+"""`Individual`: a genome in a population, with a DEAP fitness and counters (no `creator` classes).
+The genome is a cell `Genome` or, for macro search, a whole-network `MacroGenome`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from deap import base
 
 from autospace.genome import Genome
+from autospace.macro import MacroGenome
+
+
+def genome_from_dict(data: Any) -> Genome | MacroGenome:
+    """The genome a JSON document holds: a `MacroGenome` when it has ``layers``, else a cell `Genome`."""
+    if isinstance(data, Mapping) and "layers" in data:
+        return MacroGenome.from_dict(data)
+    return Genome.from_dict(data)
 
 
 class Fitness(base.Fitness):
@@ -27,7 +37,7 @@ class Individual:
 
     __slots__ = ("born", "evaluations", "fitness", "genome")
 
-    def __init__(self, genome: Genome, born: int = 0, fitness: float | None = None, evaluations: int = 0) -> None:
+    def __init__(self, genome: Genome | MacroGenome, born: int = 0, fitness: float | None = None, evaluations: int = 0) -> None:
         self.genome = genome
         self.fitness = Fitness() if fitness is None else Fitness((float(fitness),))
         self.evaluations = evaluations
@@ -51,4 +61,4 @@ class Individual:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Individual:
-        return cls(Genome.from_dict(data["genome"]), data["born"], data["fitness"], data["evaluations"])
+        return cls(genome_from_dict(data["genome"]), data["born"], data["fitness"], data["evaluations"])

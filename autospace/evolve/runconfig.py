@@ -1,7 +1,7 @@
 """Run configuration files (TOML) of ``autospace evolve`` and the ``config.toml`` of every evolution
 run directory (docs/formats.md): ``[evolve]`` (`EvolveRun`, `ParallelSettings` and `EvolveConfig`
-keys), an optional
-``[reference]`` (exactly one of nb201 / genome / file) and ``[evaluator]`` (name + its keys).
+keys), an optional ``[reference]`` (exactly one of nb201 / genome / file), ``[evaluator]`` (name + its keys) and, for
+``space = "macro"`` (LCMNAS macro search), ``[lcmnas]`` (`MacroSettings` + `WalkSettings` keys).
 
 Relative paths (``[evaluator]`` path keys, ``[reference] file``) are resolved against the config
 file's directory; the config a run writes holds absolute paths and every default filled in.
@@ -23,8 +23,10 @@ from autospace.evolve.config import EvolveConfig
 from autospace.evolve.parallel import ParallelSettings
 from autospace.genome import CellSpace, Genome, get_space
 from autospace.genome.genome import read_document
+from autospace.macro.space import MacroSettings, MacroSpace
+from autospace.macro.walk import WalkSettings
 
-SECTIONS = ("evolve", "reference", "evaluator")
+SECTIONS = ("evolve", "reference", "evaluator", "lcmnas")
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class EvolveRun:
     """The ``[evolve]`` keys that are not `EvolveConfig` fields.
 
     Args:
-        space: a registered cell space.
+        space: a registered cell space, or ``macro`` (whole networks, `MacroSpace`, set up by ``[lcmnas]``).
         skeleton: macro network (`autospace.nn`): ``layers`` defaults to its searchable layers
             and ``madds_cap`` uses its cost model.
         cells: a ``shrunk_space.json`` (`autospace shrink`; relative to the config file) whose
@@ -79,7 +81,7 @@ class RunConfig:
     """A validated, resolved run configuration (``evaluator`` None: an evaluator given as an
     object, which a config file cannot describe)."""
 
-    space: CellSpace
+    space: CellSpace | MacroSpace
     skeleton: str | None
     parallel: ParallelSettings
     evolve: EvolveConfig
@@ -97,6 +99,8 @@ class RunConfig:
         """The config as TOML tables (None values are left out when written)."""
         evolve = {"space": self.space.name, "skeleton": self.skeleton, **to_table(self.parallel), "cells": self.cells_file}
         tables: dict[str, dict[str, Any]] = {"evolve": evolve | self.evolve.to_dict()}
+        if isinstance(self.space, MacroSpace):
+            tables["lcmnas"] = self.space.to_table()
         if self.reference is not None:
             tables["reference"] = {"genome": self.reference.to_dict()}
         if self.evaluator is not None:
@@ -111,6 +115,28 @@ def default_layers(table: Mapping[str, Any], skeleton: Any) -> dict[str, Any]:
 
         return {**table, "layers": get_skeleton(skeleton).num_layers}
     return dict(table)
+
+
+def _space(run: EvolveRun, config: EvolveConfig, data: Mapping[str, Any], base_dir: Path) -> CellSpace | MacroSpace:
+    """The run's space: a registered cell space, or the macro space of ``[lcmnas]``."""
+    macro = run.space == MacroSpace.name
+    if macro != (config.strategy == "lcmnas"):
+        raise ConfigError(f"evolve.strategy={config.strategy!r} and evolve.space={run.space!r} do not fit: "
+                          "strategy 'lcmnas' searches space 'macro', and only it does")
+    if not macro:
+        if "lcmnas" in data:
+            raise ConfigError(f"[lcmnas] is only for evolve.space='macro', got evolve.space={run.space!r}")
+        try:
+            return get_space(run.space)
+        except GenomeError:
+            raise ConfigError(f"evolve.space={run.space!r} is not a registered space") from None
+    if run.skeleton is not None:
+        raise ConfigError(f"evolve.space='macro' takes no skeleton (a macro genome is the whole network), "
+                          f"got evolve.skeleton={run.skeleton!r}")
+    if "reference" in data:
+        raise ConfigError("evolve.space='macro' takes no [reference] (the reference constraint is for cells)")
+    settings, walk = parse_parts((MacroSettings, WalkSettings), "lcmnas", data.get("lcmnas", {}))
+    return MacroSpace(settings, walk, base_dir)
 
 
 def load_run_config(path: str | os.PathLike[str], overrides: Mapping[str, Any] | None = None) -> RunConfig:
@@ -128,10 +154,7 @@ def parse_run_config(
     run, parallel, config = parse_parts((EvolveRun, ParallelSettings, EvolveConfig), "evolve",
                                         default_layers(table, table.get("skeleton")))
     parallel.check("evolve")
-    try:
-        space = get_space(run.space)
-    except GenomeError:
-        raise ConfigError(f"evolve.space={run.space!r} is not a registered space") from None
+    space = _space(run, config, data, Path(base_dir))
     if run.skeleton is not None:
         from autospace.nn import get_skeleton  # an unknown name is an UnknownNameError
 

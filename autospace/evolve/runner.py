@@ -27,6 +27,7 @@ from autospace.evolve.learned import LearnedSpace, Ranked
 from autospace.evolve.parallel import ParallelSettings, open_map, resolve_backend
 from autospace.evolve.runconfig import RunConfig, default_layers, shrunk_cells
 from autospace.genome import CellSpace, Genome, get_space
+from autospace.macro.space import MacroSpace
 
 
 @dataclass
@@ -51,7 +52,7 @@ def format_round(record: dict[str, Any], rounds: int) -> str:
 
 
 def evolve_space(
-    space: CellSpace | str,
+    space: CellSpace | MacroSpace | str,
     evaluator: Evaluator | Mapping[str, Any],
     strategy: str | None = None,
     *,
@@ -88,7 +89,7 @@ def evolve_space(
     ``config.toml`` as ``evolve.cells``, so ``--resume`` restores it) or a shrunk space's ``layers``
     (pass them again on resume).
     """
-    space = space if isinstance(space, CellSpace) else get_space(space)
+    space = space if isinstance(space, (CellSpace, MacroSpace)) else get_space(space)
     if strategy is not None:
         settings["strategy"] = strategy
     if config is None or settings:

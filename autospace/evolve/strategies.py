@@ -8,6 +8,8 @@
 * ``random`` — new uniformly drawn cells; the population keeps the best seen.
 * ``local`` — best-improvement local search over `CellSpace.neighbors`, restarting from a random
   cell when no neighbour improves.
+* ``lcmnas`` — macro search by weighted random walks on a `MacroSpace` (`autospace.evolve.lcmnas`,
+  imported on first use).
 
 A user's strategy subclasses `Strategy` and is registered with ``register_strategy("mine", MyStrategy)``.
 """
@@ -202,7 +204,7 @@ class LocalStrategy(Strategy):
         self.current = [None if d is None else Individual.from_dict(d) for d in state.get("current", [])]
 
 
-_STRATEGIES: Registry[type[Strategy]] = Registry("strategy")
+_STRATEGIES: Registry[type[Strategy]] = Registry("strategy", lazy={"lcmnas": "autospace.evolve.lcmnas"})
 
 
 def register_strategy(name: str, strategy: type[Strategy], *, overwrite: bool = False) -> type[Strategy]:

@@ -11,6 +11,7 @@ import networkx as nx
 import numpy as np
 
 from autospace.errors import GenomeError
+from autospace.genome.distance import mean_pairwise_hamming
 from autospace.genome.genome import Genome
 
 Edge = tuple[int, int]
@@ -245,6 +246,10 @@ class CellSpace:
                 row.append(ratio_index[g.ratio])
             rows.append(row)
         return np.asarray(rows, dtype=np.int8).reshape(len(rows), self.encoding_width)
+
+    def diversity(self, genomes: Iterable[Genome]) -> float:
+        """A population's diversity: the mean Hamming distance between the `encode` rows of its pairs."""
+        return mean_pairwise_hamming(self.encode(genomes))
 
     def decode(self, encoded: np.ndarray) -> list[Genome]:
         """Genomes from rows of `encode`."""

@@ -1,0 +1,73 @@
+"""`autospace macro`: LCMNAS's WDGs and macro genomes on the command line.
+
+* ``autospace macro extract --out DIR [--zoo NAME ...]``: the WDG of each zoo model (default: the
+  whole zoo) as ``DIR/NAME.json`` (extracted on the meta device; DIR must be new or empty).
+* ``autospace macro show FILE [--json]``: a macro genome JSON as its layer chain with the output
+  shape, MAdds and parameters of every layer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from autospace import rundir
+from autospace.errors import ConfigError, GenomeError
+from autospace.genome.genome import read_document
+from autospace.macro.cost import layer_cost
+from autospace.macro.genome import MacroGenome
+from autospace.macro.space import ZOO, MacroSettings
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("macro", help="LCMNAS: extract WDGs from the zoo, show a macro genome")
+    p.add_argument("action", choices=["extract", "show"], help="extract: zoo WDGs to --out; show: a genome FILE")
+    p.add_argument("file", nargs="?", type=Path, help="macro genome JSON (show)")
+    p.add_argument("--out", type=Path, help="folder for the WDG JSON files (extract)")
+    p.add_argument("--zoo", nargs="+", default=list(ZOO), metavar="NAME", help="zoo models (default: all)")
+    p.add_argument("--json", action="store_true", help="machine-readable output (show)")
+    p.set_defaults(func=run)
+
+
+def chain_rows(genome: MacroGenome) -> list[dict[str, object]]:
+    """One row per layer: index, type, hyper-parameters, output shape, MAdds, parameters."""
+    rows, shape = [], genome.input_shape
+    for i, (layer, out) in enumerate(zip(genome.layers, genome.shapes)):
+        madds, params = layer_cost(layer, shape, out)
+        rows.append({"layer": i, "type": layer.type, **layer.fields, "shape": list(out), "madds": madds,
+                     "params": params})
+        shape = out
+    return rows
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "show":
+        if args.file is None:
+            raise ConfigError("autospace macro show needs a macro genome FILE")
+        data = read_document(args.file, "macro genome")
+        try:
+            genome = MacroGenome.from_dict(data)
+        except GenomeError as exc:
+            raise GenomeError(f"macro genome {str(args.file)!r}: {exc}") from None
+        rows = chain_rows(genome)
+        if args.json:
+            print(json.dumps(rows))
+            return 0
+        for row in rows:
+            extra = ", ".join(f"{k}={v}" for k, v in row.items() if k not in ("layer", "type", "shape", "madds", "params"))
+            print(f"{row['layer']:>4} {row['type']:<18} {extra:<34} {row['shape']!s:<16} "
+                  f"{row['madds']:>12,} MAdds {row['params']:>10,} params")
+        return 0
+    if args.out is None:
+        raise ConfigError("autospace macro extract needs --out (a new or empty folder)")
+    MacroSettings(zoo=tuple(args.zoo))  # unknown names fail before anything is written
+    rundir.check_new(args.out)
+    from autospace.macro.extract import extract_zoo
+
+    wdgs = extract_zoo(args.zoo)
+    with rundir.staged(args.out) as stage:
+        for wdg in wdgs:
+            wdg.save(stage / f"{wdg.name}.json")
+    print(f"{len(wdgs)} WDGs in {args.out}")
+    return 0
