@@ -26,7 +26,7 @@ CELLS = [
 
 def _data(n: int = 64) -> DataSplit:
     gen = torch.Generator().manual_seed(0)
-    make = lambda: TensorDataset(torch.randn(n, 3, 8, 8, generator=gen), torch.randint(0, 10, (n,), generator=gen))  # noqa: E731
+    make = lambda: TensorDataset(torch.randn(n, 3, 8, 8, generator=gen), torch.randint(0, 10, (n,), generator=gen))
     return DataSplit("random", make(), make(), 10, (3, 8, 8))
 
 
@@ -140,7 +140,7 @@ def test_evaluator_scores_nb201_cells_with_one_alpha_per_cell() -> None:
 def test_warmup_skips_alpha_steps_and_sgd_alpha_optimiser() -> None:
     net = _supernet()
     data = _data()
-    stream = lambda: iter([(data.train.tensors[0][:8], data.train.tensors[1][:8])] * 10)  # noqa: E731
+    stream = lambda: iter([(data.train.tensors[0][:8], data.train.tensors[1][:8])] * 10)
     for optimizer, kind in (("adam", torch.optim.Adam), ("sgd", torch.optim.SGD)):
         cfg = SupernetConfig(steps=3, batch_size=8, alpha_optimizer=optimizer)
         alpha = torch.zeros(3, requires_grad=True)
