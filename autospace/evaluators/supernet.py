@@ -107,7 +107,7 @@ class SupernetEvaluator(Evaluator):
         net = Supernet(self.skeleton, candidates, self.data.num_classes, seed=self.seed + self.round,
                        device=self.device, bank=self.bank)
         if self.compile:
-            for mixed in net.layers:
+            for mixed in net.mixed_layers:
                 mixed.paths = nn.ModuleList([torch.compile(p) for p in mixed.paths])  # type: ignore[misc]
         return net
 
@@ -135,7 +135,7 @@ class SupernetEvaluator(Evaluator):
         val = batch_stream(self.data.val, cfg.batch_size, torch.Generator().manual_seed(round_seed + 1), rank, size)
         limits = torch._dynamo.config.patch(recompile_limit=COMPILE_LIMIT) if self.compile else nullcontext()
         with limits:
-            stats = train_round(weights, arch, train, val, cfg.steps)
+            stats = train_round(weights, arch, train, val, cfg.steps, max(0, cfg.alpha_warmup - self.global_step))
         self.bank.store(net.tensors, weights.optimizer)
         self.round += 1
         self.global_step += cfg.steps

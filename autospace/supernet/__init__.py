@@ -4,7 +4,7 @@ phase-2 algorithm: mixed layers, binary gates, the weight bank, the builder and 
 from autospace.supernet.builder import Supernet, path_costs
 from autospace.supernet.distributed import process_group
 from autospace.supernet.gates import UniformPaths
-from autospace.supernet.mixed_layer import MixedPathLayer
+from autospace.supernet.mixed_layer import MixedPathLayer, TiedPathLayers
 from autospace.supernet.trainer import AlphaStepper, SupernetConfig, WeightStepper, train_round
 from autospace.supernet.weight_bank import WeightBank
 
@@ -13,6 +13,7 @@ __all__ = [
     "MixedPathLayer",
     "Supernet",
     "SupernetConfig",
+    "TiedPathLayers",
     "UniformPaths",
     "WeightBank",
     "WeightStepper",

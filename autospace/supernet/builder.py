@@ -1,5 +1,7 @@
 """`Supernet`: one `MixedPathLayer` per searchable layer of a skeleton, one path per candidate
-cell, and the MAdds of every path (the costs of Eq. 6)."""
+cell, and the MAdds of every path (the costs of Eq. 6). On a ``shared_cell`` skeleton (``nb201``)
+the one searchable layer is cell-tied: a `MixedPathLayer` per cell position, all under one gate
+decision (`TiedPathLayers`) — NAS-Bench-201's one-shot setting."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import torch
 
 from autospace.genome import Genome
 from autospace.nn import Network, Skeleton, assemble, build_cell, fixed_cost, layer_cost
-from autospace.supernet.mixed_layer import MixedPathLayer
+from autospace.supernet.mixed_layer import GatedLayer, MixedPathLayer, TiedPathLayers
 from autospace.supernet.weight_bank import WeightBank, tie_by_key
 from autospace.train.device import seeded
 
@@ -23,7 +25,10 @@ class Supernet:
     """``network`` (stem, mixed ``layers``, head) on ``skeleton``; path ``k`` of layer ``l`` is the
     cell ``candidates[l][k]``. ``costs[l][k]`` is its MAdds and ``fixed_madds`` those of the rest.
 
-    Weights are initialised from ``seed`` (without touching torch's global generator). With a
+    ``layers[l]`` steers searchable layer ``l``: its `MixedPathLayer`, or with ``shared_cell`` a
+    `TiedPathLayers` over one mixed layer per cell position (each position its own weights, one
+    gate decision and one alpha vector for all); ``mixed_layers`` lists every mixed layer in
+    network order. Weights are initialised from ``seed`` (without touching torch's global generator). With a
     ``bank``, tensors with the same bank key are one tensor inside the supernet and start from
     the banked values; ``tensors`` maps each key to its live tensor (empty without a bank).
     """
@@ -33,11 +38,15 @@ class Supernet:
         self.skeleton, self.num_classes = skeleton, num_classes
         self.candidates = tuple(tuple(c) for c in candidates)
         with seeded(seed):
-            self.layers = [
-                MixedPathLayer([build_cell(g, spec.c_in, spec.c_out, spec.stride) for g in cands])
+            per_layer = [
+                [MixedPathLayer([build_cell(g, p.c_in, p.c_out, p.stride) for g in cands]) for p in spec.positions]
                 for spec, cands in zip(skeleton.layers, self.candidates)
             ]
-            self.network: Network = assemble(skeleton, self.layers, num_classes).to(device)
+            self.mixed_layers = [mixed for positions in per_layer for mixed in positions]
+            self.network: Network = assemble(skeleton, self.mixed_layers, num_classes).to(device)
+        self.layers: list[GatedLayer] = [
+            positions[0] if len(positions) == 1 else TiedPathLayers(positions) for positions in per_layer
+        ]
         self.tensors: dict[str, torch.Tensor] = {}
         if bank is not None:  # after the move to the device, which would untie buffers
             self.tensors = tie_by_key(self.network, self.layers, self.candidates)

@@ -1,4 +1,5 @@
-"""`MixedPathLayer`: N parallel paths of which a step runs one (weights) or a gated pair (alpha)."""
+"""`MixedPathLayer`: N parallel paths of which a step runs one (weights) or a gated pair (alpha);
+`TiedPathLayers`: one gate decision for the mixed layers of several cell positions."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ class MixedPathLayer(nn.Module):
     def active(self) -> int:
         return self.involved[0]
 
+    @property
+    def num_paths(self) -> int:
+        return len(self.paths)
+
     def use_path(self, active: int) -> None:
         self.involved, self.gates = [active], None
 
@@ -48,3 +53,37 @@ class MixedPathLayer(nn.Module):
                 other = self.paths[k](x)
             out = out + gate * other
         return out
+
+
+class TiedPathLayers:
+    """One searchable layer whose cell sits at several cell positions (a ``shared_cell`` skeleton,
+    NAS-Bench-201's one cell for the whole network): one `MixedPathLayer` per position, each with
+    its own path modules, under one gate decision. `use_path` and `use_gates` set every position
+    alike, and every position multiplies by the very same gate tensor, so ``dL/dg`` is the sum
+    over the positions. The network owns the positions' modules; this only steers them."""
+
+    def __init__(self, positions: Sequence[MixedPathLayer]) -> None:
+        sizes = {p.num_paths for p in positions}
+        if len(sizes) != 1:
+            raise ValueError(f"tied positions must have the same number of paths, got {sorted(sizes)}")
+        self.positions = list(positions)
+
+    @property
+    def active(self) -> int:
+        return self.positions[0].active
+
+    @property
+    def num_paths(self) -> int:
+        return self.positions[0].num_paths
+
+    def use_path(self, active: int) -> None:
+        for layer in self.positions:
+            layer.use_path(active)
+
+    def use_gates(self, involved: Sequence[int], gates: torch.Tensor) -> None:
+        for layer in self.positions:
+            layer.use_gates(involved, gates)
+
+
+GatedLayer = MixedPathLayer | TiedPathLayers
+"""A searchable layer the steppers drive: one mixed layer, or several tied ones."""

@@ -27,12 +27,13 @@ from autospace.supernet.gates import (
     sample_gates,
     sample_paths,
 )
-from autospace.supernet.mixed_layer import MixedPathLayer
+from autospace.supernet.mixed_layer import GatedLayer
 from autospace.train.device import autocast
 
 MADDS_LOSSES = ("none", "additive", "multiplicative")
 LR_SCHEDULES = ("cosine", "constant")
 WEIGHT_SAMPLING = ("probs", "uniform")
+ALPHA_OPTIMIZERS = ("adam", "sgd")
 
 PathPolicy = Callable[[], Sequence[int]]
 """Returns the path of every mixed layer for the next weight step."""
@@ -55,6 +56,9 @@ class SupernetConfig:
     further: in the Table 6 check (`ranking_fidelity`) two of five initialisations did not reach
     the right ranking in 8 epochs with ``"probs"`` and three took 7-8; all five took 1-3 with
     ``"uniform"``.
+    ``alpha_optimizer``: ``"adam"`` (with ``alpha_betas``, the default) or plain ``"sgd"`` on the
+    alphas. ``alpha_warmup``: weight-only steps before the first alpha step, counted across the
+    evaluator's rounds (0: alpha steps from the first step).
     """
 
     steps: int = 100
@@ -69,6 +73,8 @@ class SupernetConfig:
     total_steps: int | None = None
     alpha_lr: float = 0.01
     alpha_betas: tuple[float, float] = (0.0, 0.999)
+    alpha_optimizer: str = "adam"
+    alpha_warmup: int = 0
     compensate: bool = True
     madds_loss: str = "none"
     madds_budget: float | None = None
@@ -79,10 +85,13 @@ class SupernetConfig:
     def __post_init__(self) -> None:
         optional = [name for name in ("total_steps", "grad_clip") if getattr(self, name) is not None]
         positive("evaluator", self, "steps", "batch_size", "max_nonfinite", "weight_lr", "alpha_lr", *optional)
-        choices = {"gate_mode": GATE_MODES, "weight_sampling": WEIGHT_SAMPLING, "madds_loss": MADDS_LOSSES, "lr_schedule": LR_SCHEDULES}
+        choices = {"gate_mode": GATE_MODES, "weight_sampling": WEIGHT_SAMPLING, "madds_loss": MADDS_LOSSES, "lr_schedule": LR_SCHEDULES,
+                   "alpha_optimizer": ALPHA_OPTIMIZERS}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"evaluator.{name}={getattr(self, name)!r} is not one of {list(allowed)}")
+        if self.alpha_warmup < 0:
+            raise ConfigError(f"evaluator.alpha_warmup={self.alpha_warmup!r} must be >= 0")
         if self.madds_loss != "none" and not (self.madds_budget and self.madds_budget > 1):
             raise ConfigError(f"evaluator.madds_budget={self.madds_budget!r} must be > 1 for madds_loss={self.madds_loss!r}")
 
@@ -145,7 +154,7 @@ class WeightStepper:
     ranks agree on the finiteness check.
     """
 
-    def __init__(self, model: nn.Module, layers: Sequence[MixedPathLayer], config: SupernetConfig,
+    def __init__(self, model: nn.Module, layers: Sequence[GatedLayer], config: SupernetConfig,
                  device: torch.device, *, horizon: int, start_step: int = 0) -> None:
         self.model, self.layers, self.config, self.device = model, list(layers), config, device
         self.net = distributed.wrap(model, device)
@@ -198,7 +207,7 @@ class AlphaStepper:
     weight in force; an algorithm may set it between steps.
     """
 
-    def __init__(self, model: nn.Module, layers: Sequence[MixedPathLayer], alphas: Sequence[torch.Tensor],
+    def __init__(self, model: nn.Module, layers: Sequence[GatedLayer], alphas: Sequence[torch.Tensor],
                  config: SupernetConfig, device: torch.device, generator: torch.Generator,
                  costs: Sequence[Sequence[float]] | None = None, fixed_madds: float = 0.0) -> None:
         self.model, self.layers, self.alphas, self.config = model, list(layers), list(alphas), config
@@ -206,9 +215,9 @@ class AlphaStepper:
         if len(self.alphas) != len(self.layers):
             raise EvaluatorError(f"{len(self.alphas)} alpha vectors for {len(self.layers)} mixed layers")
         for i, (alpha, layer) in enumerate(zip(self.alphas, self.layers)):
-            if alpha.device.type != "cpu" or alpha.dim() != 1 or len(alpha) != len(layer.paths):
+            if alpha.device.type != "cpu" or alpha.dim() != 1 or len(alpha) != layer.num_paths:
                 raise EvaluatorError(
-                    f"alphas[{i}] must be a 1-D CPU tensor with one entry per path ({len(layer.paths)}), "
+                    f"alphas[{i}] must be a 1-D CPU tensor with one entry per path ({layer.num_paths}), "
                     f"got shape {tuple(alpha.shape)} on {alpha.device}"
                 )
         self.costs = [torch.tensor(c, dtype=torch.float32) for c in costs] if costs is not None else None
@@ -216,7 +225,10 @@ class AlphaStepper:
         if config.madds_loss != "none" and self.costs is None:
             raise EvaluatorError(f"madds_loss={config.madds_loss!r} needs path costs")
         self.madds_lambda = config.madds_lambda
-        self.optimizer = torch.optim.Adam(self.alphas, lr=config.alpha_lr, betas=config.alpha_betas)
+        self.optimizer: torch.optim.Optimizer = (
+            torch.optim.Adam(self.alphas, lr=config.alpha_lr, betas=config.alpha_betas)
+            if config.alpha_optimizer == "adam" else torch.optim.SGD(self.alphas, lr=config.alpha_lr)
+        )
         self.active_counts = torch.zeros(pad_alphas(self.alphas).shape)
         self.steps = 0
         self.nonfinite = _NonFinite("alpha", config.max_nonfinite)
@@ -258,7 +270,7 @@ class AlphaStepper:
             grads = torch.autograd.grad(ce, self.gate_leaves, allow_unused=True)
         finally:
             for layer in self.layers:
-                layer.gates = None
+                layer.use_path(layer.active)
         parts = [ce.detach().float().reshape(1)]
         parts += [torch.zeros_like(leaf) if g is None else g.float() for g, leaf in zip(grads, self.gate_leaves)]
         return distributed.all_reduce_mean(torch.cat(parts)).cpu()
@@ -299,18 +311,21 @@ class AlphaStepper:
 
 
 def train_round(
-    weights: WeightStepper, alphas: AlphaStepper, train_batches: Iterator[Batch], val_batches: Iterator[Batch], steps: int
+    weights: WeightStepper, alphas: AlphaStepper, train_batches: Iterator[Batch], val_batches: Iterator[Batch], steps: int,
+    warmup: int = 0,
 ) -> RoundStats:
-    """``steps`` alternating weight / alpha steps; a weight step's paths are drawn with the alpha
-    stepper's generator, uniformly or from ``softmax(alpha)`` (``config.weight_sampling``)."""
+    """``steps`` alternating weight / alpha steps, the first ``warmup`` of them weight-only; a
+    weight step's paths are drawn with the alpha stepper's generator, uniformly or from
+    ``softmax(alpha)`` (``config.weight_sampling``)."""
     if alphas.config.weight_sampling == "probs":
         paths: PathPolicy = alphas.sample_paths
     else:
         paths = UniformPaths([len(a) for a in alphas.alphas], alphas.generator)
     stats = RoundStats()
     weights.model.train()
-    for _ in range(steps):
+    for step in range(steps):
         stats.add(stats.train_loss, weights.step(next(train_batches), paths()))
-        stats.add(stats.val_loss, alphas.step(next(val_batches)))
+        if step >= warmup:
+            stats.add(stats.val_loss, alphas.step(next(val_batches)))
     distributed.broadcast_buffers(weights.model)
     return stats

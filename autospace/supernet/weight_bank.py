@@ -1,8 +1,9 @@
 """Weight inheritance across supernet rebuilds (weight sharing, as in ENAS).
 
 Every tensor of a supernet gets a key naming what it *is*, not where it sits: ``stem/<name>``,
-``head/<name>``, and ``L<layer>/e<ratio>/<name>`` for a cell path, an edge's module name
-``edges.<u>_<v>`` extended by its op. So two cells of one layer with the same expansion ratio share
+``entries/<name>`` (a stage's fixed entry block), ``head/<name>``, and ``L<layer>/e<ratio>/<name>``
+for a cell path (``L<layer>/p<position>/e<ratio>/<name>`` at each cell position of a cell-tied
+layer, so positions never share), an edge's module name ``edges.<u>_<v>`` extended by its op. So two cells of one layer with the same expansion ratio share
 their expand / project convolutions and every edge op they have in common. A rebuilt supernet
 copies each tensor whose key and shape it finds in the bank; after the round its trained tensors
 and SGD momentum go back into the bank.
@@ -16,15 +17,18 @@ import torch
 from torch import nn
 
 from autospace.genome import Genome
+from autospace.supernet.mixed_layer import GatedLayer, TiedPathLayers
 
 
-def path_key(layer: int, genome: Genome, name: str) -> str:
-    """The bank key of tensor ``name`` of the cell ``genome`` built at searchable ``layer``."""
+def path_key(layer: int, genome: Genome, name: str, position: int | None = None) -> str:
+    """The bank key of tensor ``name`` of the cell ``genome`` built at searchable ``layer`` (at
+    cell ``position`` of a cell-tied layer)."""
     parts = name.split(".")
     if len(parts) > 1 and parts[0] == "edges":
         u, v = (int(n) for n in parts[1].split("_"))
         parts[1] = f"{parts[1]}.{genome.edge_ops[(u, v)]}"
-    return f"L{layer}/e{genome.ratio}/" + ".".join(parts)
+    where = f"L{layer}/" if position is None else f"L{layer}/p{position}/"
+    return f"{where}e{genome.ratio}/" + ".".join(parts)
 
 
 def named_tensors(module: nn.Module) -> Iterator[tuple[str, torch.Tensor]]:
@@ -45,21 +49,25 @@ def _tie(module: nn.Module, name: str, tensor: torch.Tensor) -> None:
         owner._buffers[leaf] = tensor
 
 
-def tie_by_key(network: nn.Module, layers: Sequence[nn.Module], candidates: Sequence[Sequence[Genome]]) -> dict[str, torch.Tensor]:
-    """Key every tensor of a supernet (``network.stem`` / ``network.head``, and path ``k`` of mixed
-    layer ``l`` built from ``candidates[l][k]``); the paths' tensors with the same key and shape
-    become one tensor. Returns key -> live tensor."""
+def tie_by_key(network: nn.Module, layers: Sequence[GatedLayer], candidates: Sequence[Sequence[Genome]]) -> dict[str, torch.Tensor]:
+    """Key every tensor of a supernet (``network.stem`` / ``network.head``, the stages' entry
+    blocks, and path ``k`` of searchable layer ``l`` built from ``candidates[l][k]``, at each of
+    its positions); the paths' tensors with the same key and shape become one tensor. Returns
+    key -> live tensor."""
     named: dict[str, torch.Tensor] = {}
-    for part in ("stem", "head"):
+    for part in ("stem", "entries", "head"):
         named.update({f"{part}/{n}": t for n, t in named_tensors(getattr(network, part))})
-    for layer, (mixed, cands) in enumerate(zip(layers, candidates)):
-        for path, genome in zip(mixed.paths, cands):
-            for name, tensor in list(named_tensors(path)):
-                key = path_key(layer, genome, name)
-                if key in named and named[key].shape == tensor.shape:
-                    _tie(path, name, named[key])
-                else:
-                    named[key] = tensor
+    for layer, (gated, cands) in enumerate(zip(layers, candidates)):
+        positions = gated.positions if isinstance(gated, TiedPathLayers) else [gated]
+        tied = isinstance(gated, TiedPathLayers)
+        for position, mixed in enumerate(positions):
+            for path, genome in zip(mixed.paths, cands):
+                for name, tensor in list(named_tensors(path)):
+                    key = path_key(layer, genome, name, position if tied else None)
+                    if key in named and named[key].shape == tensor.shape:
+                        _tie(path, name, named[key])
+                    else:
+                        named[key] = tensor
     return named
 
 
