@@ -2,11 +2,13 @@
 the end, and compare the result with the uninterrupted run of the same seed.
 
     python benchmarks/kill_resume.py [--nb201-kills 20] [--digits-kills 5] [--digits-rounds 40]
-        [--seed 0] [--json]
+        [--lcmnas-kills 3] [--seed 0] [--json]
 
 Cases: the NB201 example (``examples/nb201.toml``, tabular evaluator, well under a second per run)
 and the digits supernet main job (``examples/digits.toml``; ``--digits-rounds`` runs a copy of it
-with fewer rounds, everything else unchanged). Each trial starts the run as a subprocess
+with fewer rounds, everything else unchanged), and the LCMNAS macro search smoke test
+(``examples/lcmnas_digits.toml``: the ``lcmnas`` strategy, mixed fitness with a short training).
+`benchmarks/kill_resume_shrink.py` does the same for ``autospace shrink``. Each trial starts the run as a subprocess
 (``python -m autospace.cli evolve``) and kills it with SIGKILL at one of three kinds of moment,
 drawn in turn from a seeded generator:
 
@@ -188,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--digits-kills", type=int, default=5, help="trials of the digits main job")
     p.add_argument("--digits-rounds", type=int, default=40, help="rounds of the digits run (the example: 40)")
     p.add_argument("--digits-window", type=float, default=40.0, help="seconds within which digits time-kills fall")
+    p.add_argument("--lcmnas-kills", type=int, default=3, help="trials of the LCMNAS smoke test")
     p.add_argument("--seed", type=int, default=0, help="seed of the kill moments")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     args = p.parse_args(argv)
@@ -196,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmp_name)
         nb201 = example_case("nb201", ROOT / "examples" / "nb201.toml")
         cases = [(nb201, args.nb201_kills, None), (digits_case(args.digits_rounds, tmp), args.digits_kills,
-                                                    args.digits_window)]
+                                                    args.digits_window),
+                 (example_case("lcmnas", ROOT / "examples" / "lcmnas_digits.toml"), args.lcmnas_kills, None)]
         results = [run_case(case, kills, window, rng, tmp) for case, kills, window in cases if kills > 0]
     matched, trials = sum(r["matched"] for r in results), sum(r["trials"] for r in results)
     if args.json:
