@@ -15,7 +15,7 @@ import math
 import torch
 from torch import nn
 
-from autospace.evaluators.proxies import FLOOR, Proxy
+from autospace.evaluators.proxies import FLOOR, Proxy, jacobian_eigenvalues
 
 K = 1e-5
 
@@ -29,17 +29,8 @@ def eigen_score(eigenvalues: torch.Tensor) -> float:
 
 def lcmnas_score(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     """The LCMNAS score of ``net`` on the batch ``x`` (``y`` unused)."""
-    x = x.clone().requires_grad_(True)
-    out = net(x).sum()
-    if not out.requires_grad:
-        return FLOOR
-    (grad,) = torch.autograd.grad(out, x, allow_unused=True)
-    if grad is None:
-        return FLOOR
-    jac = grad.flatten(1).double()
-    if len(jac) < 2 or not torch.isfinite(jac).all() or (jac.std(1) == 0).any():
-        return FLOOR
-    return eigen_score(torch.linalg.eigvalsh(torch.corrcoef(jac)))
+    eigenvalues = jacobian_eigenvalues(net, x)
+    return FLOOR if eigenvalues is None else eigen_score(eigenvalues)
 
 
 LCMNAS_PROXIES = {"lcmnas": Proxy(lcmnas_score, batch_size=256, augment=True)}

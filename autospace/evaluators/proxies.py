@@ -160,18 +160,27 @@ def _remove_norms(module: nn.Module) -> None:
             _remove_norms(child)
 
 
-def jacob_cov(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+def jacobian_eigenvalues(net: nn.Module, x: torch.Tensor) -> torch.Tensor | None:
+    """Eigenvalues (float64, clamped at 0) of the correlation matrix of the per-image input Jacobians
+    ``d(sum of outputs)/dx`` of the batch ``x``; None where they carry no signal (no gradient, a
+    non-finite or a constant Jacobian, fewer than two images)."""
     x = x.clone().requires_grad_(True)
     out = net(x).sum()
     if not out.requires_grad:
-        return FLOOR
+        return None
     (grad,) = torch.autograd.grad(out, x, allow_unused=True)
     if grad is None:
-        return FLOOR
+        return None
     jac = grad.flatten(1).double()
     if len(jac) < 2 or not torch.isfinite(jac).all() or (jac.std(1) == 0).any():
+        return None
+    return torch.linalg.eigvalsh(torch.corrcoef(jac)).clamp_min(0)
+
+
+def jacob_cov(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    eig = jacobian_eigenvalues(net, x)
+    if eig is None:
         return FLOOR
-    eig = torch.linalg.eigvalsh(torch.corrcoef(jac)).clamp_min(0)
     k = 1e-5
     return _finite(float(-(torch.log(eig + k) + 1.0 / (eig + k)).sum()))
 
