@@ -11,12 +11,12 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from bad_input_case import Case, assert_rejected
 
 from autospace.cli import main
 from autospace.data.config import DataConfig
@@ -26,17 +26,6 @@ from autospace.train.cli import TrainPlacement, config_tables
 from autospace.train.recipe import TrainRecipe
 
 BAD = Path(__file__).parent / "bad_inputs"
-
-
-@dataclass(frozen=True)
-class Case:
-    """``argv`` (``{bad}``: the corpus folder, ``{tmp}``: the case's folder, ``{out}``: ``{tmp}/out``),
-    the text stderr must hold, and what ``setup`` builds in ``{tmp}`` first."""
-
-    id: str
-    argv: tuple[str, ...]
-    names: str
-    setup: Callable[[Path], None] | None = None
 
 
 def evolve(config: str, names: str | None = None, setup: Callable[[Path], None] | None = None) -> Case:
@@ -323,11 +312,6 @@ MNIST_DAMAGE = {
 }
 
 
-def snapshot(root: Path) -> dict[str, bytes | None]:
-    """Every path under ``root`` with its bytes (None: a directory)."""
-    return {str(p.relative_to(root)): None if p.is_dir() else p.read_bytes() for p in sorted(root.rglob("*"))}
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input_is_one_line_exit_2(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                       monkeypatch: pytest.MonkeyPatch) -> None:
@@ -336,19 +320,7 @@ def test_bad_input_is_one_line_exit_2(case: Case, tmp_path: Path, capsys: pytest
         mnist(tmp_path, MNIST_DAMAGE[case.id])
     if case.setup is not None:
         case.setup(tmp_path)
-    capsys.readouterr()
-    argv = [a.format(bad=BAD, tmp=tmp_path, out=tmp_path / "out") for a in case.argv]
-    before = snapshot(tmp_path)
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse
-        code = exc.code
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1, err
-    assert case.names.format(bad=BAD, tmp=tmp_path) in err, err
-    assert snapshot(tmp_path) == before
+    assert_rejected(case, tmp_path, capsys, bad=BAD)
     assert not Path("/proc/autospace").exists()
 
 

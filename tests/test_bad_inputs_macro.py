@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from autospace.cli import main
+from bad_input_case import Case, assert_rejected
 
 GOOD_GENOME = {"schema_version": 1, "input_shape": [1, 8, 8], "num_classes": 10,
                "layers": [{"type": "Conv2d", "out_channels": 4, "kernel_size": 3}, {"type": "ReLU"},
@@ -36,17 +34,6 @@ proxy = "lcmnas"
 data = "digits"
 batch_size = 16
 """
-
-
-@dataclass(frozen=True)
-class Case:
-    """``argv`` (``{tmp}``: the case's folder, ``{out}``: ``{tmp}/out``), the text stderr must hold,
-    and what ``setup`` builds in ``{tmp}`` first."""
-
-    id: str
-    argv: tuple[str, ...]
-    names: str
-    setup: Callable[[Path], None] | None = None
 
 
 def genome_file(content: object | str) -> Callable[[Path], None]:
@@ -140,26 +127,10 @@ CASES = [
 ]
 
 
-def snapshot(root: Path) -> dict[str, bytes | None]:
-    return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None) for p in sorted(root.rglob("*"))}
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_macro_input_is_one_line_exit_2(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     if case.setup is not None:
         case.setup(tmp_path)
-    capsys.readouterr()
-    argv = [a.format(tmp=tmp_path, out=tmp_path / "out") for a in case.argv]
-    before = snapshot(tmp_path)
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse
-        code = exc.code
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1, err
-    assert case.names in err, err
-    assert snapshot(tmp_path) == before
+    assert_rejected(case, tmp_path, capsys)

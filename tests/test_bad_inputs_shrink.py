@@ -4,11 +4,10 @@ traceback, and leave the folder (``--out`` included) byte for byte as it was."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from bad_input_case import Case, assert_rejected
 
 from autospace.cli import main
 
@@ -19,17 +18,6 @@ max_iters = 2
 [evaluator]
 name = "analytic"
 """
-
-
-@dataclass(frozen=True)
-class Case:
-    """``argv`` (``{tmp}``: the case's folder, ``{out}``: ``{tmp}/out``), the text stderr must hold,
-    and what ``setup`` builds in ``{tmp}`` first."""
-
-    id: str
-    argv: tuple[str, ...]
-    names: str
-    setup: Callable[[Path], None] | None = None
 
 
 def config(case_id: str, text: str, names: str) -> Case:
@@ -63,27 +51,10 @@ CASES = [
 ]
 
 
-def snapshot(root: Path) -> dict[str, bytes | None]:
-    """Every path under ``root`` with its bytes (None: a directory)."""
-    return {str(p.relative_to(root)): None if p.is_dir() else p.read_bytes() for p in sorted(root.rglob("*"))}
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_shrink_input_is_one_line_exit_2(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     if case.setup is not None:
         case.setup(tmp_path)
-    capsys.readouterr()
-    argv = [a.format(tmp=tmp_path, out=tmp_path / "out") for a in case.argv]
-    before = snapshot(tmp_path)
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse
-        code = exc.code
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1, err
-    assert case.names in err, err
-    assert snapshot(tmp_path) == before
+    assert_rejected(case, tmp_path, capsys)
