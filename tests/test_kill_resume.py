@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_killed_nb201_runs_resume_to_the_uninterrupted_result() -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     command = [sys.executable, str(ROOT / "benchmarks" / "kill_resume.py"), "--nb201-kills", "3", "--digits-kills",
-               "0", "--seed", "1", "--json"]
+               "0", "--lcmnas-kills", "0", "--seed", "1", "--json"]
     done = subprocess.run(command, check=False, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     report = json.loads(done.stdout)
