@@ -93,6 +93,29 @@ def test_the_cli_runs_on_ray_and_records_the_backend(local_ray, tmp_path):
     assert (out / "learned_space.json").read_bytes() == (serial / "learned_space.json").read_bytes()
 
 
+SHRINK_CONFIG = """
+[shrink]
+space = "nb201"
+n = 12
+k = 3
+max_iters = 3
+seed = 2
+[evaluator]
+name = "analytic"
+"""
+
+
+def test_shrink_on_ray_gives_the_serial_shrunk_space(local_ray, tmp_path):
+    config = tmp_path / "shrink.toml"
+    config.write_text(SHRINK_CONFIG)
+    runs = {}
+    for name, flags in (("serial", []), ("ray", ["--backend", "ray", "--workers", "2"])):
+        runs[name] = tmp_path / name
+        assert main(["shrink", "--config", str(config), "--out", str(runs[name]), "--quiet", *flags]) == 0
+    assert tomllib.loads((runs["ray"] / "config.toml").read_text())["shrink"]["backend"] == "ray"
+    assert (runs["ray"] / "shrunk_space.json").read_bytes() == (runs["serial"] / "shrunk_space.json").read_bytes()
+
+
 def test_closing_the_map_that_started_ray_stops_it(local_ray):
     ray, map_fn = local_ray
     map_fn.close()

@@ -99,3 +99,21 @@ def test_resume_with_another_config_is_refused(tmp_path: Path, config: Path, cap
     other.write_text(CONFIG.replace("n = 15", "n = 16"))
     assert main(["shrink", "--config", str(other), "--out", str(out), "--resume", "--quiet"]) == 2
     assert "--config differs" in capsys.readouterr().err
+
+
+def test_a_process_pool_gives_the_serial_run_and_resume_may_move_it(tmp_path: Path, config: Path) -> None:
+    serial, pool = tmp_path / "serial", tmp_path / "pool"
+    assert main(["shrink", "--config", str(config), "--out", str(serial), "--quiet"]) == 0
+    assert main(["shrink", "--config", str(config), "--out", str(pool), "--quiet", "--workers", "2"]) == 0
+    assert tomllib.loads((pool / "config.toml").read_text())["shrink"]["workers"] == 2
+    assert _files(pool)["shrunk_space.json"] == _files(serial)["shrunk_space.json"]
+    assert main(["shrink", "--out", str(pool), "--resume", "--quiet", "--backend", "serial"]) == 0
+    assert _files(pool)["shrunk_space.json"] == _files(serial)["shrunk_space.json"]
+
+
+def test_bad_placement_keys_name_the_field(tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config.write_text(CONFIG.replace("seed = 4", "seed = 4\nworkers = 0"))
+    assert main(["shrink", "--config", str(config), "--out", str(tmp_path / "run"), "--quiet"]) == 2
+    assert "shrink.workers=0" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autospace.errors import CheckpointError
-from autospace.evaluators.base import Candidate, Evaluator
+from autospace.evaluators.base import Candidate, Evaluator, MapFn
 from autospace.genome import CellSpace, Genome
 from autospace.registry import Registry
 from autospace.shrink.space import ShrunkSpace
@@ -37,6 +37,7 @@ class Shrinker(ABC):
         self.scored: list[dict[str, tuple[Genome, float]]] = [{} for _ in range(config.layers)]
         self.cheap_queries = 0
         self.history: list[dict[str, Any]] = []
+        self.map_fn: MapFn = map  # the runner sets a backend's map (`autospace.evolve.parallel.open_map`)
 
     @property
     def queries(self) -> list[int]:
@@ -75,7 +76,7 @@ class Shrinker(ABC):
     # ----------------------------------------------------------------------------- scoring
     def score(self, batch: Sequence[tuple[int, Genome]]) -> list[float]:
         """Scores of ``(layer, genome)`` pairs, recorded in ``scored`` (one query each)."""
-        scores = self.evaluator.score([Candidate(layer, g) for layer, g in batch]) if batch else []
+        scores = self.evaluator.score([Candidate(layer, g) for layer, g in batch], self.map_fn) if batch else []
         for (layer, genome), value in zip(batch, scores):
             self.scored[layer].setdefault(genome.key, (genome, value))
         return scores

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autospace.config import check_sections, parse_section, read_toml
+from autospace.config import check_sections, parse_parts, read_toml, to_table
 from autospace.errors import ConfigError, UnknownNameError
 from autospace.evaluators.registry import EvaluatorSpec, parse_evaluator
+from autospace.evolve.parallel import ParallelSettings
 from autospace.genome import CellSpace, get_space, list_spaces
 from autospace.shrink.base import list_shrinkers
 
@@ -106,9 +107,10 @@ class ShrinkRunConfig:
     space: CellSpace
     evaluator: EvaluatorSpec
     cheap: EvaluatorSpec | None = None
+    parallel: ParallelSettings = field(default_factory=ParallelSettings)
 
     def to_tables(self) -> dict[str, dict[str, Any]]:
-        tables = {"shrink": self.shrink.to_dict(), "evaluator": self.evaluator.to_table()}
+        tables = {"shrink": self.shrink.to_dict() | to_table(self.parallel), "evaluator": self.evaluator.to_table()}
         if self.cheap is not None:
             tables["cheap"] = self.cheap.to_table()
         return tables
@@ -124,7 +126,8 @@ def parse_shrink_config(data: Mapping[str, Any], base_dir: str | os.PathLike[str
         from autospace.nn import get_skeleton  # an unknown name is an UnknownNameError
 
         table["layers"] = get_skeleton(skeleton).num_layers
-    config = parse_section(ShrinkConfig, "shrink", table)
+    config, parallel = parse_parts((ShrinkConfig, ParallelSettings), "shrink", table)
+    parallel.check("shrink")
     try:
         space = get_space(config.space)
     except UnknownNameError:
@@ -141,7 +144,7 @@ def parse_shrink_config(data: Mapping[str, Any], base_dir: str | os.PathLike[str
             raise type(exc)(f"[cheap] {exc}") from None
     if config.good_neighbours and cheap is None:
         raise ConfigError("shrink.good_neighbours=true needs a [cheap] evaluator section")
-    return ShrinkRunConfig(config, space, evaluator, cheap)
+    return ShrinkRunConfig(config, space, evaluator, cheap, parallel)
 
 
 def load_shrink_config(path: str | os.PathLike[str], overrides: Mapping[str, Any] | None = None) -> ShrinkRunConfig:

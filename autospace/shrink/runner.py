@@ -60,12 +60,16 @@ def shrink_space(run: ShrinkRunConfig, *, out: str | os.PathLike[str] | None = N
     """Shrink ``run.space`` as ``run`` says. With ``out`` (new or empty), the run writes
     ``config.toml``, then ``history.jsonl`` and ``checkpoint/`` after every iteration and
     ``shrunk_space.json`` at the end; ``resume=True`` continues from the checkpoint there (or
-    starts, if there is none), and gives the same result as an uninterrupted run."""
+    starts, if there is none), and gives the same result as an uninterrupted run. Independent
+    evaluators are scored on ``run.parallel`` (``[shrink] backend / workers / ray_address / num_gpus``)."""
     shrinker = build_shrinker(run, evaluator, cheap)
     run_dir = None if out is None else Path(out)
-    if run_dir is not None:
-        _prepare(run_dir, run, shrinker, resume)
-    with tqdm(total=run.shrink.max_iters, initial=shrinker.iteration, disable=not progress, unit="iter") as bar:
+    with run.parallel.open(shrinker.evaluator) as map_fn, \
+            tqdm(total=run.shrink.max_iters, initial=shrinker.iteration, disable=not progress, unit="iter") as bar:
+        shrinker.map_fn = map_fn
+        if run_dir is not None:  # after the backend started: a bad address writes nothing
+            _prepare(run_dir, run, shrinker, resume)
+            bar.update(shrinker.iteration - bar.n)
         while not shrinker.done:
             record = shrinker.step()
             if run_dir is not None:
