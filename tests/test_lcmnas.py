@@ -158,6 +158,11 @@ def test_mixed_fitness_on_fixed_scores() -> None:
     assert not ranked.exact and ranked.score(batch) == pytest.approx([0.25, 0.75, 0.5 * 0.75 + 0.25 * 0.5])
     with pytest.raises(ConfigError, match="evaluator.combine='sum'"):
         MixedEvaluator(zc, lf, 0.75, "sum")
+    # the raw sum depends on the candidate alone: scored one by one (as a backend's map does) it is the same
+    assert raw.independent and not ranked.independent
+    assert [raw.score_one(c) for c in batch] == raw.score(batch) == raw.score(batch, map)
+    with pytest.raises(TypeError, match="jointly"):
+        ranked.score_one(batch[0])
 
 
 def test_stratified_split_is_disjoint_and_per_class() -> None:
@@ -225,3 +230,4 @@ def test_cutout_zeroes_one_clipped_square_per_image() -> None:
     state = generator.get_state()
     plain(torch.zeros(2, 3, 4, 4, dtype=torch.uint8), generator)
     assert torch.equal(generator.get_state(), state)  # no cutout, no draws: cell runs are unchanged
+

@@ -5,7 +5,8 @@
   the batch (ties averaged) and scaled to [0, 1], so scores are relative to the batch: not
   independent, not exact (the engine averages them with the momentum update).
 * ``raw``: the raw sum, as the LCMNAS code computes it, with the accuracy in percent
-  (``lam * score + (1 - lam) * 100 * accuracy``): a function of the genome alone, so exact.
+  (``lam * score + (1 - lam) * 100 * accuracy``): a function of the genome alone, so exact and
+  independent (the engine may score candidates one by one on a process pool or Ray).
 
 Raw scores of both parts are cached per ``(layer, genome)``.
 """
@@ -53,7 +54,7 @@ class MixedEvaluator(Evaluator):
         if combine not in COMBINES:
             raise ConfigError(f"evaluator.combine={combine!r} is not one of {list(COMBINES)}")
         self.zero_cost, self.low_fidelity, self.lam, self.combine = zero_cost, low_fidelity, lam, combine
-        self.exact = combine == "raw"  # type: ignore[misc]
+        self.exact = self.independent = combine == "raw"  # type: ignore[misc]
         self._cache: dict[tuple[str, int, Any], float] = {}
 
     def _raw(self, part: str, evaluator: Evaluator, batch: Sequence[Candidate]) -> list[float]:
@@ -61,6 +62,12 @@ class MixedEvaluator(Evaluator):
         for cand, score in zip(todo, evaluator.score(todo) if todo else []):
             self._cache[(part, cand.layer, cand.genome)] = score
         return [self._cache[(part, c.layer, c.genome)] for c in batch]
+
+    def score_one(self, candidate: Candidate) -> float:
+        """The raw sum of one candidate (``combine = "raw"``; ranks exist only within a batch)."""
+        if self.combine != "raw":
+            return super().score_one(candidate)
+        return self.evaluate([candidate])[0]
 
     def evaluate(self, batch: Sequence[Candidate]) -> list[float]:
         zc = np.array(self._raw("zc", self.zero_cost, batch))
