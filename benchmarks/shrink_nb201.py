@@ -148,7 +148,7 @@ def main() -> None:
     p.add_argument("--seeds", type=int, default=50)
     p.add_argument("--seed-offset", type=int, default=0, help="first seed (tuning vs confirmation seeds)")
     p.add_argument("--budgets", default="100,200,500")
-    # LISSNAS settings: tuned on seeds 0-24, confirmed on 25-49 (docs/readme/lissnas.md)
+    # LISSNAS settings: tuned on seeds 0-24, confirmed on 25-49 (README, "Search-space shrinkage: LISSNAS")
     p.add_argument("--share", type=float, default=0.8, help="share of the budget LISSNAS may spend shrinking")
     p.add_argument("--k", type=int, default=5, help="seeds per iteration")
     p.add_argument("--r", type=int, default=2, help="Hamming radius of the balls around the seeds")
