@@ -22,8 +22,8 @@ from autospace.genome import Genome
 from autospace.shrink.base import Shrinker, register_shrinker
 
 
-class RandomShrinker(Shrinker):
-    """``size`` uniformly drawn cells per layer (distinct genomes), in one step."""
+class OneStepShrinker(Shrinker):
+    """A baseline that builds its ``final`` cells per layer in its one `step` (checkpointed as such)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -35,6 +35,16 @@ class RandomShrinker(Shrinker):
 
     def cells(self) -> list[tuple[Genome, ...]]:
         return self.final
+
+    def own_state(self) -> dict[str, Any]:
+        return {"final": [[g.to_dict() for g in cells] for cells in self.final]}
+
+    def load_own_state(self, state: dict[str, Any]) -> None:
+        self.final = [self.genomes(cells) for cells in state["final"]]
+
+
+class RandomShrinker(OneStepShrinker):
+    """``size`` uniformly drawn cells per layer (distinct genomes), in one step."""
 
     def step(self) -> dict[str, Any]:
         size = min(self.config.size or 1, self.space.size)
@@ -48,11 +58,6 @@ class RandomShrinker(Shrinker):
         self.history.append(record)
         return record
 
-    def own_state(self) -> dict[str, Any]:
-        return {"final": [[g.to_dict() for g in cells] for cells in self.final]}
-
-    def load_own_state(self, state: dict[str, Any]) -> None:
-        self.final = [self.genomes(cells) for cells in state["final"]]
 
 
 def _product_size(choices: list[list[int]]) -> int:
@@ -153,19 +158,8 @@ class OpPruneShrinker(Shrinker):
         self.choices = [[list(p) for p in layer] for layer in state["choices"]]
 
 
-class AutoSpaceShrinker(Shrinker):
+class AutoSpaceShrinker(OneStepShrinker):
     """The top-``size`` cells of one AutoSpace evolution run (``autospace`` strategy), in one step."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.final: list[tuple[Genome, ...]] = []
-
-    @property
-    def done(self) -> bool:
-        return bool(self.final)
-
-    def cells(self) -> list[tuple[Genome, ...]]:
-        return self.final
 
     def step(self) -> dict[str, Any]:
         cfg = self.config
@@ -185,11 +179,6 @@ class AutoSpaceShrinker(Shrinker):
         self.history.append(record)
         return record
 
-    def own_state(self) -> dict[str, Any]:
-        return {"final": [[g.to_dict() for g in cells] for cells in self.final]}
-
-    def load_own_state(self, state: dict[str, Any]) -> None:
-        self.final = [self.genomes(cells) for cells in state["final"]]
 
 
 register_shrinker("random", RandomShrinker)
