@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from autospace.atomic import write_json
 from autospace.errors import GenomeError
 from autospace.genome import SCHEMA_VERSION, CellSpace, Genome
-from autospace.genome.genome import check_document, document_space, read_document
+from autospace.genome.genome import check_document, document_space, load_document
 
 
 class Ranked(NamedTuple):
@@ -68,11 +68,7 @@ class LearnedSpace:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> LearnedSpace:
         """The learned space in ``path``; every error names the file."""
-        data = read_document(path, "learned space")
-        try:
-            return cls.from_dict(data)
-        except GenomeError as exc:
-            raise GenomeError(f"learned space {str(path)!r}: {exc}") from None
+        return load_document(path, "learned space", cls.from_dict)
 
     def genomes(self, layer: int) -> list[Genome]:
         """The cells of ``layer``, best first."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import networkx as nx
 
@@ -16,6 +16,8 @@ from autospace.genome.registry import get_space
 
 if TYPE_CHECKING:
     from autospace.genome.space import CellSpace, Edge
+
+T = TypeVar("T")
 
 SCHEMA_VERSION = 1
 
@@ -32,6 +34,17 @@ def read_document(path: str | os.PathLike[str], what: str, error: type[Exception
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise error(f"{what} {str(path)!r} is not valid JSON: {exc}") from None
+
+
+def load_document(path: str | os.PathLike[str], what: str, parse: Callable[[Any], T],
+                  error: type[Exception] = GenomeError) -> T:
+    """``parse`` of the JSON document in ``path`` (`read_document`); a `GenomeError` (or ``error``)
+    that ``parse`` raises is re-raised as ``error`` naming ``what`` and the file."""
+    data = read_document(path, what, error)
+    try:
+        return parse(data)
+    except (GenomeError, error) as exc:
+        raise error(f"{what} {str(path)!r}: {exc}") from None
 
 
 def check_document(

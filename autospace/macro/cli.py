@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 
 from autospace import rundir
-from autospace.errors import ConfigError, GenomeError
-from autospace.genome.genome import read_document
+from autospace.errors import ConfigError
+from autospace.genome.genome import load_document
 from autospace.macro.cost import layer_cost
 from autospace.macro.genome import MacroGenome
 from autospace.macro.space import ZOO, MacroSettings
@@ -45,11 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "show":
         if args.file is None:
             raise ConfigError("autospace macro show needs a macro genome FILE")
-        data = read_document(args.file, "macro genome")
-        try:
-            genome = MacroGenome.from_dict(data)
-        except GenomeError as exc:
-            raise GenomeError(f"macro genome {str(args.file)!r}: {exc}") from None
+        genome = load_document(args.file, "macro genome", MacroGenome.from_dict)
         rows = chain_rows(genome)
         if args.json:
             print(json.dumps(rows))

@@ -26,7 +26,7 @@ import networkx as nx
 
 from autospace.atomic import write_json
 from autospace.errors import GenomeError
-from autospace.genome.genome import check_document, read_document
+from autospace.genome.genome import check_document, load_document
 from autospace.macro.genome import MacroGenome
 from autospace.macro.layers import LAYER_FIELDS, LayerSpec
 
@@ -139,11 +139,7 @@ class WDG:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> WDG:
-        data = read_document(path, "WDG")
-        try:
-            return cls.from_dict(data)
-        except GenomeError as exc:
-            raise GenomeError(f"WDG {str(path)!r}: {exc}") from None
+        return load_document(path, "WDG", cls.from_dict)
 
 
 def _count(value: Any) -> bool:

@@ -11,9 +11,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from autospace.atomic import write_json
-from autospace.errors import ConfigError, GenomeError
+from autospace.errors import ConfigError
 from autospace.genome import SCHEMA_VERSION, Genome
-from autospace.genome.genome import check_document, read_document
+from autospace.genome.genome import check_document, load_document
 from autospace.nn.cost import network_cost
 from autospace.nn.skeleton import Skeleton, get_skeleton
 
@@ -108,8 +108,4 @@ class Architecture:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Architecture:
-        data = read_document(path, "architecture", ConfigError)
-        try:
-            return cls.from_dict(data)
-        except (GenomeError, ConfigError) as exc:
-            raise ConfigError(f"architecture {str(path)!r}: {exc}") from None
+        return load_document(path, "architecture", cls.from_dict, ConfigError)

@@ -11,7 +11,7 @@ from typing import Any
 from autospace.atomic import write_json
 from autospace.errors import GenomeError
 from autospace.genome import SCHEMA_VERSION, CellSpace, Genome
-from autospace.genome.genome import check_document, document_space, read_document
+from autospace.genome.genome import check_document, document_space, load_document, read_document
 
 KIND = "shrunk_space"
 """The ``kind`` field that tells a shrunk-space JSON from a learned space."""
@@ -92,11 +92,7 @@ class ShrunkSpace:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ShrunkSpace:
         """The shrunk space in ``path``; every error names the file."""
-        data = read_document(path, "shrunk space")
-        try:
-            return cls.from_dict(data)
-        except GenomeError as exc:
-            raise GenomeError(f"shrunk space {str(path)!r}: {exc}") from None
+        return load_document(path, "shrunk space", cls.from_dict)
 
 
 def is_shrunk_file(path: str | os.PathLike[str]) -> bool:
