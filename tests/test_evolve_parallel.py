@@ -80,6 +80,7 @@ def same_run(run, reference) -> None:
 
 def test_workers_give_the_serial_history_and_get_the_evaluator_once():
     serial = serial_run()
+    CountingPickles.pickles = 0  # a class counter: other tests (test_ray_backend) pickle it too
     parallel_ev = CountingPickles("nb201", layers=2)
     parallel = evolve_space("nb201", parallel_ev, "regularized", workers=2, **SETTINGS)
     same_run(parallel, serial)
