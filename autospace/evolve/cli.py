@@ -14,7 +14,7 @@ from tqdm import tqdm
 from autospace import rundir
 from autospace.config import keys_of, read_toml
 from autospace.errors import ConfigError
-from autospace.evolve.parallel import BACKENDS, ParallelSettings
+from autospace.evolve.parallel import ParallelSettings, add_placement_flags, placement_flags
 from autospace.evolve.runconfig import SECTIONS, RunConfig, load_run_config, parse_run_config
 from autospace.evolve.runner import evolve_space
 
@@ -28,13 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, help="run directory to create (or to resume with --resume)")
     p.add_argument("--resume", nargs="?", const=True, default=False, metavar="RUN_DIR",
                    help="continue the run in RUN_DIR (default: --out) from its last checkpoint")
-    p.add_argument("--workers", type=int,
-                   help="processes (or local Ray CPUs) scoring independent evaluators (overrides the config)")
-    p.add_argument("--backend", choices=BACKENDS,
-                   help="where independent evaluators score: serial, process (a local pool) or ray "
-                        "(default: process if --workers > 1, else serial; overrides the config)")
-    p.add_argument("--ray-address", metavar="ADDR",
-                   help="with --backend ray: join the Ray cluster at ADDR (default: start a local Ray)")
+    add_placement_flags(p, "evolve")
     p.add_argument("--seed", type=int, help="seed (overrides the config)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-round log lines")
     p.add_argument("--set", action="append", default=[], dest="overrides", metavar="TABLE.KEY=VALUE",
@@ -50,11 +44,11 @@ def _resume_config(run_dir: Path, args: argparse.Namespace) -> RunConfig:
             f"--resume {str(run_dir)!r}: its {rundir.CONFIG} has no [evaluator] (the run was given an evaluator "
             "object in Python); resume it with evolve_space(..., resume=True)"
         )
-    saved = parse_run_config(data, run_dir, _placement(args))
+    saved = parse_run_config(data, run_dir, placement_flags(args))
     if args.seed is not None and args.seed != saved.evolve.seed:
         raise ConfigError(f"--seed={args.seed} differs from the run's seed={saved.evolve.seed}")
     if args.config is not None:
-        given = load_run_config(args.config, {**_placement(args), "seed": args.seed}).to_tables()
+        given = load_run_config(args.config, {**placement_flags(args), "seed": args.seed}).to_tables()
         for table, values in saved.to_tables().items():
             other = given.get(table, {})
             for key in set(values) | set(other):
@@ -62,11 +56,6 @@ def _resume_config(run_dir: Path, args: argparse.Namespace) -> RunConfig:
                     where = f"{table}.{key}"
                     raise ConfigError(f"--config differs from the run's config at {where}; resume without --config")
     return saved
-
-
-def _placement(args: argparse.Namespace) -> dict[str, object]:
-    """The ``[evolve]`` keys the placement flags override (a run may resume on other machines)."""
-    return {"workers": args.workers, "backend": args.backend, "ray_address": args.ray_address}
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
@@ -111,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         if args.config is None:
             raise ConfigError("--config is required for a new run")
         data = apply_overrides(read_toml(args.config, what="config"), args.overrides)
-        config = parse_run_config(data, args.config.parent, {**_placement(args), "seed": args.seed})
+        config = parse_run_config(data, args.config.parent, {**placement_flags(args), "seed": args.seed})
     assert config.evaluator is not None  # a config file always names one
     main = rundir.is_main_process()  # under torchrun only rank 0 writes and reports
     with _process_group():

@@ -8,6 +8,7 @@ returns results in order, scores each failed item once more, and then raises an 
 
 from __future__ import annotations
 
+import argparse
 import multiprocessing
 import pickle
 from abc import ABC, abstractmethod
@@ -76,6 +77,22 @@ class ParallelSettings:
     def open(self, evaluator: Evaluator) -> AbstractContextManager[MapFn]:
         """`open_map` with these settings."""
         return open_map(evaluator, self.backend, self.workers, self.ray_address, self.num_gpus)
+
+
+def add_placement_flags(parser: argparse.ArgumentParser, section: str) -> None:
+    """``--workers``, ``--backend`` and ``--ray-address``, overriding ``[section]``'s keys (`placement_flags`)."""
+    parser.add_argument("--workers", type=int,
+                        help=f"processes (or local Ray CPUs) scoring independent evaluators (overrides {section}.workers)")
+    parser.add_argument("--backend", choices=BACKENDS,
+                        help="where independent evaluators score: serial, process (a local pool) or ray "
+                             f"(default: process if --workers > 1, else serial; overrides {section}.backend)")
+    parser.add_argument("--ray-address", metavar="ADDR",
+                        help="with --backend ray: join the Ray cluster at ADDR (default: start a local Ray)")
+
+
+def placement_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The `ParallelSettings` keys the flags of `add_placement_flags` set (None: not given)."""
+    return {"workers": args.workers, "backend": args.backend, "ray_address": args.ray_address}
 
 
 def describe_item(item: Any) -> str:

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from autospace import rundir
 from autospace.errors import ConfigError
-from autospace.evolve.parallel import BACKENDS
+from autospace.evolve.parallel import add_placement_flags, placement_flags
 from autospace.shrink.config import ShrinkRunConfig, load_shrink_config, parse_shrink_config
 from autospace.shrink.runner import SHRUNK_SPACE, shrink_space
 
@@ -22,23 +22,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="run directory to create (or to resume with --resume)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     p.add_argument("--seed", type=int, help="seed (overrides shrink.seed)")
-    p.add_argument("--workers", type=int, help="processes (or local Ray CPUs) scoring independent evaluators")
-    p.add_argument("--backend", choices=BACKENDS, help="serial, process or ray (overrides shrink.backend)")
-    p.add_argument("--ray-address", metavar="ADDR", help="with --backend ray: join the Ray cluster at ADDR")
+    add_placement_flags(p, "shrink")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-iteration log lines")
     p.set_defaults(func=run)
 
 
-def _placement(args: argparse.Namespace) -> dict[str, object]:
-    """The ``[shrink]`` keys the placement flags override (a resumed run may score elsewhere)."""
-    return {"workers": args.workers, "backend": args.backend, "ray_address": args.ray_address}
-
-
 def _resume_config(args: argparse.Namespace) -> ShrinkRunConfig:
-    saved = parse_shrink_config(rundir.read_config(rundir.resume_dir(args.out)), args.out, _placement(args))
+    saved = parse_shrink_config(rundir.read_config(rundir.resume_dir(args.out)), args.out, placement_flags(args))
     if args.seed is not None and args.seed != saved.shrink.seed:
         raise ConfigError(f"--seed={args.seed} differs from the run's shrink.seed={saved.shrink.seed}")
-    given = None if args.config is None else load_shrink_config(args.config, {"seed": args.seed, **_placement(args)})
+    given = None if args.config is None else load_shrink_config(args.config, {"seed": args.seed, **placement_flags(args)})
     if given is not None and given.to_tables() != saved.to_tables():
         raise ConfigError("--config differs from the run's config.toml; resume without --config")
     return saved
@@ -50,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         if args.config is None:
             raise ConfigError("--config is required for a new run")
-        config = load_shrink_config(args.config, {"seed": args.seed, **_placement(args)})
+        config = load_shrink_config(args.config, {"seed": args.seed, **placement_flags(args)})
         if not args.resume:
             rundir.check_new(args.out)
     result = shrink_space(config, out=args.out, resume=args.resume, progress=not args.quiet,

@@ -64,12 +64,21 @@ def shrink_space(run: ShrinkRunConfig, *, out: str | os.PathLike[str] | None = N
     evaluators are scored on ``run.parallel`` (``[shrink] backend / workers / ray_address / num_gpus``)."""
     shrinker = build_shrinker(run, evaluator, cheap)
     run_dir = None if out is None else Path(out)
-    with run.parallel.open(shrinker.evaluator) as map_fn, \
-            tqdm(total=run.shrink.max_iters, initial=shrinker.iteration, disable=not progress, unit="iter") as bar:
+    with run.parallel.open(shrinker.evaluator) as map_fn:
         shrinker.map_fn = map_fn
         if run_dir is not None:  # after the backend started: a bad address writes nothing
             _prepare(run_dir, run, shrinker, resume)
-            bar.update(shrinker.iteration - bar.n)
+        _steps(shrinker, run, run_dir, progress, log)
+    shrunk = shrinker.result()
+    if run_dir is not None:
+        shrunk.save(run_dir / SHRUNK_SPACE)
+    return ShrinkResult(shrunk, shrinker.history, shrinker)
+
+
+def _steps(shrinker: Shrinker, run: ShrinkRunConfig, run_dir: Path | None, progress: bool,
+           log: Callable[[str], None] | None) -> None:
+    """Step ``shrinker`` to the end, checkpointing after every iteration when there is a run directory."""
+    with tqdm(total=run.shrink.max_iters, initial=shrinker.iteration, disable=not progress, unit="iter") as bar:
         while not shrinker.done:
             record = shrinker.step()
             if run_dir is not None:
@@ -78,10 +87,6 @@ def shrink_space(run: ShrinkRunConfig, *, out: str | os.PathLike[str] | None = N
             bar.update(1)
             if log is not None:
                 log(format_step(record))
-    shrunk = shrinker.result()
-    if run_dir is not None:
-        shrunk.save(run_dir / SHRUNK_SPACE)
-    return ShrinkResult(shrunk, shrinker.history, shrinker)
 
 
 def _prepare(run_dir: Path, run: ShrinkRunConfig, shrinker: Shrinker, resume: bool) -> None:
