@@ -26,6 +26,14 @@ def config(case_id: str, text: str, names: str) -> Case:
                 lambda tmp: (tmp / "shrink.toml").write_text(text))
 
 
+def _table_missing_cells(tmp: Path) -> None:
+    """A NB201-format CSV of 3 cells: valid, but most sampled cells are not in it."""
+    (tmp / "few.csv").write_text("arch,val12,test200\n" + "".join(
+        f"|{op}~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|,50.0,60.0\n"
+        for op in ("nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")))
+    (tmp / "shrink.toml").write_text("[shrink]\nn = 20\n[evaluator]\nname = 'tabular'\npath = 'few.csv'\n")
+
+
 def _run_then_corrupt(tmp: Path) -> None:
     (tmp / "good.toml").write_text(GOOD)
     assert main(["shrink", "--config", str(tmp / "good.toml"), "--out", str(tmp / "out"), "--quiet"]) == 0
@@ -45,6 +53,9 @@ CASES = [
     config("shrink_unknown_space", GOOD.replace("n = 10", "space = 'nope'"), "shrink.space='nope'"),
     config("shrink_unknown_section", GOOD + "[search]\nseed = 1\n", "[search]"),
     config("shrink_csv_missing", "[shrink]\n[evaluator]\nname = 'tabular'\npath = 'missing.csv'\n", "missing.csv"),
+    # fails while scoring the first iteration: --out must not keep a config.toml and an empty history
+    Case("shrink_table_missing_cells", ("shrink", "--config", "{tmp}/shrink.toml", "--out", "{out}", "--quiet"),
+         "is not in the table", _table_missing_cells),
     Case("shrink_corrupt_checkpoint", ("shrink", "--out", "{out}", "--resume", "--quiet"), "engine.json",
          _run_then_corrupt),
     Case("shrink_missing_config", ("shrink", "--config", "{tmp}/nothing.toml", "--out", "{out}"), "nothing.toml"),

@@ -64,11 +64,17 @@ def shrink_space(run: ShrinkRunConfig, *, out: str | os.PathLike[str] | None = N
     evaluators are scored on ``run.parallel`` (``[shrink] backend / workers / ray_address / num_gpus``)."""
     shrinker = build_shrinker(run, evaluator, cheap)
     run_dir = None if out is None else Path(out)
+    new_dir = run_dir is not None and not run_dir.exists()
     with run.parallel.open(shrinker.evaluator) as map_fn:
         shrinker.map_fn = map_fn
         if run_dir is not None:  # after the backend started: a bad address writes nothing
             _prepare(run_dir, run, shrinker, resume)
-        _steps(shrinker, run, run_dir, progress, log)
+        try:
+            _steps(shrinker, run, run_dir, progress, log)
+        except AutospaceError:
+            if run_dir is not None and not resume and not has_checkpoint(run_dir):  # failed in iteration 1
+                rundir.undo_create(run_dir, new_dir)  # leave --out as it was
+            raise
     shrunk = shrinker.result()
     if run_dir is not None:
         shrunk.save(run_dir / SHRUNK_SPACE)
