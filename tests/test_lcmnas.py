@@ -12,20 +12,22 @@ import torch
 from torch import nn
 
 from autospace.cli import main
-from autospace.errors import ConfigError, EvaluatorError
+from autospace.errors import ConfigError, EvaluatorError, GenomeError
 from autospace.evaluators.base import Candidate, Evaluator
 from autospace.evaluators.lcmnas_score import eigen_score, lcmnas_score
 from autospace.evaluators.low_fidelity import stratified_split
 from autospace.evaluators.mixed import MixedEvaluator
 from autospace.evaluators.proxies import FLOOR
 from autospace.evaluators.zero_cost import ZeroCostEvaluator
-from autospace.evolve import Engine, EvolveConfig, evolve_space
+from autospace.evolve import Engine, EvolveConfig, LearnedSpace, evolve_space
 from autospace.evolve.checkpoint import load_checkpoint
 from autospace.genome import NB201
 from autospace.macro import LayerSpec, MacroGenome, macro_cost
 from autospace.macro.extract import extract_wdg
 from autospace.macro.space import MacroSettings, MacroSpace
 from autospace.macro.walk import WalkSettings
+from autospace.nn import get_skeleton
+from autospace.search.space import learned_space
 
 L = LayerSpec.of
 
@@ -95,6 +97,28 @@ def test_resume_matches_an_uninterrupted_run(tmp_path) -> None:
     saved = json.loads((out / "learned_space.json").read_text())
     assert saved["space"] == "macro"
     assert MacroGenome.from_dict(saved["layers"][0][0]["genome"]) == full.best[0].genome
+
+
+def test_a_macro_learned_space_loads_with_its_settings(tmp_path) -> None:
+    run = evolve_space(space(tmp_path), Cheap(), "lcmnas", out=tmp_path / "run", **KW)
+    path = tmp_path / "run" / "learned_space.json"
+    loaded = LearnedSpace.load(path)
+    assert isinstance(loaded.space, MacroSpace)
+    assert loaded.space.settings.input_shape == (1, 8, 8) and loaded.space.settings.zoo == ("resnet18", "vgg11_bn")
+    assert loaded.space.walk_settings == WalkSettings(max_length=20, width=0.125)
+    assert loaded.space.settings.wdg_files == ()  # recorded in the file, not re-read
+    assert [r.genome for r in loaded.layers[0]] == [r.genome for r in run.learned_space.layers[0]]
+    assert loaded.to_dict()["layers"] == run.learned_space.to_dict()["layers"]
+    with pytest.raises(ConfigError, match="macro learned space"):
+        learned_space(path, get_skeleton("tiny"))
+    data = json.loads(path.read_text())
+    for change, message in (({"space_settings": {"width": -1}}, "width"),
+                            ({"reference": data["layers"][0][0]["genome"]}, "'reference' must be null"),
+                            ({"space": "nb201"}, "'space_settings' is only for space='macro'")):
+        bad = tmp_path / "bad.json"
+        bad.write_text(json.dumps({**data, **change}))
+        with pytest.raises(GenomeError, match=message):
+            LearnedSpace.load(bad)
 
 
 def test_strategy_needs_the_macro_space() -> None:

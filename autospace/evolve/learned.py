@@ -1,4 +1,7 @@
-"""`LearnedSpace`: the top-K cells of each layer after evolution, saved as JSON (docs/formats.md)."""
+"""`LearnedSpace`: the top-K cells of each layer after evolution, saved as JSON (docs/formats.md).
+
+A macro run (strategy ``lcmnas``) saves the same document with one layer of whole networks
+(`MacroGenome`) and its ``[lcmnas]`` table as ``space_settings``."""
 
 from __future__ import annotations
 
@@ -8,23 +11,27 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from autospace.atomic import write_json
-from autospace.errors import GenomeError
+from autospace.config import parse_parts
+from autospace.errors import ConfigError, GenomeError
 from autospace.genome import SCHEMA_VERSION, CellSpace, Genome
 from autospace.genome.genome import check_document, document_space, load_document
+from autospace.macro import MacroGenome
+from autospace.macro.space import MacroSettings, MacroSpace
+from autospace.macro.walk import WalkSettings
 
 
 class Ranked(NamedTuple):
-    """A cell and its fitness."""
+    """A cell (or, in a macro run, a network) and its fitness."""
 
-    genome: Genome
+    genome: Genome | MacroGenome
     fitness: float
 
 
 @dataclass
 class LearnedSpace:
-    """Top-K cells per searchable layer, best first."""
+    """Top-K cells per searchable layer, best first (a macro run: one layer of top-K networks)."""
 
-    space: CellSpace
+    space: CellSpace | MacroSpace
     layers: list[list[Ranked]]
     top_k: int
     skeleton: str | None = None
@@ -32,7 +39,7 @@ class LearnedSpace:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "schema_version": SCHEMA_VERSION,
             "space": self.space.name,
             "skeleton": self.skeleton,
@@ -41,11 +48,15 @@ class LearnedSpace:
             "reference": None if self.reference is None else self.reference.to_dict(),
             "meta": self.meta,
         }
+        if isinstance(self.space, MacroSpace):
+            data["space_settings"] = self.space.to_table()
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> LearnedSpace:
-        check_document(data, "learned space", ("space", "top_k", "layers"), optional=("skeleton", "reference", "meta"))
-        space = document_space(data["space"])
+        check_document(data, "learned space", ("space", "top_k", "layers"),
+                       optional=("skeleton", "reference", "meta", "space_settings"))
+        space = _space(data)
         top_k, layers, meta = data["top_k"], data["layers"], data.get("meta") or {}
         if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
             raise GenomeError(f"learned space field 'top_k' must be a positive integer, got top_k={top_k!r}")
@@ -58,6 +69,8 @@ class LearnedSpace:
             raise GenomeError(f"learned space field 'layers' must be a non-empty list of layers, got {layers!r}")
         ranked = [[_ranked(entry, space, layer) for entry in _cells(cells, layer)] for layer, cells in enumerate(layers)]
         reference = data.get("reference")
+        if reference is not None and isinstance(space, MacroSpace):
+            raise GenomeError("learned space field 'reference' must be null for space='macro' (the constraint is for cells)")
         reference = None if reference is None else Genome.from_dict(reference, space)
         return cls(space, ranked, top_k, skeleton, reference, dict(meta))
 
@@ -75,17 +88,43 @@ class LearnedSpace:
         return [r.genome for r in self.layers[layer]]
 
 
+def _space(data: dict[str, Any]) -> CellSpace | MacroSpace:
+    """The document's space: a registered cell space, or the macro space of its ``space_settings``
+    (without ``wdg_files``: a loaded macro space walks over the zoo only, so it reads no other file)."""
+    if data["space"] != MacroSpace.name:
+        if "space_settings" in data:
+            raise GenomeError(f"learned space field 'space_settings' is only for space='macro', got space={data['space']!r}")
+        return document_space(data["space"])
+    table = data.get("space_settings", {})
+    if not isinstance(table, dict):
+        raise GenomeError(f"learned space field 'space_settings' must be an object, got space_settings={table!r}")
+    table = {k: v for k, v in table.items() if k != "wdg_files"}
+    try:  # files written before space_settings: the data's shape from the best network
+        first = data["layers"][0][0]["genome"]
+        table.setdefault("input_shape", first["input_shape"])
+        table.setdefault("num_classes", first["num_classes"])
+    except (IndexError, KeyError, TypeError):
+        pass  # malformed layers are reported when they are parsed
+    try:
+        settings, walk = parse_parts((MacroSettings, WalkSettings), "space_settings", table)
+    except ConfigError as exc:
+        raise GenomeError(f"learned space: {exc}") from None
+    return MacroSpace(settings, walk)
+
+
 def _cells(cells: Any, layer: int) -> list[Any]:
     if not isinstance(cells, list) or not cells:
         raise GenomeError(f"learned space layer {layer} must be a non-empty list of cells, got {cells!r}")
     return cells
 
 
-def _ranked(entry: Any, space: CellSpace, layer: int) -> Ranked:
+def _ranked(entry: Any, space: CellSpace | MacroSpace, layer: int) -> Ranked:
     """One ``{"genome", "fitness"}`` entry of ``layer``: a valid genome with a finite fitness."""
     if not isinstance(entry, dict) or sorted(entry) != ["fitness", "genome"]:
         raise GenomeError(f"learned space layer {layer}: a cell must be {{'genome', 'fitness'}}, got {entry!r}")
     fitness = entry["fitness"]
     if isinstance(fitness, bool) or not isinstance(fitness, (int, float)) or not math.isfinite(fitness):
         raise GenomeError(f"learned space layer {layer}: fitness={fitness!r} must be a finite number")
+    if isinstance(space, MacroSpace):
+        return Ranked(MacroGenome.from_dict(entry["genome"]), float(fitness))
     return Ranked(Genome.from_dict(entry["genome"], space), float(fitness))

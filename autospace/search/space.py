@@ -18,6 +18,7 @@ import numpy as np
 from autospace.errors import ConfigError
 from autospace.evolve import LearnedSpace
 from autospace.genome import CellSpace, Genome, get_space
+from autospace.macro.space import MacroSpace
 from autospace.nn import LayerSpec, Skeleton
 from autospace.shrink.space import ShrunkSpace, is_shrunk_file
 
@@ -104,6 +105,9 @@ def open_space_sample(skeleton: Skeleton, k: int, seed: int) -> LayerSpace:
 def learned_space(path: str | Path, skeleton: Skeleton) -> LayerSpace:
     """The top-K cells per layer of a learned space file; its layer count must match ``skeleton``."""
     learned = LearnedSpace.load(path)
+    if isinstance(learned.space, MacroSpace):
+        raise ConfigError(f"space {str(path)!r} is a macro learned space (whole networks from strategy 'lcmnas'); "
+                          "phase-2 search picks cells per layer and needs a cell space")
     if len(learned.layers) != skeleton.num_layers:
         raise ConfigError(
             f"space {str(path)!r} has {len(learned.layers)} layers but skeleton {skeleton.name!r} "
