@@ -1,8 +1,15 @@
-"""The paper's comparisons in miniature: MNIST, the ``tiny`` skeleton, CPU, 3 seeds.
+"""The paper's comparisons in miniature: MNIST on the ``tiny`` skeleton, or real CIFAR-10 on ``cifar``.
 
-    python benchmarks/paper_tables.py [--json] [--seeds 0 1 2] [--quick]
+    python benchmarks/paper_tables.py [--data mnist|cifar10] [--plan cpu|gpu] [--json] [--seeds 0 1 2] [--quick]
 
-Protocol (fixed; see `Plan` for every size):
+``--data cifar10`` (the shared JPEG archive, ``--images``): the ``cifar`` skeleton (11 searchable
+layers, 32x32); search (phase 1 and phase 2) on the 45,000 / 5,000 split (subsets of it under
+``--plan cpu``), every found architecture trained from scratch on the 45,000 (a subset under
+``--plan cpu``) and its top-1 measured on the 10,000 test images; the two MAdds budgets are the
+skeleton's MobileNetV2 cost (the dwconv3x3 e=6 block at every layer) times 300/300 and 400/300,
+the ratio of the paper's 300M+ and 400M+ groups to MobileNetV2's 300M. `PLANS` holds every size.
+
+Protocol with ``--data mnist`` (the default; see `Plan` for every size):
 
 * Data: the 10,000 MNIST test images of ``../shared/data/mnist``, split 8,000 / 2,000 with seed 0
   (`autospace.data.get_dataset`), average-pooled 2x2 to 14x14 (28x28 depthwise convolutions are
@@ -45,10 +52,10 @@ import torch
 from torch.nn import functional as F
 from torch.utils.data import TensorDataset
 
-from autospace.data import DataSplit, get_dataset
+from autospace.data import DataSplit, ImageTensors, get_dataset
 from autospace.evaluators import SupernetEvaluator
 from autospace.evolve import evolve_space
-from autospace.nn import Architecture, get_skeleton, layer_cost
+from autospace.nn import Architecture, Skeleton, fixed_cost, get_skeleton, layer_cost
 from autospace.search.base import SearchContext
 from autospace.search.budget import Budget
 from autospace.search.ea import irb_as_open_cell
@@ -56,16 +63,28 @@ from autospace.search.runner import execute, prepare
 from autospace.search.space import learned_space, manual_space
 from autospace.supernet import SupernetConfig
 from autospace.train import TrainRecipe, train_architecture
+from autospace.train.device import resolve_device
 
-MNIST_ROOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Every size of the benchmark (chosen so the whole run stays near 20 minutes on 2 cores)."""
+    """Every size of the benchmark (the MNIST default is chosen so the whole run stays near 20 minutes
+    on 2 cores). ``budgets`` are MAdds, or with ``budget_ratios`` set, multiples of the skeleton's
+    MobileNetV2 cost; image counts of ``None`` mean the whole split."""
 
+    data: str = "mnist"
+    skeleton: str = "tiny"
+    input_size: int = 14
+    device: str = "cpu"
+    threads: int = 1
     seeds: tuple[int, ...] = (0, 1, 2)
     budgets: tuple[float, ...] = (400_000.0, 700_000.0)
+    budget_ratios: tuple[float, ...] | None = None
+    search_train: int | None = None
+    search_val: int | None = None
+    final_train: int | None = None
     batch_size: int = 64
     # phase 1
     population: int = 12
@@ -92,7 +111,34 @@ class Plan:
                        spos=(("steps", 10), ("population", 4), ("generations", 1), ("parents", 2),
                              ("bn_batches", 1), ("eval_batches", 1)),
                        ea=(("population", 3), ("rounds", 2), ("sample_size", 2), ("train_steps", 3),
-                           ("eval_batches", 1)))
+                           ("eval_batches", 1)), search_train=None if self.search_train is None else 512,
+                       search_val=None if self.search_val is None else 256,
+                       final_train=None if self.final_train is None else 512, train_epochs=1)
+
+
+PLANS: dict[str, Plan] = {
+    "mnist": Plan(),
+    # CIFAR-10 on this 2-core CPU within 90 minutes: the real images average-pooled to 16x16 (a 32x32
+    # training step costs ~9x a 16x16 one on this CPU: 36 vs 338 images/s, one thread), 10,000 / 2,000
+    # search images, 10,000 training images for 2 epochs, fewer phase-1 rounds and steps than MNIST
+    "cpu": Plan(data="cifar10", skeleton="cifar", input_size=16, threads=1, budgets=(), budget_ratios=(1.0, 4 / 3),
+                search_train=10000, search_val=2000, final_train=10000, rounds=12, round_steps=30, population=12,
+                proxyless=(("warmup_steps", 20), ("steps", 30), ("adapt_every", 10)),
+                rl=(("warmup_steps", 20), ("steps", 30), ("samples", 2), ("log_every", 10)),
+                spos=(("steps", 50), ("population", 6), ("generations", 2), ("parents", 3), ("bn_batches", 2),
+                      ("eval_batches", 2)),
+                ea=(("population", 4), ("rounds", 3), ("sample_size", 2), ("train_steps", 10), ("eval_batches", 2)),
+                train_epochs=2),
+    # full CIFAR-10 on one H100/H200 within 9 minutes (sizes chosen, not yet measured on a GPU)
+    "gpu": Plan(data="cifar10", skeleton="cifar", input_size=32, device="cuda", budgets=(),
+                budget_ratios=(1.0, 4 / 3), batch_size=256, rounds=20, round_steps=60, population=16,
+                proxyless=(("warmup_steps", 60), ("steps", 120), ("adapt_every", 10)),
+                rl=(("warmup_steps", 60), ("steps", 120), ("samples", 2), ("log_every", 20)),
+                spos=(("steps", 200), ("population", 8), ("generations", 3), ("parents", 3), ("bn_batches", 4),
+                      ("eval_batches", 4)),
+                ea=(("population", 6), ("rounds", 4), ("sample_size", 3), ("train_steps", 40), ("eval_batches", 4)),
+                train_epochs=5),
+}
 
 
 # ----------------------------------------------------------------------------- data
@@ -101,9 +147,19 @@ def _pooled(dataset: TensorDataset) -> TensorDataset:
     return TensorDataset(F.avg_pool2d(x, 2), y)
 
 
-def load_splits() -> tuple[DataSplit, DataSplit]:
-    """``(final, search)``: 8,000 train / 2,000 test at 14x14, and the 8,000 split 6,000 / 2,000."""
-    full = get_dataset("mnist", MNIST_ROOT, val_fraction=0.2, seed=0)
+def load_splits(plan: Plan, images: Path) -> tuple[DataSplit, DataSplit]:
+    """``(final, search)``: the training set and the test images to measure top-1 on, and the search
+    split (train / validation); see the module docstring for each data set."""
+    if plan.data == "cifar10":
+        full = get_dataset("cifar10", images, seed=0)
+        assert full.test is not None
+        shape = (3, plan.input_size, plan.input_size)
+        final = DataSplit("cifar10-final", _subset(full.train, plan.final_train, 2, plan.input_size),
+                          _subset(full.test, None, 0, plan.input_size), 10, shape)
+        search = DataSplit("cifar10-search", _subset(full.train, plan.search_train, 3, plan.input_size),
+                           _subset(full.val, plan.search_val, 4, plan.input_size), 10, shape)
+        return final, search
+    full = get_dataset("mnist", SHARED / "mnist", val_fraction=0.2, seed=0)
     train, test = _pooled(full.train), _pooled(full.val)
     final = DataSplit("mnist14", train, test, 10, (1, 14, 14))
     x, y = train.tensors
@@ -113,13 +169,45 @@ def load_splits() -> tuple[DataSplit, DataSplit]:
     return final, search
 
 
+def _subset(images: ImageTensors | TensorDataset, size: int | None, seed: int, pixels: int
+            ) -> ImageTensors | TensorDataset:
+    """A seeded random subset of ``size`` images (all when ``size`` is None), average-pooled to
+    ``pixels`` x ``pixels``: uint8 training images with the crop padding scaled with them
+    (augmentation kept), or already-normalised evaluation images (pooling commutes with the
+    per-channel normalisation)."""
+    x, y = (images.images, images.labels) if isinstance(images, ImageTensors) else images.tensors
+    if size is not None and size < len(y):
+        idx = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))[:size]
+        x, y = x[idx], y[idx]
+    factor = x.shape[-1] // pixels
+    if factor > 1:
+        x = F.avg_pool2d(x.float(), factor)
+    if not isinstance(images, ImageTensors):
+        return TensorDataset(x, y)
+    transform = replace(images.transform, padding=images.transform.padding // factor)
+    return ImageTensors(x.round().to(torch.uint8), y, transform)
+
+
+def skeleton_of(plan: Plan) -> Skeleton:
+    return get_skeleton(plan.skeleton, input_size=plan.input_size)
+
+
+def budgets_of(plan: Plan, num_classes: int) -> tuple[float, ...]:
+    """The plan's MAdds budgets (``budget_ratios`` x the skeleton's MobileNetV2 cost when set)."""
+    if plan.budget_ratios is None:
+        return plan.budgets
+    skeleton, block = skeleton_of(plan), irb_as_open_cell(6)
+    mbv2 = fixed_cost(skeleton, num_classes)[0] + sum(layer_cost(spec, block)[0] for spec in skeleton.layers)
+    return tuple(round(r * mbv2) for r in plan.budget_ratios)
+
+
 # ----------------------------------------------------------------------------- phase 1
 def phase1(plan: Plan, data: DataSplit, seed: int, with_reference: bool, out: Path) -> dict[str, Any]:
     """One space evolution; its learned space file and its per-round supernet losses and seconds."""
-    skeleton = get_skeleton("tiny", input_size=14)
+    skeleton = skeleton_of(plan)
     caps = tuple(float(max(layer_cost(spec, g)[0] for g in cands))
                  for spec, cands in zip(skeleton.layers, manual_space(skeleton).candidates))
-    evaluator = SupernetEvaluator(skeleton, data, device="cpu", seed=seed,
+    evaluator = SupernetEvaluator(skeleton, data, device=plan.device, threads=plan.threads, seed=seed,
                                   config=SupernetConfig(steps=plan.round_steps, batch_size=plan.batch_size,
                                                         total_steps=plan.rounds * plan.round_steps))
     start = time.perf_counter()
@@ -129,7 +217,7 @@ def phase1(plan: Plan, data: DataSplit, seed: int, with_reference: bool, out: Pa
                     layer_cost=lambda layer, genome: float(layer_cost(skeleton.layers[layer], genome)[0]),
                     init="reference" if with_reference else "random")
     seconds = time.perf_counter() - start
-    learned = replace(result.learned_space, skeleton="tiny")
+    learned = replace(result.learned_space, skeleton=plan.skeleton)
     path = out / f"learned_space_seed{seed}_{'ref' if with_reference else 'noref'}.json"
     learned.save(path)
     return {"path": str(path), "val_loss": [r["val_loss"] for r in evaluator.rounds],
@@ -152,15 +240,33 @@ def convergence(with_ref: dict[str, Any], without: dict[str, Any]) -> dict[str, 
 
 
 # ----------------------------------------------------------------------------- phase 2 + training
+def space_range(plan: Plan, space: str, num_classes: int) -> tuple[int, int] | None:
+    """The least and most MAdds of any architecture of ``space`` (``irb`` or a learned space file) on
+    the plan's skeleton; None for the open space (the direct EA samples it under the budget)."""
+    if space == "open":
+        return None
+    skeleton = skeleton_of(plan)
+    layers = manual_space(skeleton) if space == "irb" else learned_space(space, skeleton)
+    costs = [[layer_cost(spec, g)[0] for g in cands] for spec, cands in zip(skeleton.layers, layers.candidates)]
+    fixed = fixed_cost(skeleton, num_classes)[0]
+    return fixed + sum(min(c) for c in costs), fixed + sum(max(c) for c in costs)
+
+
+def reaches(span: tuple[int, int] | None, budget: float) -> bool:
+    """Whether a space spanning ``span`` MAdds has architectures in the budget window."""
+    window = Budget(budget)
+    return span is None or (span[0] <= window.high and span[1] >= window.low)
+
+
 def find(plan: Plan, data: DataSplit, space: str, algo: str, budget: float, seed: int) -> Architecture:
     """One phase-2 search on the search split."""
     sections = {"search": {"seed": seed, "batch_size": plan.batch_size}, algo: dict(getattr(plan, _attr(algo)))}
     run = prepare(space, algo, budget, sections)
-    skeleton = get_skeleton("tiny", input_size=14)
+    skeleton = skeleton_of(plan)
     layer_space = None
     if algo != "ea":
         layer_space = manual_space(skeleton) if space == "irb" else learned_space(space, skeleton)
-    ctx = SearchContext(skeleton, layer_space, data, Budget(budget), seed, torch.device("cpu"), plan.batch_size)
+    ctx = SearchContext(skeleton, layer_space, data, Budget(budget), seed, resolve_device(plan.device), plan.batch_size)
     return execute(run, ctx)[0]
 
 
@@ -169,17 +275,20 @@ def _attr(algo: str) -> str:
 
 
 def score(plan: Plan, arch: Architecture, data: DataSplit, seed: int) -> dict[str, Any]:
-    """Train ``arch`` from scratch on the 8,000 images; top-1 on the 2,000 test images."""
+    """Train ``arch`` from scratch on ``data.train``; top-1 on ``data.val`` (the test images)."""
     with tempfile.TemporaryDirectory() as tmp:
         recipe = TrainRecipe(epochs=plan.train_epochs, batch_size=plan.batch_size, seed=seed, warmup_epochs=0)
-        metrics = train_architecture(arch, data, recipe, Path(tmp), progress=False)
+        metrics = train_architecture(arch, data, recipe, Path(tmp), device=plan.device, progress=False)
     return {"top1": 100 * metrics["top1"], "params": arch.params, "madds": arch.madds,
             "search_seconds": arch.search["seconds"]}
 
 
-def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Mean and std over seeds of each numeric column."""
-    out: dict[str, Any] = {}
+def summarise(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Mean and std over the seeds whose space reaches the budget of each numeric column (None if none does)."""
+    rows = [r for r in rows if "out_of_reach" not in r]
+    if not rows:
+        return None
+    out: dict[str, Any] = {"seeds": len(rows)}
     for key in ("top1", "params", "madds", "search_seconds"):
         values = [r[key] for r in rows]
         out[key] = (statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0)
@@ -192,7 +301,11 @@ def _fmt(cell: tuple[float, float], scale: float = 1.0, digits: int = 2) -> str:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    lines = [f"Seeds {results['plan']['seeds']}; MNIST 14x14, tiny skeleton, CPU; total {results['seconds']:.0f} s.", ""]
+    p = results["plan"]
+    where = f"{'MNIST' if p['data'] == 'mnist' else 'CIFAR-10'} {p['input_size']}x{p['input_size']}"
+    head = (f"Seeds {p['seeds']}; {where}, {p['skeleton']} skeleton, {p['device']}; budgets "
+            f"{[round(b / 1e3) for b in results['budgets']]}k MAdds; total {results['seconds']:.0f} s.")
+    lines = [head, ""]
     groups = results["groups"]
     for title, keys in (
         ("Table 3 analog — proxyless-g, learned vs manual space", [k for k in groups if k.startswith("T3")]),
@@ -205,8 +318,14 @@ def markdown(results: dict[str, Any]) -> str:
         for key in keys:
             g = groups[key]
             s = g["summary"]
+            if s is None:
+                top = max(r["out_of_reach"][1] for r in g["rows"])
+                lines.append(f"| {g['budget'] / 1e3:.0f} | {g['space']} | {g['algo']} | out of reach: the space's "
+                             f"largest network has {top / 1e3:.0f}k MAdds | | | |")
+                continue
+            seeds = "" if s["seeds"] == len(g["rows"]) else f" ({s['seeds']} of {len(g['rows'])} seeds reach it)"
             lines.append(f"| {g['budget'] / 1e3:.0f} | {g['space']} | {g['algo']} | {_fmt(s['params'], 1e3)} | "
-                         f"{_fmt(s['madds'], 1e3, 1)} | {_fmt(s['top1'])} | {_fmt(s['search_seconds'], 1, 0)} |")
+                         f"{_fmt(s['madds'], 1e3, 1)} | {_fmt(s['top1'])}{seeds} | {_fmt(s['search_seconds'], 1, 0)} |")
         lines.append("")
     conv = results["convergence"]
     lines += ["### Fig. 3 / Table 5 analog — space evolution with vs without the reference constraint", "",
@@ -223,39 +342,50 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run(plan: Plan, log=print) -> dict[str, Any]:
-    torch.set_num_threads(1)
+def run(plan: Plan, images: Path, log=print, spaces_out: Path | None = None) -> dict[str, Any]:
+    """The whole benchmark; the learned spaces are kept in ``spaces_out`` when given."""
+    torch.set_num_threads(plan.threads)
     start = time.perf_counter()
-    final, search = load_splits()
+    final, search = load_splits(plan, images)
+    budgets = budgets_of(plan, final.num_classes)
     groups: dict[str, dict[str, Any]] = {}
     conv: dict[int, dict[str, Any]] = {}
     learned: dict[int, str] = {}
-    big = max(plan.budgets)
     with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) if spaces_out is None else spaces_out
+        folder.mkdir(parents=True, exist_ok=True)
         for seed in plan.seeds:
-            with_ref = phase1(plan, search, seed, True, Path(tmp))
-            without = phase1(plan, search, seed, False, Path(tmp))
+            with_ref = phase1(plan, search, seed, True, folder)
+            without = phase1(plan, search, seed, False, folder)
             learned[seed] = with_ref["path"]
             conv[seed] = convergence(with_ref, without)
             log(f"phase 1 seed {seed}: {with_ref['seconds']:.0f} s with ref, {without['seconds']:.0f} s without; "
                 f"{conv[seed]}")
-        jobs = [(f"T3 {b:.0f} {s}", s, "proxyless-g", b) for b in plan.budgets for s in ("learned", "irb")]
-        jobs += [(f"T4 {a} {s}", s, a, big) for a in ("rl", "spos") for s in ("learned", "irb")]
-        jobs += [("T2 ea open", "open", "ea", big)]
+        spans = {seed: {s: space_range(plan, learned[seed] if s == "learned" else s, final.num_classes)
+                        for s in ("learned", "irb", "open")} for seed in plan.seeds}
+        # Tables 2 and 4 at the largest budget every space of every seed reaches
+        common = max((b for b in budgets if all(reaches(span, b) for per in spans.values() for span in per.values())),
+                     default=min(budgets))
+        jobs = [(f"T3 {b:.0f} {s}", s, "proxyless-g", b) for b in budgets for s in ("learned", "irb")]
+        jobs += [(f"T4 {a} {s}", s, a, common) for a in ("rl", "spos") for s in ("learned", "irb")]
+        jobs += [("T2 ea open", "open", "ea", common)]
         for key, space, algo, budget in jobs:
             rows = []
             for seed in plan.seeds:
-                arg = learned[seed] if space == "learned" else space
-                arch = find(plan, search, arg, algo, budget, seed)
-                rows.append(score(plan, arch, final, seed))
+                span = spans[seed][space]
+                if not reaches(span, budget):
+                    rows.append({"out_of_reach": span})
+                else:
+                    arg = learned[seed] if space == "learned" else space
+                    rows.append(score(plan, find(plan, search, arg, algo, budget, seed), final, seed))
                 log(f"{key} seed {seed}: {rows[-1]}")
             groups[key] = {"space": space, "algo": algo, "budget": budget, "rows": rows, "summary": summarise(rows)}
-    for key in [k for k in groups if k.startswith("T3") and k.startswith(f"T3 {big:.0f}")]:
-        groups[key.replace(f"T3 {big:.0f}", "T2")] = groups[key]
+    for key in [k for k in groups if k.startswith(f"T3 {common:.0f} ")]:
+        groups[key.replace(f"T3 {common:.0f}", "T2")] = groups[key]
     ratios = [c["round_ratio"] for c in conv.values()]
     secs = [c["seconds_ratio"] for c in conv.values()]
     spread = lambda xs: (statistics.fmean(xs), statistics.stdev(xs) if len(xs) > 1 else 0.0)
-    return {"plan": asdict(plan), "groups": groups, "seconds": time.perf_counter() - start,
+    return {"plan": asdict(plan), "budgets": budgets, "groups": groups, "seconds": time.perf_counter() - start,
             "convergence": {"per_seed": conv, "round_ratio": spread(ratios), "seconds_ratio": spread(secs)}}
 
 
@@ -264,13 +394,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print all results as JSON")
     parser.add_argument("--seeds", type=int, nargs="+", help="seeds (default 0 1 2)")
     parser.add_argument("--quick", action="store_true", help="smoke-sized run of the whole script")
+    parser.add_argument("--data", choices=("mnist", "cifar10"), default="mnist")
+    parser.add_argument("--plan", choices=("cpu", "gpu"), default="cpu", help="the CIFAR-10 plan (PLANS)")
+    parser.add_argument("--images", type=Path, default=SHARED / "cifar10" / "cifar10-jpeg.tar.gz",
+                        help="CIFAR-10 root or archive")
+    parser.add_argument("--spaces-out", type=Path, help="folder to keep the learned spaces in")
     args = parser.parse_args(argv)
-    plan = Plan()
+    plan = PLANS["mnist" if args.data == "mnist" else args.plan]
     if args.quick:
         plan = plan.quick()
     if args.seeds:
         plan = replace(plan, seeds=tuple(args.seeds))
-    results = run(plan, log=lambda msg: print(msg, file=sys.stderr))
+    results = run(plan, args.images, log=lambda msg: print(msg, file=sys.stderr), spaces_out=args.spaces_out)
     print(json.dumps(results, indent=1) if args.json else markdown(results))
     return 0
 
