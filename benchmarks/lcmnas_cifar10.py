@@ -1,7 +1,7 @@
 """LCMNAS macro search on the shared CIFAR-10 (docs/lcmnas.md), against two baselines at the same
 budget: uniform random walks (LCMNAS's own random-search baseline: the same loop with parents,
 successors and values drawn uniformly) and the best zoo model (each zoo model at 32x32 with 10
-classes, random init, scored by the same mixed fitness).
+classes, random init, scored by the same mixed fitness; models above ``max_madds`` are excluded).
 
 Per method: the search (``population`` networks x ``generations``, mixed fitness 0.75 * LCMNAS
 score + 0.25 * accuracy in percent after ``search_epochs`` on a stratified 8 % / 2 % split of the
@@ -92,15 +92,20 @@ def search(method: str, plan: dict[str, Any], data: Any, mixed: MixedEvaluator, 
 
 def zoo_search(plan: dict[str, Any], data: Any, mixed: MixedEvaluator, seed: int, device: torch.device
                ) -> dict[str, Any]:
-    """The mixed fitness of each baseline zoo model (torchvision, 10 classes, random init)."""
+    """The mixed fitness of each baseline zoo model (torchvision, 10 classes, random init) within the
+    searches' ``max_madds`` (a model above it is listed as excluded: not the same budget)."""
     from torchvision import models
 
     batch = proxy_batches(data.train, 256, True, 1, seed)[0]
     low = mixed.low_fidelity
-    start, rows = time.perf_counter(), []
+    start, rows, excluded = time.perf_counter(), [], []
     for name in plan["zoo_baseline"].split(","):
         with seeded(seed):
             net = models.get_model(name, weights=None, num_classes=data.num_classes)
+        madds = measure_cost(net, data.input_shape)[0]
+        if plan["max_madds"] and madds > plan["max_madds"]:
+            excluded.append({"model": name, "madds": madds})
+            continue
         with seeded(seed):
             score = lcmnas_score(net.to(device).train(), batch[0].to(device), batch[1])
             net = models.get_model(name, weights=None, num_classes=data.num_classes)
@@ -108,7 +113,9 @@ def zoo_search(plan: dict[str, Any], data: Any, mixed: MixedEvaluator, seed: int
         acc = accuracy(net, low.val, device)
         fitness = mixed.lam * score + (1 - mixed.lam) * 100 * acc
         rows.append({"model": name, "score": score, "val_accuracy": acc, "fitness": fitness})
-    return {"models": rows, "search_seconds": time.perf_counter() - start}
+    if not rows:
+        raise SystemExit(f"no zoo baseline model within max_madds={plan['max_madds']:g}: {excluded}")
+    return {"models": rows, "excluded": excluded, "search_seconds": time.perf_counter() - start}
 
 
 def main(argv: list[str] | None = None) -> None:
