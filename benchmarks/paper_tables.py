@@ -96,6 +96,7 @@ class Plan:
     sample_size: int = 4
     rounds: int = 20
     round_steps: int = 80
+    grad_clip: float | None = None  # phase 1's weight-gradient norm clip (SupernetConfig.grad_clip)
     top_k: int = 5
     tau: int = 4  # tau=2 around this one-edge cell holds only 25-30 canonical cells per layer
     # phase 2
@@ -126,9 +127,11 @@ PLANS: dict[str, Plan] = {
     # CIFAR-10 on this 2-core CPU within 90 minutes: the real images average-pooled to 16x16 (a 32x32
     # training step costs ~9x a 16x16 one on this CPU: 36 vs 338 images/s, one thread), 10,000 / 2,000
     # search images, 10,000 training images for 1 epoch; phase 1 with 12 rounds of 100 steps (at 30 the
-    # supernet's validation loss stayed at chance, 2.32-2.38 against ln 10 = 2.30)
+    # supernet's validation loss stayed at chance, 2.32-2.38 against ln 10 = 2.30) and gradients clipped
+    # at norm 5 (unclipped, seed 1's supernet diverged to non-finite losses in its first rounds)
     "cpu": Plan(data="cifar10", skeleton="cifar", input_size=16, threads=1, budgets=(), budget_ratios=(1.0, 4 / 3),
                 search_train=10000, search_val=2000, final_train=10000, rounds=12, round_steps=100, population=12,
+                grad_clip=5.0,
                 proxyless=(("warmup_steps", 20), ("steps", 30), ("adapt_every", 10)),
                 rl=(("warmup_steps", 20), ("steps", 30), ("samples", 2), ("log_every", 10)),
                 spos=(("steps", 50), ("population", 6), ("generations", 2), ("parents", 3), ("bn_batches", 2),
@@ -136,7 +139,7 @@ PLANS: dict[str, Plan] = {
                 ea=(("population", 4), ("rounds", 3), ("sample_size", 2), ("train_steps", 10), ("eval_batches", 2)),
                 train_epochs=1),
     # full CIFAR-10 on one H100/H200 within 9 minutes (sizes chosen, not yet measured on a GPU)
-    "gpu": Plan(data="cifar10", skeleton="cifar", input_size=32, device="cuda", budgets=(),
+    "gpu": Plan(data="cifar10", skeleton="cifar", input_size=32, device="cuda", budgets=(), grad_clip=5.0,
                 budget_ratios=(1.0, 4 / 3), batch_size=256, rounds=20, round_steps=60, population=16,
                 proxyless=(("warmup_steps", 60), ("steps", 120), ("adapt_every", 10)),
                 rl=(("warmup_steps", 60), ("steps", 120), ("samples", 2), ("log_every", 20)),
@@ -215,7 +218,8 @@ def phase1(plan: Plan, data: DataSplit, seed: int, with_reference: bool, out: Pa
                  for spec, cands in zip(skeleton.layers, manual_space(skeleton).candidates))
     evaluator = SupernetEvaluator(skeleton, data, device=plan.device, threads=plan.threads, seed=seed,
                                   config=SupernetConfig(steps=plan.round_steps, batch_size=plan.batch_size,
-                                                        total_steps=plan.rounds * plan.round_steps))
+                                                        total_steps=plan.rounds * plan.round_steps,
+                                                        grad_clip=plan.grad_clip))
     start = time.perf_counter()
     result = evolve_space("autospace", evaluator, "autospace", reference=irb_as_open_cell(6) if with_reference else None,
                     tau=plan.tau, population=plan.population, rounds=plan.rounds, sample_size=plan.sample_size,
