@@ -20,6 +20,7 @@ from autospace.errors import ConfigError, EvaluatorError
 from autospace.evaluators import Candidate, SupernetEvaluator, parse_evaluator
 from autospace.evaluators.supernet import initial_alphas
 from autospace.genome import get_space
+from autospace.nn import get_skeleton
 from autospace.supernet import SupernetConfig
 from autospace.supernet.gates import UniformPaths
 from autospace.supernet.mixed_layer import MixedPathLayer
@@ -47,6 +48,20 @@ def test_scores_in_batch_order_and_finite() -> None:
     assert ev.cost.queries == 12 and ev.round == 1
     desc = ev.describe()
     assert desc["skeleton"] == "tiny" and desc["config"]["gate_mode"] == "two"
+
+
+def test_head_dropout_is_seeded_not_drawn_from_the_global_generator() -> None:
+    """Torch seeds its global generator at random per process: a round whose dropout drew from it
+    (the cifar skeleton's head has p = 0.1) scored differently on every run."""
+    skeleton = dataclasses.replace(get_skeleton("tiny"), head=dataclasses.replace(get_skeleton("tiny").head, dropout=0.5))
+    cells = _cells(0, 2)
+    batch = [Candidate(layer, g, None) for layer, pair in enumerate(cells) for g in pair]
+    scores = []
+    for global_seed in (1, 2):
+        with torch.random.fork_rng():
+            torch.manual_seed(global_seed)
+            scores.append(SupernetEvaluator(skeleton, DIGITS, device="cpu", config=SupernetConfig(steps=4)).score(batch))
+    assert scores[0] == scores[1]
 
 
 def test_alpha_initialised_from_fitness() -> None:

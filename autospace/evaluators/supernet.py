@@ -35,7 +35,7 @@ from autospace.supernet import distributed
 from autospace.supernet.builder import Supernet
 from autospace.supernet.trainer import AlphaStepper, RoundStats, SupernetConfig, WeightStepper, train_round
 from autospace.supernet.weight_bank import WeightBank
-from autospace.train.device import check_threads, resolve_device, torch_threads
+from autospace.train.device import check_threads, resolve_device, seeded, torch_threads
 
 COMPILE_LIMIT = 256  # compiled variants of Cell.forward kept (dynamo's accumulated limit)
 
@@ -134,7 +134,7 @@ class SupernetEvaluator(Evaluator):
         train = batch_stream(self.data.train, cfg.batch_size, torch.Generator().manual_seed(round_seed), rank, size)
         val = batch_stream(self.data.val, cfg.batch_size, torch.Generator().manual_seed(round_seed + 1), rank, size)
         limits = torch._dynamo.config.patch(recompile_limit=COMPILE_LIMIT) if self.compile else nullcontext()
-        with limits:
+        with limits, seeded(round_seed + 2):  # dropout masks (the cifar skeleton's head) from the round's seed
             stats = train_round(weights, arch, train, val, cfg.steps, max(0, cfg.alpha_warmup - self.global_step))
         self.bank.store(net.tensors, weights.optimizer)
         self.round += 1
