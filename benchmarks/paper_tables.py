@@ -1,7 +1,7 @@
 """The paper's comparisons in miniature: MNIST on the ``tiny`` skeleton, or real CIFAR-10 on ``cifar``.
 
     python benchmarks/paper_tables.py [--data mnist|cifar10] [--plan cpu|gpu] [--json] [--seeds 0 1 2] [--quick]
-    python benchmarks/paper_tables.py --render results.json     # the tables of a --json run
+    python benchmarks/paper_tables.py --render results.json [--figure fig3.png]   # the tables of a --json run
 
 ``--data cifar10`` (the shared JPEG archive, ``--images``): the ``cifar`` skeleton (11 searchable
 layers); search (phase 1 and phase 2) on the 45,000 / 5,000 split (seeded subsets of it under
@@ -400,6 +400,22 @@ def run(plan: Plan, images: Path, log=print, spaces_out: Path | None = None) -> 
             "convergence": {"per_seed": conv, "round_ratio": spread(ratios), "seconds_ratio": spread(secs)}}
 
 
+def convergence_figure(results: dict[str, Any]):  # -> matplotlib Figure
+    """Fig. 3 analog: phase 1's supernet validation loss per round, with and without the reference
+    constraint, one panel per seed (the dotted line: the target loss both runs reach)."""
+    from matplotlib.figure import Figure
+
+    per_seed = results["convergence"]["per_seed"]
+    fig = Figure(figsize=(4 * len(per_seed), 3.2), layout="constrained")
+    for ax, (seed, c) in zip(fig.subplots(1, len(per_seed), squeeze=False)[0], per_seed.items()):
+        for key, label in (("val_loss_with_ref", "with reference"), ("val_loss_without_ref", "without")):
+            ax.plot(range(1, len(c[key]) + 1), c[key], marker="o", ms=3, label=label)
+        ax.axhline(c["target_val_loss"], ls=":", c="grey", label="target (3-round mean)")
+        ax.set(title=f"seed {seed}", xlabel="round", ylabel="supernet validation CE")
+        ax.legend(fontsize=8)
+    return fig
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print all results as JSON")
@@ -411,9 +427,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="CIFAR-10 root or archive")
     parser.add_argument("--spaces-out", type=Path, help="folder to keep the learned spaces in")
     parser.add_argument("--render", type=Path, help="print the tables of a --json result file (runs nothing)")
+    parser.add_argument("--figure", type=Path, help="with --render: save the Fig. 3 analog (phase-1 loss per round) here")
     args = parser.parse_args(argv)
     if args.render is not None:
-        print(markdown(json.loads(args.render.read_text())))
+        results = json.loads(args.render.read_text())
+        print(markdown(results))
+        if args.figure is not None:
+            convergence_figure(results).savefig(args.figure, dpi=120)
         return 0
     plan = PLANS["mnist" if args.data == "mnist" else args.plan]
     if args.quick:
