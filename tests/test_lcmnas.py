@@ -24,6 +24,7 @@ from autospace.evolve.checkpoint import load_checkpoint
 from autospace.genome import NB201
 from autospace.macro import LayerSpec, MacroGenome, macro_cost
 from autospace.macro.extract import extract_wdg
+from autospace.macro.retrain import RetrainSettings, retrain_run
 from autospace.macro.space import MacroSettings, MacroSpace
 from autospace.macro.walk import WalkSettings
 from autospace.nn import get_skeleton
@@ -230,6 +231,22 @@ epochs = 1
     written = (out / "config.toml").read_text()
     assert "[lcmnas]" in written and "alexnet" in written
     assert main(["evolve", "--resume", str(out), "--quiet"]) == 0  # a finished run resumes to its end
+    capsys.readouterr()
+    assert main(["macro", "retrain", str(out), "--top", "2", "--epochs", "1", "--final-epochs", "1"]) == 0
+    result = json.loads((out / "retrain.json").read_text())
+    assert [r["rank"] for r in result["retrained"]] == [0, 1] and result["test_set"] == "val"  # digits: no test set
+    assert result["best_rank"] == max(result["retrained"], key=lambda r: r["val_accuracy"])["rank"]
+    assert 0.0 <= result["test_accuracy"] <= 1.0 and result["settings"]["final_epochs"] == 1
+    assert MacroGenome.from_dict(result["best"]) == LearnedSpace.load(out / "learned_space.json").layers[0][
+        result["best_rank"]].genome
+    assert "best #" in capsys.readouterr().out
+    again = json.loads(json.dumps(retrain_run(out, RetrainSettings(top=2, epochs=1, final_epochs=1))))
+    assert {k: v for k, v in again.items() if not k.endswith("seconds")} == {
+        k: v for k, v in result.items() if not k.endswith("seconds")}  # seeded: the same numbers again
+    for flags, message in ((["--top", "0"], "retrain.top=0"), (["--final-epochs", "-1"], "retrain.final_epochs=-1")):
+        assert main(["macro", "retrain", str(out), *flags]) == 2
+        assert message in capsys.readouterr().err
+    assert main(["macro", "retrain", str(tmp_path / "missing")]) == 2
 
 
 def test_scores_with_dropout_are_reproducible() -> None:
