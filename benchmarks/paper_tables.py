@@ -62,7 +62,7 @@ from autospace.evaluators import SupernetEvaluator
 from autospace.evolve import evolve_space
 from autospace.nn import Architecture, Skeleton, fixed_cost, get_skeleton, layer_cost
 from autospace.search.base import SearchContext
-from autospace.search.budget import Budget
+from autospace.search.budget import Budget, cost_span, reaches
 from autospace.search.ea import irb_as_open_cell
 from autospace.search.runner import execute, prepare
 from autospace.search.space import learned_space, manual_space
@@ -258,14 +258,12 @@ def space_range(plan: Plan, space: str, num_classes: int) -> tuple[int, int] | N
     skeleton = skeleton_of(plan)
     layers = manual_space(skeleton) if space == "irb" else learned_space(space, skeleton)
     costs = [[layer_cost(spec, g)[0] for g in cands] for spec, cands in zip(skeleton.layers, layers.candidates)]
-    fixed = fixed_cost(skeleton, num_classes)[0]
-    return fixed + sum(min(c) for c in costs), fixed + sum(max(c) for c in costs)
+    return cost_span(costs, fixed_cost(skeleton, num_classes)[0])
 
 
-def reaches(span: tuple[int, int] | None, budget: float) -> bool:
-    """Whether a space spanning ``span`` MAdds has architectures in the budget window."""
-    window = Budget(budget)
-    return span is None or (span[0] <= window.high and span[1] >= window.low)
+def reaches_budget(span: tuple[int, int] | None, budget: float) -> bool:
+    """Whether a space spanning ``span`` MAdds (None: the open space) has architectures in the budget window."""
+    return span is None or reaches(Budget(budget), span)
 
 
 def find(plan: Plan, data: DataSplit, space: str, algo: str, budget: float, seed: int) -> Architecture:
@@ -375,7 +373,7 @@ def run(plan: Plan, images: Path, log=print, spaces_out: Path | None = None) -> 
         spans = {seed: {s: space_range(plan, learned[seed] if s == "learned" else s, final.num_classes)
                         for s in ("learned", "irb", "open")} for seed in plan.seeds}
         # Tables 2 and 4 at the largest budget every space of every seed reaches
-        common = max((b for b in budgets if all(reaches(span, b) for per in spans.values() for span in per.values())),
+        common = max((b for b in budgets if all(reaches_budget(span, b) for per in spans.values() for span in per.values())),
                      default=min(budgets))
         jobs = [(f"T3 {b:.0f} {s}", s, "proxyless-g", b) for b in budgets for s in ("learned", "irb")]
         jobs += [(f"T4 {a} {s}", s, a, common) for a in ("rl", "spos") for s in ("learned", "irb")]
@@ -384,7 +382,7 @@ def run(plan: Plan, images: Path, log=print, spaces_out: Path | None = None) -> 
             rows = []
             for seed in plan.seeds:
                 span = spans[seed][space]
-                if not reaches(span, budget):
+                if not reaches_budget(span, budget):
                     rows.append({"out_of_reach": span})
                 else:
                     arg = learned[seed] if space == "learned" else space

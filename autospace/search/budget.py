@@ -46,11 +46,21 @@ class Budget:
         return max(self.low - madds, madds - self.high, 0.0)
 
 
+def cost_span(costs: Sequence[Sequence[int]], fixed: int) -> tuple[int, int]:
+    """The least and the most MAdds of any architecture: ``fixed`` plus each layer's cheapest / dearest
+    candidate (``costs[l][k]``)."""
+    return fixed + sum(min(c) for c in costs), fixed + sum(max(c) for c in costs)
+
+
+def reaches(budget: Budget, span: tuple[float, float]) -> bool:
+    """Whether a space whose architectures span ``span`` MAdds has any in the budget window."""
+    return span[0] <= budget.high and span[1] >= budget.low
+
+
 def check_feasible(budget: Budget, costs: Sequence[Sequence[int]], fixed: int) -> None:
     """Raise `ConfigError` naming ``madds_budget`` when no architecture can reach the window."""
-    lowest = fixed + sum(min(c) for c in costs)
-    highest = fixed + sum(max(c) for c in costs)
-    if lowest > budget.high or highest < budget.low:
+    lowest, highest = cost_span(costs, fixed)
+    if not reaches(budget, (lowest, highest)):
         raise ConfigError(
             f"madds_budget={budget.madds:g} is out of reach: architectures of this space and skeleton have "
             f"{lowest:,} to {highest:,} MAdds (tolerance {budget.tolerance:g})"
