@@ -36,13 +36,12 @@ def main(argv: list[str] | None = None) -> None:
             if layer_cost(spec, g)[0] <= args.cap:
                 cells.append(g)
         baseline.append(cells)
-    cells = sum(len(layer) for layer in baseline)
     learned_table = mine_motifs([[r.genome for r in layer] for layer in learned.layers])
     random_table = mine_motifs(baseline)
     held = {m.describe(): m.cells for m in random_table.motifs}
     for size in (1, 2, 3):
         for m in learned_table.of_size(size)[:args.top]:
-            share = held.get(m.describe(), 0) / cells
+            share = held.get(m.describe(), 0) / random_table.cells
             capped = "only learned" if share == 0 else f"x{m.share / share:.2g}"
             print(f"{m.describe():<60} {m.cells}/{m.total} cells  uniform {enrichment_text(m)}  capped {capped}")
 

@@ -69,7 +69,7 @@ def retrain_run(run_dir: str | os.PathLike[str], settings: RetrainSettings | Non
                           "retraining is for macro runs (strategy 'lcmnas')")
     low = _low_fidelity(run_dir)
     recipe = replace(low.recipe, epochs=settings.epochs)
-    rows, best_net, start = [], None, time.perf_counter()
+    rows, best, best_net, start = [], None, None, time.perf_counter()
     for rank, entry in enumerate(learned.layers[0][: settings.top]):
         net = low.builder.network(Candidate(0, entry.genome))
         with seeded(low.builder.seed):  # dropout masks from the run's seed, as the search scored them
@@ -77,10 +77,9 @@ def retrain_run(run_dir: str | os.PathLike[str], settings: RetrainSettings | Non
         madds, params = macro_cost(entry.genome)
         rows.append({"rank": rank, "search_fitness": entry.fitness, "val_accuracy": accuracy(net, low.val, low.device),
                      "madds": madds, "params": params, "layers": len(entry.genome)})
-        if best_net is None or rows[-1]["val_accuracy"] > max(r["val_accuracy"] for r in rows[:-1]):
-            best_net = net
+        if best is None or rows[-1]["val_accuracy"] > best["val_accuracy"]:  # ties: the better-ranked one
+            best, best_net = rows[-1], net
     retrain_seconds = time.perf_counter() - start
-    best = max(rows, key=lambda r: r["val_accuracy"])
     data = low.builder.data
     test_name, test_set = ("test", data.test) if data.test is not None else ("val", data.val)
     start = time.perf_counter()
