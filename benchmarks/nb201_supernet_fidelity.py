@@ -16,7 +16,7 @@ and (d) the table's ``val12``.
          --alpha-warmup 0 --momentum 0.9] [--threads 1] [--device cpu] [--json] [--out r.json]
 
 ``--table6``: the paper's Table 6 at real scale: three cells from the test200 tiers ``--tiers``
-(94 / 90 / 85) as three paths, the paper's five alpha initialisations, one round of
+(94 / 90 / 85) as three paths, the paper's five alpha initialisations (``--inits``: a subset by row), one round of
 ``--epoch-steps`` step pairs per epoch (default: a full pass over the train half), alpha carried
 over as it is (no momentum); reports the first epoch from which the ranking of alpha is correct.
 """
@@ -161,7 +161,8 @@ def table6(args: argparse.Namespace, rows: list[dict[str, str]], data: DataSplit
     cfg = config_from(args, steps, args.epochs * steps)
     print(f"Table 6: test200 {truth}; {args.epochs} epochs of {steps} steps", flush=True)
     runs = []
-    for init in PAPER_INITS:
+    for number in args.inits:
+        init = PAPER_INITS[number - 1]
         ev = SupernetEvaluator(SKELETON, data, device=str(device), seed=args.seed, threads=0, config=cfg)
         alpha: list[float] = list(init)
         history = []
@@ -169,9 +170,9 @@ def table6(args: argparse.Namespace, rows: list[dict[str, str]], data: DataSplit
         for _ in range(args.epochs):
             alpha = ev.evaluate([Candidate(0, g, a) for g, a in zip(cells, alpha)])
             history.append([round(a, 4) for a in alpha])
-        runs.append({"init": list(init), "epochs": history, "epochs_to_correct": epochs_to_correct(history, truth),
+        runs.append({"paper_row": number, "init": list(init), "epochs": history, "epochs_to_correct": epochs_to_correct(history, truth),
                      "wall_s": round(time.perf_counter() - start, 1)})
-        print(f"init {init}: alpha {history[-1]}  epochs to correct {runs[-1]['epochs_to_correct']}"
+        print(f"init {number} {init}: alpha {history[-1]}  epochs to correct {runs[-1]['epochs_to_correct']}"
               f"  ({runs[-1]['wall_s']:.0f}s)", flush=True)
     return {"mode": "table6", "cells": [r["arch"] for r in chosen], "ground_truth": truth, "epoch_steps": steps,
             "runs": runs, "supernet": cfg.to_dict(), "settings": settings_of(args)}
@@ -207,6 +208,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--table6", action="store_true", help="the Table 6 mode instead")
     ap.add_argument("--tiers", type=lambda s: [float(t) for t in s.split(",")], default=[94.0, 90.0, 85.0])
     ap.add_argument("--epochs", type=int, default=6, help="Table 6 epochs")
+    ap.add_argument("--inits", type=lambda s: [int(t) for t in s.split(",")], default=[1, 2, 3, 4, 5],
+                    help="Table 6 initialisations to run, by the paper's row number (S/N 1-5), comma-separated")
     ap.add_argument("--epoch-steps", type=int, default=0, help="Table 6 steps per epoch (0: a pass over the train half)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -219,6 +222,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     for name in ("cells", "rounds", "steps", "eval_every", "epochs"):
         if getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')} must be >= 1")
+    bad_inits = [n for n in args.inits if not 1 <= n <= len(PAPER_INITS)]
+    if bad_inits:
+        ap.error(f"--inits: {bad_inits} are not rows of the paper's Table 6 (1-{len(PAPER_INITS)})")
     if args.cells < 2 or not 0.0 <= args.momentum < 1.0:
         ap.error("--cells must be >= 2 and --momentum in [0, 1)")
     return args
