@@ -181,7 +181,7 @@ CASES = [
     evolve("evolve_bool_seed.toml", "evolve.seed"),
     evolve("evolve_nan_madds_cap.toml", "evolve.madds_cap"),
     evolve("evolve_tiny_madds_cap.toml", "madds_cap"),
-    evolve("evolve_unknown_space.toml", "nosuchspace"),
+    evolve("evolve_unknown_space.toml", "evolve.space='nosuchspace' is not a registered space; choose one of"),
     evolve("evolve_unknown_skeleton.toml", "nosuchskeleton"),
     evolve("evolve_unknown_evaluator.toml", "nosuchevaluator"),
     evolve("evolve_unknown_strategy.toml", "nosuchstrategy"),

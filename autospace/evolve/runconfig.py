@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from autospace.config import check_sections, parse_parts, parse_section, read_toml, to_table
-from autospace.errors import ConfigError, GenomeError
+from autospace.errors import ConfigError, GenomeError, UnknownNameError
 from autospace.evaluators.base import Evaluator
 from autospace.evaluators.registry import EvaluatorSpec, parse_evaluator
 from autospace.evolve.config import EvolveConfig
 from autospace.evolve.parallel import ParallelSettings
-from autospace.genome import CellSpace, Genome, get_space
+from autospace.genome import CellSpace, Genome, get_space, list_spaces
 from autospace.genome.genome import read_document
 from autospace.macro.space import MacroSettings, MacroSpace
 from autospace.macro.walk import WalkSettings
@@ -128,8 +128,9 @@ def _space(run: EvolveRun, config: EvolveConfig, data: Mapping[str, Any], base_d
             raise ConfigError(f"[lcmnas] is only for evolve.space='macro', got evolve.space={run.space!r}")
         try:
             return get_space(run.space)
-        except GenomeError:
-            raise ConfigError(f"evolve.space={run.space!r} is not a registered space") from None
+        except UnknownNameError:
+            raise ConfigError(f"evolve.space={run.space!r} is not a registered space; "
+                              f"choose one of {list_spaces() + ['macro']}") from None
     if run.skeleton is not None:
         raise ConfigError(f"evolve.space='macro' takes no skeleton (a macro genome is the whole network), "
                           f"got evolve.skeleton={run.skeleton!r}")
