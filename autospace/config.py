@@ -146,11 +146,20 @@ def finite(field: str, value: Any) -> None:
 def positive(section: str, obj: Any, *names: str) -> None:
     """Each field ``names`` of the dataclass ``obj`` must be a finite number > 0 (an integer where the
     field is annotated ``int``), also when ``obj`` was built in Python rather than parsed from TOML."""
+    _bounded(section, obj, names, zero_ok=False)
+
+
+def non_negative(section: str, obj: Any, *names: str) -> None:
+    """As `positive`, for fields that may also be 0."""
+    _bounded(section, obj, names, zero_ok=True)
+
+
+def _bounded(section: str, obj: Any, names: Sequence[str], zero_ok: bool) -> None:
     hints = typing.get_type_hints(type(obj))
     for name in names:
         value = getattr(obj, name)
         kind = int if hints.get(name) in (int, int | None) else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
+        if isinstance(value, bool) or not isinstance(value, kind) or not (value >= 0 if zero_ok else value > 0):
             what = "an integer" if kind is int else "a number"
-            raise ConfigError(f"{section}.{name}={value!r} must be {what} > 0")
+            raise ConfigError(f"{section}.{name}={value!r} must be {what} {'>=' if zero_ok else '>'} 0")
         finite(f"{section}.{name}", value)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from autospace.config import dumps_toml, parse_section, read_toml, to_table, write_toml
+from autospace.config import dumps_toml, non_negative, parse_section, positive, read_toml, to_table, write_toml
 from autospace.errors import ConfigError, UnknownNameError
 from autospace.registry import Registry
 
@@ -48,6 +48,42 @@ def test_parse_rejects_with_field_and_value(data: dict, needle: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse_section(_Demo, "demo", data)
     assert needle in str(info.value)
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    count: int = 1
+    rate: float = 0.5
+
+
+@pytest.mark.parametrize(
+    ("check", "values", "needle"),
+    [
+        (positive, {"count": 0}, "demo.count=0 must be an integer > 0"),
+        (positive, {"rate": -0.5}, "demo.rate=-0.5 must be a number > 0"),
+        (non_negative, {"count": -1}, "demo.count=-1 must be an integer >= 0"),
+        (non_negative, {"count": "3"}, "demo.count='3' must be an integer >= 0"),
+        (non_negative, {"count": True}, "demo.count=True must be an integer >= 0"),
+        (non_negative, {"rate": float("nan")}, "demo.rate=nan must be a number >= 0"),
+        (non_negative, {"rate": float("inf")}, "demo.rate=inf must be a finite number"),
+    ],
+)
+def test_bound_checks_name_field_and_value_for_objects_built_in_python(check, values: dict, needle: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        check("demo", _Bounds(**values), *values)
+    assert needle in str(info.value)
+
+
+def test_bound_checks_accept_the_edge() -> None:
+    non_negative("demo", _Bounds(count=0, rate=0.0), "count", "rate")
+    positive("demo", _Bounds(count=1, rate=1e-9), "count", "rate")
+
+
+def test_python_built_search_settings_get_a_config_error_not_a_type_error() -> None:
+    from autospace.search.config import SearchSettings
+
+    with pytest.raises(ConfigError, match="search.seed='0' must be an integer >= 0"):
+        SearchSettings(seed="0")
 
 
 def test_toml_round_trip(tmp_path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from autospace.config import positive
+from autospace.config import non_negative, positive
 from autospace.errors import ConfigError
 
 DATASETS = ("digits", "mnist", "cifar10", "cifar100", "imagefolder")
@@ -35,5 +35,4 @@ class DataConfig:
         if self.split is not None and self.split not in SPLITS:
             raise ConfigError(f"data.split={self.split!r} is not one of {list(SPLITS)}")
         positive("data", self, "size", "num_classes")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ConfigError(f"data.seed={self.seed!r} must be an integer >= 0")
+        non_negative("data", self, "seed")

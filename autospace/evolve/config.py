@@ -8,6 +8,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from autospace.config import non_negative, positive
 from autospace.errors import ConfigError, UnknownNameError
 from autospace.evolve.strategies import list_strategies
 
@@ -71,16 +72,12 @@ class EvolveConfig:
             )
         if self.init not in INITS:
             raise ConfigError(f"evolve.init={self.init!r} is not one of {list(INITS)}")
-        for name in ("population", "rounds", "sample_size", "tournament_size", "top_k", "max_tries", "layers"):
-            _at_least(name, getattr(self, name), 1)
+        positive("evolve", self, "population", "rounds", "sample_size", "tournament_size", "top_k", "max_tries", "layers")
         for name in ("population", "sample_size", "tournament_size", "top_k", "offspring"):
             _at_most(name, getattr(self, name), MAX_CELLS, "cells per layer")
         _at_most("layers", self.layers, MAX_LAYERS, "layers")
-        _at_least("seed", self.seed, 0)
-        _at_least("tau", self.tau, 0)
-        for name in ("budget", "offspring"):
-            if getattr(self, name) is not None:
-                _at_least(name, getattr(self, name), 1)
+        non_negative("evolve", self, "seed", "tau")
+        positive("evolve", self, *(name for name in ("budget", "offspring") if getattr(self, name) is not None))
         for name in ("fitness_momentum", "constraint_fraction"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"evolve.{name}={getattr(self, name)!r} must be in [0, 1]")
@@ -105,11 +102,6 @@ class EvolveConfig:
         if isinstance(self.madds_cap, tuple):
             data["madds_cap"] = list(self.madds_cap)
         return data
-
-
-def _at_least(name: str, value: int, minimum: int) -> None:
-    if value < minimum:
-        raise ConfigError(f"evolve.{name}={value!r} must be >= {minimum}")
 
 
 def _at_most(name: str, value: int | None, maximum: int, what: str) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from autospace.atomic import write_json
-from autospace.config import positive
+from autospace.config import non_negative, positive
 from autospace.errors import ConfigError
 from autospace.evaluators.base import Candidate
 from autospace.evaluators.low_fidelity import LowFidelityEvaluator
@@ -45,8 +45,7 @@ class RetrainSettings:
 
     def __post_init__(self) -> None:
         positive("retrain", self, "top", "epochs", "final_lr")
-        if isinstance(self.final_epochs, bool) or not isinstance(self.final_epochs, int) or self.final_epochs < 0:
-            raise ConfigError(f"retrain.final_epochs={self.final_epochs!r} must be an integer >= 0")
+        non_negative("retrain", self, "final_epochs")
 
 
 def _low_fidelity(run_dir: Path) -> LowFidelityEvaluator:

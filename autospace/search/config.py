@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from autospace.config import positive
+from autospace.config import non_negative, positive
 from autospace.errors import ConfigError
 
 DEVICE = re.compile(r"auto|(cpu|cuda)(:[0-9]+)?")
@@ -41,8 +41,7 @@ class SearchSettings:
         positive("search", self, "open_k", "batch_size")
         if self.threads is not None:
             positive("search", self, "threads")
-        if self.seed < 0:
-            raise ConfigError(f"search.seed={self.seed!r} must be >= 0")
+        non_negative("search", self, "seed")
         if not isinstance(self.device, str) or DEVICE.fullmatch(self.device) is None:
             raise ConfigError(f"search.device={self.device!r} must be 'cpu', 'cuda', 'cuda:N' or 'auto'")
 
@@ -65,8 +64,7 @@ class ProxylessConfig:
     def __post_init__(self) -> None:
         positive("proxyless-g", self, "steps", "weight_lr", "alpha_lr", "madds_lambda", "lambda_min", "lambda_max",
                  "adapt_every")
-        if self.warmup_steps < 0:
-            raise ConfigError(f"proxyless-g.warmup_steps={self.warmup_steps!r} must be >= 0")
+        non_negative("proxyless-g", self, "warmup_steps")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,8 +83,7 @@ class RLConfig:
 
     def __post_init__(self) -> None:
         positive("rl", self, "steps", "weight_lr", "policy_lr", "samples", "log_every")
-        if self.warmup_steps < 0:
-            raise ConfigError(f"rl.warmup_steps={self.warmup_steps!r} must be >= 0")
+        non_negative("rl", self, "warmup_steps")
         if not 0 <= self.baseline_decay < 1:
             raise ConfigError(f"rl.baseline_decay={self.baseline_decay!r} must be in [0, 1)")
 
@@ -114,8 +111,7 @@ class SposConfig:
                  "max_tries")
         if self.selection not in SPOS_SELECTIONS:
             raise ConfigError(f"spos.selection={self.selection!r} is not one of {list(SPOS_SELECTIONS)}")
-        if self.generations < 0:
-            raise ConfigError(f"spos.generations={self.generations!r} must be >= 0")
+        non_negative("spos", self, "generations")
         if not 0 < self.mutation_prob <= 1:
             raise ConfigError(f"spos.mutation_prob={self.mutation_prob!r} must be in (0, 1]")
 

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autospace.config import check_sections, parse_parts, read_toml, to_table
+from autospace.config import check_sections, non_negative, parse_parts, positive, read_toml, to_table
 from autospace.errors import ConfigError, UnknownNameError
 from autospace.evaluators.registry import EvaluatorSpec, parse_evaluator
 from autospace.evolve.parallel import ParallelSettings
@@ -68,20 +68,16 @@ class ShrinkConfig:
         if self.method not in list_shrinkers():
             raise UnknownNameError(f"shrink.method={self.method!r} is not a known shrinker; "
                                    f"choose one of {list_shrinkers()}")
-        for name in ("layers", "n", "k", "r", "max_iters", "population"):
-            _at_least(name, getattr(self, name), 1)
-        _at_least("seed", self.seed, 0)
-        for name in ("size", "queries"):
-            if getattr(self, name) is not None:
-                _at_least(name, getattr(self, name), 1)
+        positive("shrink", self, "layers", "n", "k", "r", "max_iters", "population")
+        non_negative("shrink", self, "seed")
+        positive("shrink", self, *(name for name in ("size", "queries") if getattr(self, name) is not None))
         for name in ("n", "k", "size", "queries", "population"):
             value = getattr(self, name)
             if value is not None and value > MAX_CELLS:
                 raise ConfigError(f"shrink.{name}={value!r} is more than the {MAX_CELLS:,} cells a run can hold")
         if self.layers > 1_000:
             raise ConfigError(f"shrink.layers={self.layers!r} is more than the 1,000 layers a run can hold")
-        if self.eps < 0:
-            raise ConfigError(f"shrink.eps={self.eps!r} must be >= 0")
+        non_negative("shrink", self, "eps")
         if self.method != "lissnas" and self.size is None:
             raise ConfigError(f"shrink.size is required by method={self.method!r} (cells per layer of its space)")
 
@@ -92,11 +88,6 @@ class ShrinkConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _at_least(name: str, value: int, minimum: int) -> None:
-    if value < minimum:
-        raise ConfigError(f"shrink.{name}={value!r} must be >= {minimum}")
 
 
 @dataclass(frozen=True)

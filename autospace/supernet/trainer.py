@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
-from autospace.config import positive
+from autospace.config import non_negative, positive
 from autospace.data.batches import Batch
 from autospace.errors import ConfigError, EvaluatorError
 from autospace.supernet import distributed
@@ -90,8 +90,7 @@ class SupernetConfig:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"evaluator.{name}={getattr(self, name)!r} is not one of {list(allowed)}")
-        if self.alpha_warmup < 0:
-            raise ConfigError(f"evaluator.alpha_warmup={self.alpha_warmup!r} must be >= 0")
+        non_negative("evaluator", self, "alpha_warmup")
         if self.madds_loss != "none" and not (self.madds_budget and self.madds_budget > 1):
             raise ConfigError(f"evaluator.madds_budget={self.madds_budget!r} must be > 1 for madds_loss={self.madds_loss!r}")
 

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, LRScheduler, SequentialLR
 
-from autospace.config import positive
+from autospace.config import non_negative, positive
 from autospace.errors import ConfigError
 
 
@@ -39,9 +39,7 @@ class TrainRecipe:
     def __post_init__(self) -> None:
         capped = ("max_steps_per_epoch",) if self.max_steps_per_epoch is not None else ()
         positive("train", self, "epochs", "batch_size", "lr", *capped)
-        for name in ("momentum", "weight_decay", "warmup_epochs", "seed"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"train.{name}={getattr(self, name)!r} must be >= 0")
+        non_negative("train", self, "momentum", "weight_decay", "warmup_epochs", "seed")
         if not 0 <= self.label_smoothing < 1:
             raise ConfigError(f"train.label_smoothing={self.label_smoothing!r} must be in [0, 1)")
 
