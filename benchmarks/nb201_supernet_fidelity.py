@@ -138,7 +138,8 @@ def fidelity(args: argparse.Namespace, rows: list[dict[str, str]], data: DataSpl
             continue
         train_s = time.perf_counter() - start
         point: dict[str, Any] = {"step": r * args.steps, "wall_s": round(train_s, 1),
-                                 "tau_alpha": kendall(fitness, truth), "fitness": [round(float(f), 4) for f in fitness]}  # type: ignore[arg-type]
+                                 "tau_alpha": kendall(fitness, truth), "fitness": [round(float(f), 4) for f in fitness],  # type: ignore[arg-type]
+                                 "tau_alpha_params": kendall(fitness, signals["params"])}  # type: ignore[arg-type]
         if args.eval_images:
             accs = one_shot_accuracy(ev, cells, calib, val)
             point.update(tau_oneshot=kendall(accs, truth), oneshot=[round(a, 4) for a in accs])
@@ -146,7 +147,8 @@ def fidelity(args: argparse.Namespace, rows: list[dict[str, str]], data: DataSpl
         start += point["eval_s"]  # wall time counts training only
         curve.append(point)
         oneshot = f"  tau(one-shot) {point['tau_oneshot']:+.3f}" if "tau_oneshot" in point else ""
-        print(f"step {point['step']:5d}  {train_s:7.0f}s  tau(alpha) {point['tau_alpha']:+.3f}{oneshot}", flush=True)
+        print(f"step {point['step']:5d}  {train_s:7.0f}s  tau(alpha) {point['tau_alpha']:+.3f}{oneshot}"
+              f"  tau(alpha, params) {point['tau_alpha_params']:+.3f}", flush=True)
     return {"mode": "fidelity", "cells": [r["arch"] for r in chosen], "test200": truth, "signals": signals,
             "tau_static": static, "curve": curve, "rounds": ev.rounds, "supernet": cfg.to_dict(),
             "settings": settings_of(args)}
