@@ -161,7 +161,8 @@ def table6(args: argparse.Namespace, rows: list[dict[str, str]], data: DataSplit
     truth = [float(r["test200"]) for r in chosen]
     steps = args.epoch_steps or len(data.train) // args.batch_size  # type: ignore[arg-type]
     cfg = config_from(args, steps, args.epochs * steps)
-    print(f"Table 6: test200 {truth}; {args.epochs} epochs of {steps} steps", flush=True)
+    params = [network_cost(SKELETON, g, 10, build_rule="all")[1] for g in cells]
+    print(f"Table 6: test200 {truth}, params {params}; {args.epochs} epochs of {steps} steps", flush=True)
     runs = []
     for number in args.inits:
         init = PAPER_INITS[number - 1]
@@ -176,7 +177,8 @@ def table6(args: argparse.Namespace, rows: list[dict[str, str]], data: DataSplit
                      "wall_s": round(time.perf_counter() - start, 1)})
         print(f"init {number} {init}: alpha {history[-1]}  epochs to correct {runs[-1]['epochs_to_correct']}"
               f"  ({runs[-1]['wall_s']:.0f}s)", flush=True)
-    return {"mode": "table6", "cells": [r["arch"] for r in chosen], "ground_truth": truth, "epoch_steps": steps,
+    return {"mode": "table6", "cells": [r["arch"] for r in chosen], "ground_truth": truth, "params": params,
+            "epoch_steps": steps,
             "runs": runs, "supernet": cfg.to_dict(), "settings": settings_of(args)}
 
 
