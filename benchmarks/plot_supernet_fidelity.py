@@ -1,8 +1,8 @@
 """The tau curves of `nb201_supernet_fidelity.py --out` result files in one figure, one panel per
 sample of cells (``--cells``, ``--seed``): Kendall tau against test200 over the training steps of
 the learned alpha of every run on that sample (labelled by the settings that differ from the
-main job's), the one-shot accuracy of its first run, and the same cells' ``params`` tau as a
-horizontal line.
+main job's), the one-shot accuracy of every run with weights of its own (dotted), and the same
+cells' ``params`` tau as a horizontal line.
 
     python benchmarks/plot_supernet_fidelity.py seed0.json seed1.json seed1_nocomp.json --out tau_curves.png
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 # the main job's settings (the benchmark's defaults); a run is labelled by what differs
-MAIN_JOB = {"steps": 40, "alpha_lr": 0.05, "alpha_optimizer": "adam", "gate_mode": "two", "weight_sampling": "uniform",
+MAIN_JOB = {"rounds": 40, "steps": 40, "alpha_lr": 0.05, "alpha_optimizer": "adam", "gate_mode": "two", "weight_sampling": "uniform",
             "no_compensate": False, "alpha_warmup": 0, "momentum": 0.9, "weight_lr": 0.1}
 FLAGS = {"no_compensate": "--no-compensate"}
 
@@ -29,24 +29,28 @@ def settings_label(settings: dict) -> str:
 
 
 def tau_figure(results: list[dict]) -> Figure:
-    """One panel per sample of cells: tau(alpha) of each run, tau(one-shot) of the first, tau(params)."""
+    """One panel per sample of cells: tau(alpha) and tau(one-shot) of each run, tau(params)."""
     samples: dict[tuple[int, int], list[dict]] = {}
     for result in results:
         samples.setdefault((result["settings"]["cells"], result["settings"]["seed"]), []).append(result)
-    fig = Figure(figsize=(5.0 * len(samples), 3.6), layout="constrained")
+    entries = max(2 * len(runs) + 1 for runs in samples.values())  # legend rows below each panel, at most
+    fig = Figure(figsize=(5.5 * len(samples), 3.4 + 0.09 * entries), layout="constrained")
     for ax, ((cells, seed), runs) in zip(fig.subplots(1, len(samples), squeeze=False)[0], samples.items()):
+        drawn: list[list[tuple[int, float]]] = []
         for result in runs:
             steps = [c["step"] for c in result["curve"]]
-            ax.plot(steps, [c["tau_alpha"] for c in result["curve"]], marker="o", label=f"alpha, {settings_label(result['settings'])}")
-        first = runs[0]["curve"]
-        if all("tau_oneshot" in c for c in first):
-            ax.plot([c["step"] for c in first], [c["tau_oneshot"] for c in first], marker="s", ls=":", c="black",
-                    label=f"one-shot accuracy, {settings_label(runs[0]['settings'])}")
+            (line,) = ax.plot(steps, [c["tau_alpha"] for c in result["curve"]], marker="o",
+                              label=f"alpha, {settings_label(result['settings'])}")
+            oneshot = [(c["step"], c["tau_oneshot"]) for c in result["curve"] if "tau_oneshot" in c]
+            if oneshot and oneshot not in drawn:  # runs with the same weights share one curve
+                drawn.append(oneshot)
+                ax.plot(*zip(*oneshot), marker="s", ls=":", c=line.get_color(),
+                        label=f"one-shot accuracy, {settings_label(result['settings'])}")
         ax.axhline(runs[0]["tau_static"]["params"], ls="--", c="grey", label="params")
         ax.axhline(0.0, lw=0.5, c="black")
         ax.set(title=f"N={cells} cells, seed {seed}", xlabel="weight + alpha step pairs",
                ylabel="Kendall tau vs test200", ylim=(-1, 1))
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     return fig
 
 
