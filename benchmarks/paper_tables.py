@@ -110,16 +110,15 @@ class Plan:
     train_epochs: int = 2
 
     def quick(self) -> Plan:
-        """A smoke-sized plan (one seed, few steps) to check the script end to end."""
+        """A smoke-sized plan (one seed, few steps, 512 / 256 search and 512 training images on CIFAR-10;
+        the MNIST plan ignores the image counts) to check the script end to end."""
         return replace(self, seeds=self.seeds[:1], rounds=3, round_steps=5,
                        proxyless=(("warmup_steps", 5), ("steps", 10), ("adapt_every", 5)),
                        rl=(("warmup_steps", 5), ("steps", 5), ("samples", 1), ("log_every", 5)),
                        spos=(("steps", 10), ("population", 4), ("generations", 1), ("parents", 2),
                              ("bn_batches", 1), ("eval_batches", 1)),
                        ea=(("population", 3), ("rounds", 2), ("sample_size", 2), ("train_steps", 3),
-                           ("eval_batches", 1)), search_train=None if self.search_train is None else 512,
-                       search_val=None if self.search_val is None else 256,
-                       final_train=None if self.final_train is None else 512, train_epochs=1)
+                           ("eval_batches", 1)), search_train=512, search_val=256, final_train=512, train_epochs=1)
 
 
 PLANS: dict[str, Plan] = {
@@ -423,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plan", choices=("cpu", "gpu"), default="cpu", help="the CIFAR-10 plan (PLANS)")
     parser.add_argument("--images", type=Path, default=SHARED / "cifar10" / "cifar10-jpeg.tar.gz",
                         help="CIFAR-10 root or archive")
+    parser.add_argument("--device", help="override the plan's device (e.g. --plan gpu --quick --device cpu: a CPU smoke "
+                        "run of the GPU plan's code path before spending device time)")
     parser.add_argument("--spaces-out", type=Path, help="folder to keep the learned spaces in")
     parser.add_argument("--render", type=Path, help="print the tables of a --json result file (runs nothing)")
     parser.add_argument("--figure", type=Path, help="with --render: save the Fig. 3 analog (phase-1 loss per round) here")
@@ -438,6 +439,8 @@ def main(argv: list[str] | None = None) -> int:
         plan = plan.quick()
     if args.seeds:
         plan = replace(plan, seeds=tuple(args.seeds))
+    if args.device:
+        plan = replace(plan, device=args.device)
     results = run(plan, args.images, log=lambda msg: print(msg, file=sys.stderr), spaces_out=args.spaces_out)
     print(json.dumps(results, indent=1) if args.json else markdown(results))
     return 0
