@@ -161,7 +161,7 @@ def table6(args: argparse.Namespace, rows: list[dict[str, str]], data: DataSplit
     truth = [float(r["test200"]) for r in chosen]
     steps = args.epoch_steps or len(data.train) // args.batch_size  # type: ignore[arg-type]
     cfg = config_from(args, steps, args.epochs * steps)
-    params = [network_cost(SKELETON, g, 10, build_rule="all")[1] for g in cells]
+    params = [int(p) for p in static_signals(cells, data, [], args.seed, device)["params"]]  # no proxies: params only
     print(f"Table 6: test200 {truth}, params {params}; {args.epochs} epochs of {steps} steps", flush=True)
     runs = []
     for number in args.inits:

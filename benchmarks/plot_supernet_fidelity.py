@@ -14,10 +14,12 @@ import json
 from pathlib import Path
 
 from matplotlib.figure import Figure
+from nb201_supernet_fidelity import parse_args
 
-# the main job's settings (the benchmark's defaults); a run is labelled by what differs
-MAIN_JOB = {"rounds": 40, "steps": 40, "alpha_lr": 0.05, "alpha_optimizer": "adam", "gate_mode": "two", "weight_sampling": "uniform",
-            "no_compensate": False, "alpha_warmup": 0, "momentum": 0.9, "weight_lr": 0.1}
+# the training settings a run is labelled by where they differ from the benchmark's defaults (the main job's)
+DEFAULTS = vars(parse_args([]))
+MAIN_JOB = {k: DEFAULTS[k] for k in ("rounds", "steps", "alpha_lr", "alpha_optimizer", "gate_mode", "weight_sampling",
+                                     "no_compensate", "alpha_warmup", "momentum", "weight_lr")}
 FLAGS = {"no_compensate": "--no-compensate"}
 
 
