@@ -1,6 +1,6 @@
-"""Files: atomic writes (a temporary file next to the target, opened normally: the umask's
-permissions, then `os.replace`, so readers and a resumed run see the old content or the new, never
-a mix), and `read_utf8` for the text files users hand us."""
+"""Atomic writes: a temporary file next to the target, opened normally (the umask's permissions),
+then `os.replace`, so readers and a resumed run see the old content or the new, never a mix.
+Reading is `autospace.files`'s."""
 
 from __future__ import annotations
 
@@ -45,13 +45,3 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
 
 def write_json(path: str | os.PathLike[str], data: Any) -> None:
     write_text(path, json.dumps(data, indent=1) + "\n")
-
-
-def read_utf8(path: str | os.PathLike[str], what: str, error: type[Exception]) -> str:
-    """The UTF-8 text of ``path``; an unreadable or non-UTF-8 file is an ``error`` naming ``what`` and the path."""
-    try:
-        return Path(path).read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise error(f"cannot read {what} {str(path)!r}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise error(f"{what} {str(path)!r} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None

@@ -20,8 +20,9 @@ from typing import Any, TypeVar
 import tomli_w
 from pydantic import TypeAdapter, ValidationError
 
-from autospace.atomic import read_utf8, write_text
+from autospace.atomic import write_text
 from autospace.errors import AutospaceError, ConfigError
+from autospace.files import check_finite, read_utf8, shown
 
 T = TypeVar("T")
 
@@ -117,12 +118,15 @@ def write_toml(path: str | os.PathLike[str], tables: Mapping[str, Any]) -> None:
 
 
 def read_toml(path: str | os.PathLike[str], what: str = "--config") -> dict[str, Any]:
-    """The TOML file ``path`` as a dict; a missing or malformed file is a `ConfigError`."""
+    """The TOML file ``path`` as a dict (`autospace.files.read_utf8`: a regular UTF-8 file, a
+    byte-order mark allowed; every number finite); a missing or malformed file is a `ConfigError`."""
     text = read_utf8(path, what, ConfigError)
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{what} {str(path)!r} is not valid TOML: {exc}") from None
+        raise ConfigError(f"{what} {shown(path)} is not valid TOML: {exc}") from None
+    check_finite(data, f"{what} {shown(path)}", ConfigError)
+    return data
 
 
 MAX_NUMBER = 1e12

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from typing import Any
 from autospace.atomic import temp_sibling, write_text
 from autospace.config import read_toml, write_toml
 from autospace.errors import CheckpointError, ConfigError
+from autospace.files import check_target, shown, stat_path
 
 CONFIG = "config.toml"
 HISTORY = "history.jsonl"
@@ -43,27 +45,44 @@ def is_main_process() -> bool:
     return int(os.environ.get("RANK", "0")) == 0
 
 
-def check_new(path: str | os.PathLike[str]) -> Path:
-    """``path`` must not exist or be an empty directory, and it must be creatable (tried with an
-    empty probe directory beside it, removed again)."""
+def check_new(path: str | os.PathLike[str], resume: str | None = None) -> Path:
+    """``path`` (``--out``) must not exist or be an empty directory, and it must be creatable
+    (`autospace.files.stat_path`: no symlink loop, dangling symlink or name too long; tried with an
+    empty probe directory beside it, removed again). ``resume`` names the flag that continues a run
+    (None: the command has none), for the message on a directory that is not empty."""
+    status = stat_path(path, "--out", ConfigError)
     path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise ConfigError(f"run directory {str(path)!r} is an existing file, not a directory (--out)")
-    if path.exists() and any(path.iterdir()):
-        raise ConfigError(
-            f"run directory {str(path)!r} already exists and is not empty; resume it or choose another (--out)"
-        )
-    ancestor = path.resolve()
-    while not ancestor.exists():
+    if status is not None and not stat.S_ISDIR(status.st_mode):
+        raise ConfigError(f"run directory {shown(path)} is an existing file, not a directory (--out)")
+    if status is not None and any(path.iterdir()):
+        hint = f"continue it with {resume} or choose another" if resume else "choose another or remove it"
+        raise ConfigError(f"run directory {shown(path)} already exists and is not empty; {hint} (--out)")
+    ancestor, missing = path.absolute(), []
+    while stat_path(ancestor, "--out", ConfigError) is None:
+        missing.append(ancestor.name)
         ancestor = ancestor.parent
     if not ancestor.is_dir():
-        raise ConfigError(f"run directory {str(path)!r}: {str(ancestor)!r} is a file, not a directory (--out)")
+        raise ConfigError(f"run directory {shown(path)}: {shown(ancestor)} is a file, not a directory (--out)")
+    longest = os.pathconf(ancestor, "PC_NAME_MAX")
+    too_long = [name for name in missing if len(os.fsencode(name)) > longest]
+    if too_long or len(os.fsencode(path.absolute())) >= os.pathconf(ancestor, "PC_PATH_MAX"):
+        raise ConfigError(f"run directory {shown(path)}: a file name or path longer than the system allows (--out)")
     try:
         os.rmdir(tempfile.mkdtemp(prefix=".autospace-probe.", dir=ancestor))
     except OSError as exc:
-        raise ConfigError(f"run directory {str(path)!r} cannot be created in {str(ancestor)!r}: "
+        raise ConfigError(f"run directory {shown(path)} cannot be created in {shown(ancestor)}: "
                           f"{exc.strerror or exc}") from None
     return path
+
+
+def check_outputs(run_dir: str | os.PathLike[str], files: Iterable[str], dirs: Iterable[str] = ()) -> None:
+    """Every file and directory a run continued in ``run_dir`` will write can be written there
+    (`autospace.files.check_target`): checked before any work starts, so a stray directory where a
+    final file goes, or a symlink loop, stops the run before it has spent anything or changed a file."""
+    for name in files:
+        check_target(Path(run_dir) / name, "run file", CheckpointError)
+    for name in dirs:
+        check_target(Path(run_dir) / name, "run folder", CheckpointError, directory=True)
 
 
 def undo_create(path: Path, remove_dir: bool) -> None:
@@ -77,12 +96,12 @@ def undo_create(path: Path, remove_dir: bool) -> None:
 
 
 @contextmanager
-def staged(path: str | os.PathLike[str]) -> Iterator[Path]:
+def staged(path: str | os.PathLike[str], resume: str | None = None) -> Iterator[Path]:
     """A hidden sibling directory that becomes ``path`` when the block succeeds and vanishes
-    otherwise, so a run directory appears whole or not at all."""
-    path = check_new(path)
-    path.resolve().parent.mkdir(parents=True, exist_ok=True)
-    stage = temp_sibling(path.resolve())
+    otherwise, so a run directory appears whole or not at all (``path`` checked by `check_new`)."""
+    path = check_new(path, resume).resolve()  # absolute: "." is a run directory too
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stage = temp_sibling(path)
     stage.mkdir()  # not tempfile.mkdtemp: the run directory gets the umask's permissions
     try:
         yield stage
@@ -97,8 +116,9 @@ def staged(path: str | os.PathLike[str]) -> Iterator[Path]:
 def resume_dir(path: str | os.PathLike[str]) -> Path:
     """``path`` as a run directory to resume: it must hold a ``config.toml``."""
     path = Path(path)
-    if not (path / CONFIG).is_file():
-        raise CheckpointError(f"--resume {str(path)!r}: not a run directory (no {CONFIG})")
+    config = stat_path(path / CONFIG, "--resume", CheckpointError)
+    if config is None or not stat.S_ISREG(config.st_mode):
+        raise CheckpointError(f"--resume {shown(path)}: not a run directory (no {CONFIG})")
     return path
 
 

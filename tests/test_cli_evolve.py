@@ -140,7 +140,7 @@ def test_corrupt_checkpoint_exits_2_and_keeps_the_previous(tmp_path, capsys):
     before = (out / "checkpoint.prev" / "engine.json").read_text()
     assert main(["evolve", "--resume", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert "is corrupt" in err and "checkpoint.prev" in err
+    assert "is not valid JSON" in err and "checkpoint.prev" in err
     assert (out / "checkpoint.prev" / "engine.json").read_text() == before
 
 

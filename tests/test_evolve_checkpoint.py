@@ -59,7 +59,7 @@ def test_corrupt_checkpoint_is_a_clear_error_and_the_previous_is_kept(tmp_path):
     save_checkpoint(tmp_path, Checkpoint({"round": 1}, {"cost": {}}))
     save_checkpoint(tmp_path, Checkpoint({"round": 2}, {"cost": {}}))
     (tmp_path / "checkpoint" / "engine.json").write_text('{"schema_version": 1, "engi')
-    with pytest.raises(CheckpointError, match="engine.json' is corrupt") as info:
+    with pytest.raises(CheckpointError, match="engine.json' is not valid JSON") as info:
         load_checkpoint(tmp_path)
     assert "checkpoint.prev" in str(info.value)
     assert json.loads((tmp_path / "checkpoint.prev" / "engine.json").read_text())["engine"] == {"round": 1}

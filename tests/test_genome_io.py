@@ -106,7 +106,7 @@ def test_json_round_trip(name: str, data: st.DataObject) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("{not json", "malformed genome JSON"),
+        ("{not json", "genome JSON is not valid JSON"),
         ("[1, 2]", "must be a JSON object, got list"),
         ('{"schema_version": 9, "space": "nb201", "edges": []}', "schema_version=9"),
         ('{"schema_version": 1, "edges": []}', "missing the field 'space'"),

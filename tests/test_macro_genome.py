@@ -114,5 +114,5 @@ def test_classifier_and_document_errors() -> None:
         MacroGenome.from_dict({k: v for k, v in good.items() if k != "layers"})
     with pytest.raises(GenomeError, match="layer 0 must be an object"):
         MacroGenome.from_dict({**good, "layers": [3]})
-    with pytest.raises(GenomeError, match="malformed macro genome JSON"):
+    with pytest.raises(GenomeError, match="macro genome JSON is not valid JSON"):
         MacroGenome.from_json("{")

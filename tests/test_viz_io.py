@@ -170,7 +170,7 @@ def test_bad_learned_space_names_file_and_field(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match="learned_space.json: learned space layer 1 must be a non-empty list"):
         load_run(tmp_path)
     (tmp_path / "learned_space.json").write_text("{not json")
-    with pytest.raises(CheckpointError, match="malformed JSON"):
+    with pytest.raises(CheckpointError, match="is not valid JSON"):
         load_run(tmp_path)
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from autospace.atomic import temp_sibling, write_json
 from autospace.data.imagetree import ImageArrays, decode_image_tree, tree_files
 from autospace.errors import DataError
+from autospace.files import read_json
 
 CACHE_ENV = "AUTOSPACE_CACHE"
 FORMAT = 1
@@ -88,7 +89,7 @@ def read_entry(entry: Path, digest: str) -> ImageArrays | None:
     """The arrays of cache ``entry`` if it is complete and matches its manifest and ``digest``; None
     if it is absent or does not match (to be rebuilt); `DataError` if it cannot be read at all."""
     try:
-        manifest = json.loads((entry / "manifest.json").read_text(encoding="utf-8"))
+        manifest = read_json(entry / "manifest.json", "cache manifest", ValueError)  # unreadable: rebuilt
         if manifest["format"] != FORMAT or manifest["source_sha256"] != digest:
             return None
         loaded = {name: _load_array(entry / f"{name}.npy", spec) for name, spec in manifest["arrays"].items()}

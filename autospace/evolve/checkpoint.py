@@ -10,17 +10,23 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from autospace.atomic import write_text
 from autospace.errors import CheckpointError
-from autospace.rundir import CHECKPOINT
+from autospace.evolve.history import read_history
+from autospace.files import read_json, shown, stat_path
+from autospace.rundir import CHECKPOINT, HISTORY
 
 PREVIOUS = "checkpoint.prev"
 TEMPORARY = "checkpoint.tmp"
+CHECKPOINT_DIRS = (CHECKPOINT, PREVIOUS, TEMPORARY)
+"""The directories `save_checkpoint` writes."""
 ENGINE_FILE = "engine.json"
 EVALUATOR_FILE = "evaluator.pt"
 SCHEMA_VERSION = 1
@@ -73,12 +79,31 @@ def save_checkpoint(run_dir: str | os.PathLike[str], checkpoint: Checkpoint) -> 
 
 
 def has_checkpoint(run_dir: str | os.PathLike[str]) -> bool:
-    """True when ``run_dir`` holds a checkpoint; a ``checkpoint`` that is not a directory is an error."""
-    run_dir = Path(run_dir)
+    """True when ``run_dir`` holds a checkpoint; a ``checkpoint`` that is not a directory, a symlink
+    loop or a dangling symlink (`autospace.files.stat_path`) is an error, never "no checkpoint"."""
+    found = False
     for name in (CHECKPOINT, PREVIOUS):
-        if (run_dir / name).exists() and not (run_dir / name).is_dir():
-            raise CheckpointError(f"{str(run_dir / name)!r} is not a directory; it is not a checkpoint of a run")
-    return (run_dir / CHECKPOINT).is_dir() or (run_dir / PREVIOUS).is_dir()
+        path = Path(run_dir) / name
+        status = stat_path(path, "checkpoint", CheckpointError)
+        if status is not None and not stat.S_ISDIR(status.st_mode):
+            raise CheckpointError(f"{shown(path)} is not a directory; it is not a checkpoint of a run")
+        found = found or status is not None
+    return found
+
+
+def start_over(run_dir: str | os.PathLike[str], unit: str) -> None:
+    """Prepare ``run_dir`` (resumed, without a checkpoint: a run killed before its first one) to
+    start from its first ``unit`` (round, iteration), and say so (a `UserWarning`). A history that
+    already holds records is not overwritten: without a checkpoint they cannot be continued, and a
+    resume never destroys what the run had."""
+    run_dir = Path(run_dir)
+    history = run_dir / HISTORY
+    if stat_path(history, "run file", CheckpointError) is not None and read_history(history):
+        raise CheckpointError(f"--resume {shown(run_dir)}: {HISTORY} holds finished {unit}s but there is no "
+                              f"{CHECKPOINT}/ to continue them from; move the run directory away to start it again")
+    warnings.warn(f"{shown(run_dir)} has no {CHECKPOINT}/ yet (the run stopped before its first one): "
+                  f"it starts from {unit} 1", stacklevel=3)
+    run_dir.mkdir(parents=True, exist_ok=True)
 
 
 def load_checkpoint(run_dir: str | os.PathLike[str]) -> Checkpoint:
@@ -94,7 +119,12 @@ def load_checkpoint(run_dir: str | os.PathLike[str]) -> Checkpoint:
     kept = folder.name == CHECKPOINT and (run_dir / PREVIOUS).is_dir()
     keep = f"; the previous checkpoint is kept in {str(run_dir / PREVIOUS)!r}" if kept else ""
     try:
-        payload = json.loads(path.read_text())
+        payload = read_json(path, "checkpoint", CheckpointError)
+    except CheckpointError as exc:
+        raise CheckpointError(f"{exc}{keep}") from None
+    try:
+        if not isinstance(payload, dict):
+            raise TypeError(f"expected a JSON object, got {type(payload).__name__}")
         if payload.get("schema_version") != SCHEMA_VERSION:
             raise ValueError(f"schema_version={payload.get('schema_version')!r} (expected {SCHEMA_VERSION})")
         engine = payload["engine"]

@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 from deap import tools
 
 from autospace.atomic import write_text
 from autospace.errors import CheckpointError
+from autospace.files import MAX_DEPTH, check_finite, read_utf8
 
 WALL_CLOCK_KEYS = ("seconds", "eval_seconds")
 
@@ -74,14 +74,11 @@ def read_history(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """The records of a ``history.jsonl`` (any run's: evolve or search), one dict per line.
 
     An unterminated last line that is not JSON (a round being written, or a write killed
-    midway, see `History.append_last`) is skipped; any other malformed line is a
+    midway, see `History.append_last`) is skipped; any other malformed line, a file that is not
+    UTF-8 or not a regular file, and a non-finite number (`autospace.files`) are a
     `CheckpointError` naming the file and line.
     """
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise CheckpointError(f"{path}: cannot read: {exc.strerror}") from None
+    text = read_utf8(path, "history", CheckpointError)
     lines = text.split("\n")  # the last item is "" when the file ends with a newline
     records = []
     for number, line in enumerate(lines, start=1):
@@ -93,6 +90,9 @@ def read_history(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             if number == len(lines):
                 break
             raise CheckpointError(f"{path}: line {number}: malformed JSON: {exc}") from None
+        except RecursionError:
+            raise CheckpointError(f"{path}: line {number} is nested deeper than {MAX_DEPTH} levels") from None
+        check_finite(record, f"{path}: line {number}", CheckpointError)
         if not isinstance(record, dict):
             raise CheckpointError(f"{path}: line {number}: expected a JSON object, got {type(record).__name__}")
         records.append(record)

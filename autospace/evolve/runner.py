@@ -19,7 +19,15 @@ from autospace.errors import AutospaceError, CheckpointError
 from autospace.evaluators.base import Evaluator, MapFn
 from autospace.evaluators.cost import layer_cost_fn
 from autospace.evaluators.registry import parse_evaluator
-from autospace.evolve.checkpoint import ENGINE_FILE, Checkpoint, has_checkpoint, load_checkpoint, save_checkpoint
+from autospace.evolve.checkpoint import (
+    CHECKPOINT_DIRS,
+    ENGINE_FILE,
+    Checkpoint,
+    has_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+    start_over,
+)
 from autospace.evolve.config import EvolveConfig
 from autospace.evolve.engine import Engine, LayerCost
 from autospace.evolve.history import History
@@ -116,7 +124,7 @@ def evolve_space(
             _prepare(run_dir, run_config, engine, evaluator, resume, writes)
         try:
             _run(engine, evaluator, config, run_dir if writes else None, map_fn, progress, log)
-        except AutospaceError:
+        except Exception:  # an error or a bug: nothing half-written either way
             if writes and not resume and not has_checkpoint(run_dir):  # failed in round 1: leave --out as it was
                 rundir.undo_create(run_dir, new_dir)
             raise
@@ -157,7 +165,11 @@ def _run(engine: Engine, evaluator: Evaluator, config: EvolveConfig, run_dir: Pa
 def _prepare(
     run_dir: Path, config: RunConfig, engine: Engine, evaluator: Evaluator, resume: bool, writes: bool
 ) -> None:
-    """Load the checkpoint when resuming (every rank), else create the run directory."""
+    """Load the checkpoint when resuming (every rank), else create the run directory. A resumed
+    run's files are checked first (`rundir.check_outputs`), so nothing is written or lost when one
+    of them is in the way."""
+    if resume:
+        rundir.check_outputs(run_dir, (rundir.CONFIG, rundir.HISTORY, rundir.LEARNED_SPACE), CHECKPOINT_DIRS)
     if resume and has_checkpoint(run_dir):
         state = load_checkpoint(run_dir)
         where = f"checkpoint {str(run_dir / rundir.CHECKPOINT / ENGINE_FILE)!r}"
@@ -174,7 +186,7 @@ def _prepare(
     if not writes:
         return
     if resume:  # a run killed before its first checkpoint
-        run_dir.mkdir(parents=True, exist_ok=True)
+        start_over(run_dir, "round")
         rundir.write_config(run_dir, config.to_tables())
         engine.history.save(run_dir / rundir.HISTORY)
         return

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import networkx as nx
 
-from autospace.atomic import read_utf8
 from autospace.errors import GenomeError, UnknownNameError
+from autospace.files import loads_json, read_json
 from autospace.genome.canonical import ZERO_KEY, canonical_key, nb201_unique_str
 from autospace.genome.registry import get_space
 
@@ -28,12 +28,9 @@ def _resolve_space(space: CellSpace | str) -> CellSpace:
 
 
 def read_document(path: str | os.PathLike[str], what: str, error: type[Exception] = GenomeError) -> Any:
-    """The JSON document in ``path``; an unreadable, non-UTF-8 or malformed file is an ``error``."""
-    text = read_utf8(path, what, error)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise error(f"{what} {str(path)!r} is not valid JSON: {exc}") from None
+    """The JSON document in ``path`` (`autospace.files.read_json`); an unreadable, non-UTF-8,
+    malformed, too deeply nested file or one holding a non-finite number is an ``error``."""
+    return read_json(path, what, error)
 
 
 def load_document(path: str | os.PathLike[str], what: str, parse: Callable[[Any], T],
@@ -227,11 +224,7 @@ class Genome:
 
     @classmethod
     def from_json(cls, text: str, space: CellSpace | str | None = None) -> Genome:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise GenomeError(f"malformed genome JSON: {exc}") from None
-        return cls.from_dict(data, space)
+        return cls.from_dict(loads_json(text, "genome JSON", GenomeError), space)
 
     # ----------------------------------------------------------------------------- NAS-Bench-201
     @classmethod

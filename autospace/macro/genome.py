@@ -20,6 +20,7 @@ from typing import Any
 import networkx as nx
 
 from autospace.errors import GenomeError
+from autospace.files import loads_json
 from autospace.genome.genome import check_document
 from autospace.macro.layers import LayerSpec, Shape
 
@@ -147,11 +148,7 @@ class MacroGenome:
 
     @classmethod
     def from_json(cls, text: str) -> MacroGenome:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise GenomeError(f"malformed macro genome JSON: {exc}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(loads_json(text, "macro genome JSON", GenomeError))
 
 
 _ACTIVATIONS = ("ReLU", "ReLU6")

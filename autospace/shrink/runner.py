@@ -15,7 +15,15 @@ from autospace import rundir
 from autospace.config import parse_section
 from autospace.errors import AutospaceError, CheckpointError
 from autospace.evaluators.base import Evaluator
-from autospace.evolve.checkpoint import ENGINE_FILE, Checkpoint, has_checkpoint, load_checkpoint, save_checkpoint
+from autospace.evolve.checkpoint import (
+    CHECKPOINT_DIRS,
+    ENGINE_FILE,
+    Checkpoint,
+    has_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+    start_over,
+)
 from autospace.genome import CellSpace, get_space
 from autospace.shrink.base import Shrinker, get_shrinker
 from autospace.shrink.config import ShrinkConfig, ShrinkRunConfig
@@ -71,7 +79,7 @@ def shrink_space(run: ShrinkRunConfig, *, out: str | os.PathLike[str] | None = N
             _prepare(run_dir, run, shrinker, resume)
         try:
             _steps(shrinker, run, run_dir, progress, log)
-        except AutospaceError:
+        except Exception:  # an error or a bug: nothing half-written either way
             if run_dir is not None and not resume and not has_checkpoint(run_dir):  # failed in iteration 1
                 rundir.undo_create(run_dir, new_dir)  # leave --out as it was
             raise
@@ -96,7 +104,10 @@ def _steps(shrinker: Shrinker, run: ShrinkRunConfig, run_dir: Path | None, progr
 
 
 def _prepare(run_dir: Path, run: ShrinkRunConfig, shrinker: Shrinker, resume: bool) -> None:
-    """Load the checkpoint when resuming, else create the run directory (whole or not at all)."""
+    """Load the checkpoint when resuming, else create the run directory (whole or not at all). A
+    resumed run's files are checked first (`rundir.check_outputs`)."""
+    if resume:
+        rundir.check_outputs(run_dir, (rundir.CONFIG, rundir.HISTORY, SHRUNK_SPACE), CHECKPOINT_DIRS)
     if resume and has_checkpoint(run_dir):
         state = load_checkpoint(run_dir)
         where = f"checkpoint {str(run_dir / rundir.CHECKPOINT / ENGINE_FILE)!r}"
@@ -110,7 +121,7 @@ def _prepare(run_dir: Path, run: ShrinkRunConfig, shrinker: Shrinker, resume: bo
         rundir.write_jsonl(run_dir / rundir.HISTORY, shrinker.history)  # drop a step that was not checkpointed
         return
     if resume:  # killed before its first checkpoint
-        run_dir.mkdir(parents=True, exist_ok=True)
+        start_over(run_dir, "iteration")
         rundir.write_config(run_dir, run.to_tables())
         return
     with rundir.staged(run_dir) as stage:

@@ -34,13 +34,14 @@ def sample_gates(table: torch.Tensor, mode: GateMode, generator: torch.Generator
 
     Two mode follows ProxylessNAS: a pair drawn without replacement from ``softmax(alpha)``
     (Gumbel top-2), then the active one of the pair from the probabilities restricted to it. A
-    row with a single finite entry repeats it in both columns (`pair_rows` tells them apart).
+    row with a single finite entry repeats it in both columns (`pair_rows` tells them apart), also
+    when every row has one path (a table one column wide).
     """
     u = torch.rand(table.shape, generator=generator).clamp_(1e-12, 1.0)
     keys = table - torch.log(-torch.log(u))  # Gumbel perturbation; padding stays -inf
     if mode == "single":
         return keys.argmax(1, keepdim=True)
-    pair = keys.topk(2, dim=1).indices
+    pair = keys.topk(min(2, table.shape[1]), dim=1).indices.expand(-1, 2).clone()
     single = ~pair_rows(table)
     pair[single, 1] = pair[single, 0]
     p = torch.softmax(table.gather(1, pair), 1)

@@ -4,7 +4,6 @@ a shrink run (`autospace shrink`) into a `ShrinkRunDir`."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 from autospace.config import read_toml
 from autospace.errors import AutospaceError, CheckpointError, ConfigError, GenomeError
 from autospace.evolve.history import read_history
+from autospace.files import read_json
 from autospace.evolve.learned import LearnedSpace
 from autospace.nn import Architecture
 from autospace.rundir import (
@@ -66,12 +66,7 @@ def _checked(learned: LearnedSpace, where: str) -> LearnedSpace:
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{path}: malformed JSON: {exc}") from None
-    except OSError as exc:
-        raise CheckpointError(f"{path}: cannot read: {exc.strerror}") from None
+    return read_json(path, "run file", CheckpointError)
 
 
 def load_learned_space(path: str | Path) -> LearnedSpace:

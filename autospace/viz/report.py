@@ -14,7 +14,8 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from autospace.atomic import open_atomic
-from autospace.rundir import ARCHITECTURE, HISTORY, LEARNED_SPACE, RANKING_FIDELITY
+from autospace.macro.space import MacroSpace
+from autospace.rundir import ARCHITECTURE, HISTORY, LEARNED_SPACE
 from autospace.viz.evolution import (
     convergence,
     diversity_curves,
@@ -27,6 +28,7 @@ from autospace.viz.evolution import (
 from autospace.viz.fidelity import ranking_fidelity
 from autospace.viz.io import EvolveRunDir, RunDir, SearchRunDir, VizError, config_table, is_number, load_run
 from autospace.viz.learned import motifs, topk_grid
+from autospace.viz.macro import draw_chain
 from autospace.viz.search import X_KEYS, architecture_figure, budget_text, curve_series, search_curves, x_key
 from autospace.viz.shrink import ShrinkRunDir, has_iterations, mean_score_curve, op_frequency_shift, pockets_embedding
 from autospace.viz.stats import cost_per_layer, cost_unavailable, op_heatmap, ratio_per_layer
@@ -66,6 +68,9 @@ def plan_figures(run: RunDir) -> tuple[list[Planned], list[str]]:
     learned = run.learned
     if learned is None:
         missing(["motifs", "topk_grid", "op_frequency", "ratio_per_layer", "cost_per_layer"], LEARNED_SPACE)
+    elif isinstance(learned.space, MacroSpace):  # LCMNAS: whole networks, no cells to draw
+        best = learned.layers[0][0].genome
+        planned.append(("best_network", "Best network: its layer chain with shapes and costs", lambda: draw_chain(best)))
     else:
         planned.append(("motifs", "Learned motifs (Fig. 4)", lambda: motifs(learned)))
         planned.append(("topk_grid", "Top-K cells per layer", lambda: topk_grid(learned)))
@@ -94,9 +99,7 @@ def plan_figures(run: RunDir) -> tuple[list[Planned], list[str]]:
             )
         else:
             notes.append("reference_distance: skipped, the run has no reference cell (ref_distance is null)")
-    if run.ranking_fidelity is None:
-        missing(["ranking_fidelity"], RANKING_FIDELITY)
-    else:
+    if run.ranking_fidelity is not None:  # an optional file (python -m autospace.evaluators.ranking_fidelity)
         data = run.ranking_fidelity
         planned.append(("ranking_fidelity", "Ranking fidelity (Table 6)", lambda: ranking_fidelity(data)))
     return planned, notes
