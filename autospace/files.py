@@ -85,6 +85,13 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def resolved(path: str | os.PathLike[str], what: str, error: type[Exception]) -> Path:
+    """``path`` absolute with its symlinks resolved, after `stat_path` (on a symlink loop
+    `Path.resolve` raises a bare RuntimeError; a name too long would only fail later)."""
+    stat_path(path, what, error)
+    return Path(path).resolve()
+
+
 def check_file(path: str | os.PathLike[str], what: str, error: type[Exception]) -> Path:
     """``path`` as an existing regular file (`stat_path`); anything else is an ``error`` naming ``what``."""
     status = stat_path(path, what, error)

@@ -25,6 +25,8 @@ HISTORY = "history.jsonl"
 CHECKPOINT = "checkpoint"
 LEARNED_SPACE = "learned_space.json"
 RANKING_FIDELITY = "ranking_fidelity.json"
+RETRAIN = "retrain.json"
+"""What ``autospace macro retrain`` adds to a macro run."""
 # search
 ARCHITECTURE = "architecture.json"
 SUMMARY = "summary.json"
@@ -118,7 +120,8 @@ def resume_dir(path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     config = stat_path(path / CONFIG, "--resume", CheckpointError)
     if config is None or not stat.S_ISREG(config.st_mode):
-        raise CheckpointError(f"--resume {shown(path)}: not a run directory (no {CONFIG})")
+        raise CheckpointError(f"--resume {shown(path)}: not a run directory (no {CONFIG}); to start a new run "
+                              "there, give --config without --resume")
     return path
 
 

@@ -71,7 +71,7 @@ def test_malformed_files_name_the_problem(tmp_path, text, match):
 
 
 def test_missing_file_and_binary_file(tmp_path):
-    with pytest.raises(DataError, match="is not a file"):
+    with pytest.raises(DataError, match="does not exist"):
         TabularEvaluator.from_csv(tmp_path / "nope.csv")
     path = tmp_path / "bin.csv"
     path.write_bytes(b"\xff\xfe\x00garbage")

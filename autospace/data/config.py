@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from autospace.config import non_negative, positive
 from autospace.errors import ConfigError
+from autospace.files import stat_path
 
 DATASETS = ("digits", "mnist", "cifar10", "cifar100", "imagefolder")
 """The datasets of `autospace.data.get_dataset`."""
@@ -36,3 +37,5 @@ class DataConfig:
             raise ConfigError(f"data.split={self.split!r} is not one of {list(SPLITS)}")
         positive("data", self, "size", "num_classes")
         non_negative("data", self, "seed")
+        if self.root is not None:
+            stat_path(self.root, "data.root", ConfigError)  # a symlink loop, a name too long: named now

@@ -21,6 +21,7 @@ from autospace.evaluators.analytic import AnalyticEvaluator
 from autospace.evaluators.base import Evaluator
 from autospace.evaluators.cost import CostEvaluator
 from autospace.evaluators.tabular import TabularEvaluator
+from autospace.files import resolved
 from autospace.genome import CellSpace
 from autospace.registry import Registry
 
@@ -111,7 +112,7 @@ def parse_evaluator(section: Mapping[str, Any], base_dir: str | os.PathLike[str]
     data = {k: v for k, v in section.items() if k != "name"}
     for key in entry.path_keys:
         if isinstance(data.get(key), str):
-            data[key] = str((Path(base_dir) / data[key]).resolve())
+            data[key] = str(resolved(Path(base_dir) / data[key], f"evaluator.{key}", ConfigError))
     return EvaluatorSpec(name, parse_parts(entry.settings, "evaluator", data))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 from autospace.errors import DataError, EvaluatorError, GenomeError
 from autospace.evaluators.base import Candidate, Evaluator
+from autospace.files import read_utf8
 from autospace.genome import CellSpace, Genome, get_space
 
 
@@ -31,12 +33,11 @@ class TabularEvaluator(Evaluator):
         """Read a CSV with an ``arch`` column of NB201 arch strings and the two metric columns."""
         path = Path(path)
         space_obj = space if isinstance(space, CellSpace) else get_space(space)
-        if not path.is_file():
-            raise DataError(f"tabular evaluator: path={str(path)!r} is not a file")
+        text = read_utf8(path, "tabular evaluator: path", DataError)
         table: dict[Genome, tuple[float, float]] = {}
         lines: dict[Genome, int] = {}
         try:
-            with path.open(newline="") as fh:
+            with io.StringIO(text, newline="") as fh:
                 reader = csv.DictReader(fh)
                 columns = reader.fieldnames or []
                 for column in ("arch", search_metric, report_metric):
@@ -59,8 +60,6 @@ class TabularEvaluator(Evaluator):
                     if genome in table:
                         raise DataError(f"{where} repeats the arch {row['arch']!r} of line {lines[genome]}")
                     table[genome], lines[genome] = values, line
-        except UnicodeDecodeError as exc:
-            raise DataError(f"tabular evaluator: {str(path)!r} is not a text CSV file: {exc}") from None
         except csv.Error as exc:
             raise DataError(f"tabular evaluator: {str(path)!r} is not a valid CSV file: {exc}") from None
         if not table:

@@ -14,6 +14,7 @@ from tqdm import tqdm
 from autospace import rundir
 from autospace.config import keys_of, read_toml
 from autospace.errors import ConfigError
+from autospace.files import path_arg
 from autospace.evolve.parallel import ParallelSettings, add_placement_flags, placement_flags
 from autospace.evolve.runconfig import SECTIONS, RunConfig, load_run_config, parse_run_config
 from autospace.evolve.runner import evolve_space
@@ -22,18 +23,24 @@ PLACEMENT_KEYS = frozenset(keys_of(ParallelSettings))
 """``[evolve]`` keys a resumed run may change: where it scores, not what."""
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evolve", help="evolve layer-wise cell populations into a learned space")
-    p.add_argument("--config", type=Path, help="run config (TOML); relative paths in it are relative to its folder")
-    p.add_argument("--out", type=Path, help="run directory to create (or to resume with --resume)")
-    p.add_argument("--resume", nargs="?", const=True, default=False, metavar="RUN_DIR",
-                   help="continue the run in RUN_DIR (default: --out) from its last checkpoint")
+def register(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``autospace evolve`` to its parser ``p``."""
+    p.description = (
+        "Run an evolution from a TOML config (--config) into a new run directory (--out), or continue one "
+        "(--resume). The run directory gets config.toml (every default filled in), history.jsonl and "
+        "checkpoint/ after every round, and learned_space.json at the end.")
+    p.add_argument("--config", type=path_arg, help="run config (TOML: [evolve], [evaluator], optional [reference] "
+                   "or [lcmnas]); relative paths in it are relative to its folder")
+    p.add_argument("--out", type=path_arg, help="run directory to create (new or empty)")
+    p.add_argument("--resume", nargs="?", const=True, default=False, metavar="RUN_DIR", type=path_arg,
+                   help="continue the run in RUN_DIR (default: --out) from its last checkpoint, with the settings "
+                        "of its config.toml")
     add_placement_flags(p, "evolve")
-    p.add_argument("--seed", type=int, help="seed (overrides the config)")
+    p.add_argument("--seed", type=int, help="seed (overrides evolve.seed of a new run)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-round log lines")
     p.add_argument("--set", action="append", default=[], dest="overrides", metavar="TABLE.KEY=VALUE",
-                   help="replace one key of --config for a new run (repeatable); VALUE is read as TOML, "
-                        "or as a string when it is not, e.g. --set evaluator.steps=400")
+                   help="replace one key of --config for a new run (repeatable, each key once); VALUE is read as "
+                        "TOML, or as a string when it is not, e.g. --set evaluator.steps=400")
     p.set_defaults(func=run)
 
 
@@ -61,11 +68,15 @@ def _resume_config(run_dir: Path, args: argparse.Namespace) -> RunConfig:
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     """``data`` (a run config's tables) with each ``TABLE.KEY=VALUE`` of ``overrides`` set."""
     tables = {name: dict(table) if isinstance(table, dict) else table for name, table in data.items()}
+    given: dict[tuple[str, str], str] = {}
     for item in overrides:
         name, dot, rest = item.partition(".")
         key, eq, text = rest.partition("=")
         if not (dot and eq and name and key):
             raise ConfigError(f"--set {item!r} must have the form TABLE.KEY=VALUE, e.g. evaluator.steps=400")
+        if (name, key) in given:
+            raise ConfigError(f"--set {name}.{key} is given twice ({given[name, key]!r} and {item!r}); give it once")
+        given[name, key] = item
         if name not in SECTIONS:
             raise ConfigError(f"--set {item!r}: TABLE must be one of {list(SECTIONS)}, got {name!r}")
         try:
@@ -89,7 +100,11 @@ def _process_group() -> AbstractContextManager[object]:
 
 
 def run(args: argparse.Namespace) -> int:
-    run_dir = Path(args.resume) if isinstance(args.resume, str) else args.out
+    """``autospace evolve``: the flags checked against each other, the run, a one-line summary."""
+    if isinstance(args.resume, Path) and args.out is not None and args.resume != args.out:
+        raise ConfigError(f"--resume {str(args.resume)!r} and --out {str(args.out)!r} name two run directories; "
+                          "give the one to continue (--resume RUN_DIR, or --out RUN_DIR --resume)")
+    run_dir = args.resume if isinstance(args.resume, Path) else args.out
     if run_dir is None:
         raise ConfigError("--out is required (the run directory)")
     if args.resume:

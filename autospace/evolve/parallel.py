@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import pickle
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +25,8 @@ from autospace.errors import AutospaceError, ConfigError, EvaluatorError
 from autospace.evaluators.base import Candidate, Evaluator, MapFn
 
 BACKENDS = ("serial", "process", "ray")
+MAX_WORKERS_PER_CORE = 2
+"""Local workers (``process``, or ``ray`` without an address) may be at most this many per core."""
 Outcome = tuple[bool, Any]
 """``(True, result)`` or ``(False, exception)`` of one attempt at one item."""
 
@@ -43,6 +46,11 @@ def check_parallel(section: str, backend: str | None, workers: int, ray_address:
         raise ConfigError(f"{section}.backend={backend!r} is not one of {list(BACKENDS)}")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"{section}.workers={workers!r} must be an integer >= 1")
+    cores = os.cpu_count() or 1
+    local = resolve_backend(backend, workers) == "process" or (backend == "ray" and ray_address is None)
+    if local and workers > MAX_WORKERS_PER_CORE * cores:
+        raise ConfigError(f"{section}.workers={workers!r} is more than {MAX_WORKERS_PER_CORE}x the {cores} cores of "
+                          "this machine; each worker is a process scoring on a core of its own")
     if ray_address is not None and (backend != "ray" or not ray_address.strip()):
         raise ConfigError(f"{section}.ray_address={ray_address!r} needs backend = 'ray' and a non-empty address")
     if not 0.0 <= num_gpus <= 1.0:
@@ -70,8 +78,12 @@ class ParallelSettings:
     num_gpus: float = 0.0
 
     def check(self, section: str) -> ParallelSettings:
-        """``self`` if valid, else a `ConfigError` naming ``section.key`` and its value."""
+        """``self`` if valid, else a `ConfigError` naming ``section.key`` and its value (also for
+        keys that contradict each other: more than one worker on the one-process ``serial`` backend)."""
         check_parallel(section, self.backend, self.workers, self.ray_address, self.num_gpus)
+        if self.backend == "serial" and self.workers > 1:
+            raise ConfigError(f"{section}.workers={self.workers!r} has no effect with {section}.backend='serial' "
+                              "(one process scores every candidate); drop one of the two")
         return self
 
     def open(self, evaluator: Evaluator) -> AbstractContextManager[MapFn]:
@@ -82,7 +94,8 @@ class ParallelSettings:
 def add_placement_flags(parser: argparse.ArgumentParser, section: str) -> None:
     """``--workers``, ``--backend`` and ``--ray-address``, overriding ``[section]``'s keys (`placement_flags`)."""
     parser.add_argument("--workers", type=int,
-                        help=f"processes (or local Ray CPUs) scoring independent evaluators (overrides {section}.workers)")
+                        help="processes (or local Ray CPUs) scoring independent evaluators, at most "
+                             f"{MAX_WORKERS_PER_CORE} per core (overrides {section}.workers)")
     parser.add_argument("--backend", choices=BACKENDS,
                         help="where independent evaluators score: serial, process (a local pool) or ray "
                              f"(default: process if --workers > 1, else serial; overrides {section}.backend)")
@@ -91,8 +104,10 @@ def add_placement_flags(parser: argparse.ArgumentParser, section: str) -> None:
 
 
 def placement_flags(args: argparse.Namespace) -> dict[str, Any]:
-    """The `ParallelSettings` keys the flags of `add_placement_flags` set (None: not given)."""
-    return {"workers": args.workers, "backend": args.backend, "ray_address": args.ray_address}
+    """The `ParallelSettings` keys the flags of `add_placement_flags` set (None: not given);
+    ``--backend serial`` alone also means one worker (a resumed run may move off a pool)."""
+    workers = 1 if args.backend == "serial" and args.workers is None else args.workers
+    return {"workers": workers, "backend": args.backend, "ray_address": args.ray_address}
 
 
 def describe_item(item: Any) -> str:

@@ -21,6 +21,7 @@ from autospace.evaluators.base import Evaluator
 from autospace.evaluators.registry import EvaluatorSpec, parse_evaluator
 from autospace.evolve.config import EvolveConfig
 from autospace.evolve.parallel import ParallelSettings
+from autospace.files import resolved
 from autospace.genome import CellSpace, Genome, get_space, list_spaces
 from autospace.genome.genome import read_document
 from autospace.macro.space import MacroSettings, MacroSpace
@@ -170,7 +171,7 @@ def parse_run_config(
         reference = parse_section(ReferenceSettings, "reference", data["reference"]).genome_in(space, Path(base_dir))
     cells, cells_file = None, None
     if run.cells is not None:
-        cells_file = str((Path(base_dir) / run.cells).resolve())
+        cells_file = str(resolved(Path(base_dir) / run.cells, "evolve.cells", ConfigError))
         cells = shrunk_cells(cells_file, space, config.layers)
     return RunConfig(space, run.skeleton, parallel, config, reference, evaluator, cells, cells_file)
 

@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from autospace import rundir
 from autospace.config import parse_section
-from autospace.errors import AutospaceError, CheckpointError
+from autospace.errors import AutospaceError, CheckpointError, ConfigError
 from autospace.evaluators.base import Evaluator, MapFn
 from autospace.evaluators.cost import layer_cost_fn
 from autospace.evaluators.registry import parse_evaluator
@@ -34,8 +32,10 @@ from autospace.evolve.history import History
 from autospace.evolve.learned import LearnedSpace, Ranked
 from autospace.evolve.parallel import ParallelSettings, open_map, resolve_backend
 from autospace.evolve.runconfig import RunConfig, default_layers, shrunk_cells
+from autospace.files import resolved
 from autospace.genome import CellSpace, Genome, get_space
 from autospace.macro.space import MacroSpace
+from autospace.progress import progress_bar
 
 
 @dataclass
@@ -109,7 +109,7 @@ def evolve_space(
         evaluator = spec.create(space=space, layers=config.layers)
     cells_file = None
     if isinstance(cells, str | os.PathLike):
-        cells_file = str(Path(cells).resolve())
+        cells_file = str(resolved(cells, "cells", ConfigError))
         cells = shrunk_cells(cells_file, space, config.layers)
     if config.madds_cap is not None and layer_cost is None and skeleton is not None:
         layer_cost = layer_cost_fn(skeleton)
@@ -148,7 +148,7 @@ def _scoring_map(evaluator: Evaluator, parallel: ParallelSettings) -> AbstractCo
 def _run(engine: Engine, evaluator: Evaluator, config: EvolveConfig, run_dir: Path | None, map_fn: MapFn,
          progress: bool, log: Callable[[str], None] | None) -> None:
     """The rounds to the end; with ``run_dir``, a checkpoint and a history line after each."""
-    with tqdm(total=config.rounds, initial=engine.round, disable=not progress, unit="round") as bar:
+    with progress_bar(config.rounds, "round", enabled=progress, initial=engine.round) as bar:
         engine.toolbox.register("map", map_fn)
         while not engine.done:
             candidates = engine.ask()

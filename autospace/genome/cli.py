@@ -9,8 +9,8 @@ import time
 from autospace.genome.registry import get_space, list_spaces
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("space", help="describe a search space")
+def register(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``autospace space`` to its parser ``p``."""
     p.add_argument("action", choices=["info", "list"], help="info: size and canonical-key count; list: names")
     p.add_argument("name", nargs="?", default="autospace", help="space name (default: autospace)")
     p.add_argument("--json", action="store_true", help="machine-readable output")

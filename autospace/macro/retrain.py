@@ -28,10 +28,11 @@ from autospace.evolve.learned import LearnedSpace
 from autospace.evolve.runconfig import load_run_config
 from autospace.macro.cost import macro_cost
 from autospace.macro.space import MacroSpace
+from autospace.progress import progress_bar
+from autospace.rundir import RETRAIN
 from autospace.train.device import seeded
 from autospace.train.loop import StandaloneTrainer, accuracy
 
-RESULT = "retrain.json"
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,10 @@ def _low_fidelity(run_dir: Path) -> LowFidelityEvaluator:
     return low
 
 
-def retrain_run(run_dir: str | os.PathLike[str], settings: RetrainSettings | None = None) -> dict[str, Any]:
-    """Retrain the top networks of the macro run in ``run_dir`` (module docstring); the result,
-    also written atomically to ``run_dir/retrain.json``."""
+def retrain_run(run_dir: str | os.PathLike[str], settings: RetrainSettings | None = None, *,
+                progress: bool = False) -> dict[str, Any]:
+    """Retrain the top networks of the macro run in ``run_dir`` (module docstring), with a progress
+    bar of the networks when ``progress``; the result, also written atomically to ``run_dir/retrain.json``."""
     settings, run_dir = settings or RetrainSettings(), Path(run_dir)
     learned = LearnedSpace.load(run_dir / "learned_space.json")
     if not isinstance(learned.space, MacroSpace):
@@ -69,15 +71,18 @@ def retrain_run(run_dir: str | os.PathLike[str], settings: RetrainSettings | Non
     low = _low_fidelity(run_dir)
     recipe = replace(low.recipe, epochs=settings.epochs)
     rows, best, best_net, start = [], None, None, time.perf_counter()
-    for rank, entry in enumerate(learned.layers[0][: settings.top]):
-        net = low.builder.network(Candidate(0, entry.genome))
-        with seeded(low.builder.seed):  # dropout masks from the run's seed, as the search scored them
-            StandaloneTrainer(net, low.train, recipe, low.device).fit()
-        madds, params = macro_cost(entry.genome)
-        rows.append({"rank": rank, "search_fitness": entry.fitness, "val_accuracy": accuracy(net, low.val, low.device),
-                     "madds": madds, "params": params, "layers": len(entry.genome)})
-        if best is None or rows[-1]["val_accuracy"] > best["val_accuracy"]:  # ties: the better-ranked one
-            best, best_net = rows[-1], net
+    top = learned.layers[0][: settings.top]
+    with progress_bar(len(top), "network", enabled=progress, desc="retrain") as bar:
+        for rank, entry in enumerate(top):
+            net = low.builder.network(Candidate(0, entry.genome))
+            with seeded(low.builder.seed):  # dropout masks from the run's seed, as the search scored them
+                StandaloneTrainer(net, low.train, recipe, low.device).fit()
+            madds, params = macro_cost(entry.genome)
+            rows.append({"rank": rank, "search_fitness": entry.fitness, "layers": len(entry.genome),
+                         "val_accuracy": accuracy(net, low.val, low.device), "madds": madds, "params": params})
+            if best is None or rows[-1]["val_accuracy"] > best["val_accuracy"]:  # ties: the better-ranked one
+                best, best_net = rows[-1], net
+            bar.update(1)
     retrain_seconds = time.perf_counter() - start
     data = low.builder.data
     test_name, test_set = ("test", data.test) if data.test is not None else ("val", data.val)
@@ -93,5 +98,5 @@ def retrain_run(run_dir: str | os.PathLike[str], settings: RetrainSettings | Non
               "best_rank": best["rank"], "madds": best["madds"], "params": best["params"],
               "test_set": test_name, "test_accuracy": accuracy(best_net, test_set, low.device),
               "final_train_seconds": time.perf_counter() - start}
-    write_json(run_dir / RESULT, result)
+    write_json(run_dir / RETRAIN, result)
     return result

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from autospace.errors import ConfigError, GenomeError
+from autospace.files import resolved
 from autospace.macro.genome import MacroGenome
 from autospace.macro.walk import WalkSettings, random_walk
 from autospace.macro.wdg import WDG
@@ -89,7 +90,7 @@ class MacroSpace:
         self.settings = settings or MacroSettings()
         self.walk_settings = walk or WalkSettings()
         base = Path(base_dir)
-        self._files = tuple(str((base / f).resolve()) for f in self.settings.wdg_files)
+        self._files = tuple(str(resolved(base / f, "lcmnas.wdg_files", ConfigError)) for f in self.settings.wdg_files)
         files = []
         for path in self._files:  # checked now, before a run writes anything
             try:

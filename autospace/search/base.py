@@ -32,6 +32,8 @@ class SearchContext:
     device: torch.device
     batch_size: int
     log: Progress = field(default=lambda record: None)
+    progress: Callable[[int], object] = field(default=lambda steps: None)
+    """Called with the number of steps an algorithm has just done (its `Algorithm.steps` in all)."""
 
     def stream(self, split: str, offset: int = 0) -> Iterator[Batch]:
         """Endless seeded batches of ``split`` (``train`` or ``val``); ``offset`` varies the seed."""

@@ -137,5 +137,6 @@ def run(ctx: SearchContext, config: EAConfig) -> SearchOutcome:
                   "best_accuracy": None if best is None else best[1], "best_madds": None if best is None else best[2]}
         history.append(record)
         ctx.log(record)
+        ctx.progress(1)
     best_arch = max(scorer.cache, key=lambda a: (scorer.cache[a][0], -scorer.cache[a][2]))
     return SearchOutcome(list(best_arch), history, {"accuracy": scorer.cache[best_arch][1], "scored": len(scorer.cache)})

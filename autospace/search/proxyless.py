@@ -35,12 +35,14 @@ def run(ctx: SearchContext, config: ProxylessConfig) -> SearchOutcome:
     uniform = UniformPaths(net.sizes(), gen)
     for _ in range(config.warmup_steps):
         weights.step(next(train), uniform())
+        ctx.progress(1)
     history = []
     step = config.warmup_steps
     while step < total:
         chunk = min(config.adapt_every, total - step)
         stats = train_round(weights, arch, train, val, chunk)
         step += chunk
+        ctx.progress(chunk)
         with torch.no_grad():
             expected = float(arch.expected_madds())
         lam = arch.madds_lambda * (expected / ctx.budget.madds) ** config.lambda_rate

@@ -39,6 +39,7 @@ def run(ctx: SearchContext, config: RLConfig) -> SearchOutcome:
     net.network.train()
     for _ in range(config.warmup_steps):
         weights.step(next(train), uniform())
+        ctx.progress(1)
     baseline: float | None = None
     history, window = [], []
     for step in range(config.warmup_steps, total):
@@ -58,6 +59,7 @@ def run(ctx: SearchContext, config: RLConfig) -> SearchOutcome:
         policy_opt.zero_grad(set_to_none=True)
         loss.backward()  # type: ignore[union-attr]
         policy_opt.step()
+        ctx.progress(1)
         window.append(mean_r)
         if (step + 1 - config.warmup_steps) % config.log_every == 0 or step + 1 == total:
             record = {"step": step + 1, "reward": sum(window) / len(window), "baseline": baseline,

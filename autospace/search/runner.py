@@ -16,6 +16,7 @@ from autospace.config import check_sections, parse_section, to_table
 from autospace.data.config import DataConfig
 from autospace.errors import ConfigError
 from autospace.nn import Architecture, get_skeleton, skeleton_for
+from autospace.progress import progress_bar
 from autospace.registry import Registry
 from autospace.search.budget import Budget
 from autospace.search.config import EAConfig, ProxylessConfig, RLConfig, SearchSettings, SposConfig
@@ -29,23 +30,28 @@ DEFAULT_SKELETON = "tiny"
 
 @dataclass(frozen=True)
 class Algorithm:
-    """A phase-2 algorithm: its name, its config section's dataclass and its ``run``."""
+    """A phase-2 algorithm: its name, its config section's dataclass, its ``run`` and ``steps``
+    (the number of steps of a run with a config, which ``run`` reports through ``ctx.progress``;
+    None: unknown, the progress bar counts without a total)."""
 
     name: str
     config_cls: type
     run: Callable[[SearchContext, Any], SearchOutcome]
     needs_layer_space: bool = True
+    steps: Callable[[Any], int] | None = None
 
 
 _ALGORITHMS: Registry[Algorithm] = Registry("algorithm")
 
 
 def register_algorithm(name: str, run: Callable[[SearchContext, Any], SearchOutcome], config_cls: type, *,
-                       needs_layer_space: bool = True, overwrite: bool = False) -> None:
+                       needs_layer_space: bool = True, steps: Callable[[Any], int] | None = None,
+                       overwrite: bool = False) -> None:
     """Make ``run(ctx, config)`` available as ``algo=name``; its settings are the ``[name]``
     section of a search config, parsed into the dataclass ``config_cls``. An algorithm that
-    searches the whole open space itself (``ctx.space`` None) sets ``needs_layer_space=False``."""
-    _ALGORITHMS.register(name, Algorithm(name, config_cls, run, needs_layer_space), overwrite=overwrite)
+    searches the whole open space itself (``ctx.space`` None) sets ``needs_layer_space=False``;
+    one that calls ``ctx.progress(n)`` as it goes gives ``steps(config)``, its total."""
+    _ALGORITHMS.register(name, Algorithm(name, config_cls, run, needs_layer_space, steps), overwrite=overwrite)
 
 
 def get_algorithm(name: str) -> Algorithm:
@@ -65,10 +71,11 @@ def _run_of(module: str) -> Callable[[SearchContext, Any], SearchOutcome]:
     return run
 
 
-register_algorithm("proxyless-g", _run_of("autospace.search.proxyless"), ProxylessConfig)
-register_algorithm("rl", _run_of("autospace.search.rl"), RLConfig)
-register_algorithm("spos", _run_of("autospace.search.spos"), SposConfig)
-register_algorithm("ea", _run_of("autospace.search.ea"), EAConfig, needs_layer_space=False)
+register_algorithm("proxyless-g", _run_of("autospace.search.proxyless"), ProxylessConfig,
+                   steps=lambda c: c.warmup_steps + c.steps)
+register_algorithm("rl", _run_of("autospace.search.rl"), RLConfig, steps=lambda c: c.warmup_steps + c.steps)
+register_algorithm("spos", _run_of("autospace.search.spos"), SposConfig, steps=lambda c: c.steps + 1)
+register_algorithm("ea", _run_of("autospace.search.ea"), EAConfig, needs_layer_space=False, steps=lambda c: c.rounds)
 
 
 @dataclass(frozen=True)
@@ -138,13 +145,16 @@ def build_context(run: SearchPlan, log: Progress | None = None) -> SearchContext
     )
 
 
-def execute(run: SearchPlan, ctx: SearchContext) -> tuple[Architecture, SearchOutcome]:
-    """Run the algorithm; the found architecture with its search metadata."""
+def execute(run: SearchPlan, ctx: SearchContext, progress: bool = False) -> tuple[Architecture, SearchOutcome]:
+    """Run the algorithm (with a progress bar of its steps when ``progress``, `progress_bar`); the
+    found architecture with its search metadata."""
     from autospace.train.device import seeded, torch_threads
 
     start = time.perf_counter()
-    with torch_threads(run.settings.threads), seeded(run.settings.seed):
-        outcome = run.algorithm.run(ctx, run.algo_config)
+    total = None if run.algorithm.steps is None else run.algorithm.steps(run.algo_config)
+    with progress_bar(total, "step", enabled=progress, desc=run.algorithm.name) as bar, \
+            torch_threads(run.settings.threads), seeded(run.settings.seed):
+        outcome = run.algorithm.run(replace(ctx, progress=bar.update), run.algo_config)
     arch = Architecture(ctx.skeleton, tuple(outcome.genomes), ctx.data.num_classes, {
         "algo": run.algorithm.name, "space": run.space_name, "madds_budget": run.budget.madds,
         "tolerance": run.budget.tolerance, "seed": run.settings.seed, "data": run.data_config.name,

@@ -17,6 +17,7 @@ import numpy as np
 
 from autospace.errors import ConfigError
 from autospace.evolve import LearnedSpace
+from autospace.files import check_file, stat_path
 from autospace.genome import CellSpace, Genome, get_space
 from autospace.macro.space import MacroSpace
 from autospace.nn import LayerSpec, Skeleton
@@ -148,6 +149,9 @@ def resolve_space(name: str, skeleton: Skeleton, *, open_k: int = 7, seed: int =
 
 def check_space_name(name: str) -> None:
     """`ConfigError` naming ``space`` unless it is ``irb``, ``open`` or an existing file."""
-    if name not in (MANUAL, OPEN) and not Path(name).is_file():
+    if name in (MANUAL, OPEN):
+        return
+    if stat_path(name, "space", ConfigError) is None:
         raise ConfigError(f"space={name!r} is neither 'irb', 'open' nor an existing learned_space.json "
                           "or shrunk_space.json")
+    check_file(name, "space", ConfigError)

@@ -61,6 +61,7 @@ def run(ctx: SearchContext, config: SposConfig) -> SearchOutcome:
     losses: list[float] = []
     for step in range(config.steps):
         loss = weights.step(next(train), uniform())
+        ctx.progress(1)
         if loss is not None:
             losses.append(loss)
         if (step + 1) % 50 == 0 or step + 1 == config.steps:
@@ -87,6 +88,7 @@ def run(ctx: SearchContext, config: SposConfig) -> SearchOutcome:
         record = {"phase": "random", "scored": len(scores), "best": max(scores.values())}
         history.append(record)
         ctx.log(record)
+    ctx.progress(1)  # the selection
     best = max(scores, key=lambda c: (scores[c], -net.madds(c)))
     return SearchOutcome(net.genomes(best), history, {"best_score": scores[best], "scored": len(scores)})
 

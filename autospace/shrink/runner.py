@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from autospace import rundir
 from autospace.config import parse_section
 from autospace.errors import AutospaceError, CheckpointError
@@ -25,6 +23,7 @@ from autospace.evolve.checkpoint import (
     start_over,
 )
 from autospace.genome import CellSpace, get_space
+from autospace.progress import progress_bar
 from autospace.shrink.base import Shrinker, get_shrinker
 from autospace.shrink.config import ShrinkConfig, ShrinkRunConfig
 from autospace.shrink.space import ShrunkSpace
@@ -92,7 +91,7 @@ def shrink_space(run: ShrinkRunConfig, *, out: str | os.PathLike[str] | None = N
 def _steps(shrinker: Shrinker, run: ShrinkRunConfig, run_dir: Path | None, progress: bool,
            log: Callable[[str], None] | None) -> None:
     """Step ``shrinker`` to the end, checkpointing after every iteration when there is a run directory."""
-    with tqdm(total=run.shrink.max_iters, initial=shrinker.iteration, disable=not progress, unit="iter") as bar:
+    with progress_bar(run.shrink.max_iters, "iteration", enabled=progress, initial=shrinker.iteration) as bar:
         while not shrinker.done:
             record = shrinker.step()
             if run_dir is not None:

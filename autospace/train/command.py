@@ -69,15 +69,16 @@ def train_command(args: argparse.Namespace, arch: Architecture, given: dict[str,
         with rundir.staged(out) as stage:  # the run directory appears with its config.toml or not at all
             rundir.write_config(stage, config_tables(recipe, place, data_config))
     resume = args.resume and (out / rundir.TRAIN_CHECKPOINT).is_file()  # else it was killed in epoch 1
-    progress = not args.no_progress and sys.stderr.isatty()
+    progress = not (args.no_progress or args.quiet) and sys.stderr.isatty()
+    log = None if progress or args.quiet else lambda entry: _log_epoch(entry, recipe.epochs)
     with torch_threads(args.threads):
         metrics = train_architecture(arch, data, recipe, out, device=device, resume=resume, progress=progress,
-                                     on_epoch=None if progress else lambda entry: _log_epoch(entry, recipe.epochs))
+                                     on_epoch=log)
         if args.export:
             model = arch.build()
             model.load_state_dict(load_tensors(out / rundir.MODEL))
             metrics["export"] = export_onnx(model, arch.skeleton.input_shape, out / rundir.ONNX_MODEL)
             write_json(out / rundir.METRICS, metrics)
-    print(f"top-1 {metrics['top1']:.4f}  params {metrics['params']:,}  MAdds {metrics['madds']:,} "
-          f"(measured {metrics['measured_madds']:,})  -> {out}")
+    print(f"done: {recipe.epochs} epochs, top-1 {metrics['top1']:.4f}  params {metrics['params']:,}  "
+          f"MAdds {metrics['madds']:,} (measured {metrics['measured_madds']:,})  -> {out}")
     return 0

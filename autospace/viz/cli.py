@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from autospace.files import check_target, path_arg
 from autospace.viz.io import EvolveRunDir, VizError, load_run
-from autospace.viz.report import COMPARISON, build_report, check_formats, compare_runs, save_figure, write_report
+from autospace.viz.report import (
+    COMPARISON,
+    build_report,
+    check_formats,
+    check_writable,
+    compare_runs,
+    save_figure,
+    write_report,
+)
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "plot",
-        help="figures and report.html of run directories",
-        description="Write every applicable figure and report.html of each RUN_DIR (into RUN_DIR/figures, or "
-        "OUT/<run name> with --out and several runs). With two or more evolution runs, also the convergence "
-        f"comparison (Fig. 3) {COMPARISON}.<format> into --out, by default the first evolution run's figures "
-        "directory; search runs are left out of it.",
-    )
-    p.add_argument(
-        "runs", nargs="+", metavar="RUN_DIR", help="run directory written by `autospace evolve` or `autospace search`"
-    )
+def register(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``autospace plot`` to its parser ``p``."""
+    p.description = (
+        "Write every applicable figure and report.html of each RUN_DIR (into RUN_DIR/figures, or OUT/<run name> "
+        "with --out and several runs). With two or more evolution runs, also the convergence comparison (Fig. 3) "
+        f"{COMPARISON}.<format> into --out, by default the first evolution run's figures directory; search and "
+        "shrink runs are left out of it.")
+    p.add_argument("runs", nargs="+", metavar="RUN_DIR", type=path_arg,
+                   help="run directory written by `autospace evolve`, `search` or `shrink`")
     p.add_argument("--format", default="png", help="comma-separated figure formats: png, svg, pdf (default: png)")
-    p.add_argument("--out", type=Path, help="output directory (see above)")
+    p.add_argument("--out", type=path_arg, help="output directory (see above)")
     p.set_defaults(func=run)
 
 
@@ -45,6 +50,11 @@ def run(args: argparse.Namespace) -> int:
     comparison = compare_runs([r for r, _ in evolution]) if len(evolution) > 1 else None
     if len(runs) > 1 and comparison is None:
         print(f"autospace plot: note: {COMPARISON}: skipped, it needs two or more evolution runs", file=sys.stderr)
+    for report, out in zip(reports, outs):  # nothing in the way of any file, before the first is written
+        check_writable(report, out, formats)
+    if comparison is not None:
+        for fmt in formats:
+            check_target((args.out or evolution[0][1]) / f"{COMPARISON}.{fmt}", "figure file", VizError)
     for report, out in zip(reports, outs):
         for note in report.notes:
             print(f"autospace plot: note: {report.run.path}: {note}", file=sys.stderr)

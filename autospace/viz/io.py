@@ -4,6 +4,7 @@ a shrink run (`autospace shrink`) into a `ShrinkRunDir`."""
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 from autospace.config import read_toml
 from autospace.errors import AutospaceError, CheckpointError, ConfigError, GenomeError
 from autospace.evolve.history import read_history
-from autospace.files import read_json
+from autospace.files import check_file, read_json, shown, stat_path
 from autospace.evolve.learned import LearnedSpace
 from autospace.nn import Architecture
 from autospace.rundir import (
@@ -151,17 +152,27 @@ RunDir = EvolveRunDir | SearchRunDir | ShrinkRunDir
 """A loaded run directory of either kind."""
 
 
+def _present(path: Path) -> bool:
+    """Whether a run has the file ``path``: False when nothing is there; a directory, a FIFO or a
+    symlink loop where the file goes is a `CheckpointError` naming it (`autospace.files.stat_path`)."""
+    if stat_path(path, "run file", CheckpointError) is None:
+        return False
+    check_file(path, "run file", CheckpointError)
+    return True
+
+
 def run_kind(path: Path) -> str:
     """``"shrink"`` for a directory with shrunk_space.json or a config.toml with a [shrink] table,
     ``"search"`` for a directory with a file only `autospace search` writes (architecture.json,
     summary.json), ``"evolution"`` for one with a file of `EVOLVE_FILES` (config.toml or history.jsonl
     alone counts as evolution); an error for a directory with both kinds' own files or none."""
-    if not path.is_dir():
-        raise CheckpointError(f"run directory {str(path)!r} does not exist or is not a directory")
-    if (path / SHRUNK_SPACE).is_file() or ((path / CONFIG).is_file() and "shrink" in load_config(path / CONFIG)):
+    status = stat_path(path, "run directory", CheckpointError)
+    if status is None or not stat.S_ISDIR(status.st_mode):
+        raise CheckpointError(f"run directory {shown(path)} does not exist or is not a directory")
+    if _present(path / SHRUNK_SPACE) or (_present(path / CONFIG) and "shrink" in load_config(path / CONFIG)):
         return "shrink"
-    search = [name for name in SEARCH_FILES if name not in EVOLVE_FILES and (path / name).is_file()]
-    evolution = [name for name in EVOLVE_FILES if (path / name).is_file()]
+    search = [name for name in SEARCH_FILES if name not in EVOLVE_FILES and _present(path / name)]
+    evolution = [name for name in EVOLVE_FILES if _present(path / name)]
     if search and set(evolution) - set(SEARCH_FILES):
         raise CheckpointError(
             f"{str(path)!r} mixes an evolution run ({', '.join(evolution)}) and a search run ({', '.join(search)})"
@@ -188,14 +199,14 @@ def load_shrink_run(path: str | Path) -> ShrinkRunDir:
     path = Path(path)
     return ShrinkRunDir(
         path=path,
-        config=load_config(path / CONFIG) if (path / CONFIG).is_file() else None,
-        history=read_history(path / HISTORY) if (path / HISTORY).is_file() else None,
-        shrunk=load_shrunk(path / SHRUNK_SPACE) if (path / SHRUNK_SPACE).is_file() else None,
+        config=load_config(path / CONFIG) if _present(path / CONFIG) else None,
+        history=read_history(path / HISTORY) if _present(path / HISTORY) else None,
+        shrunk=load_shrunk(path / SHRUNK_SPACE) if _present(path / SHRUNK_SPACE) else None,
     )
 
 
 def _load_evolution_run(path: Path) -> EvolveRunDir:
-    present = {name: path / name for name in EVOLVE_FILES if (path / name).is_file()}
+    present = {name: path / name for name in EVOLVE_FILES if _present(path / name)}
     fidelity = present.get(RANKING_FIDELITY)
     return EvolveRunDir(
         path=path,
@@ -209,7 +220,7 @@ def _load_evolution_run(path: Path) -> EvolveRunDir:
 def load_search_run(path: str | Path) -> SearchRunDir:
     """Read a search run directory (`SEARCH_FILES`); a missing file is None."""
     path = Path(path)
-    present = {name: path / name for name in SEARCH_FILES if (path / name).is_file()}
+    present = {name: path / name for name in SEARCH_FILES if _present(path / name)}
     return SearchRunDir(
         path=path,
         architecture=load_architecture(present[ARCHITECTURE]) if ARCHITECTURE in present else None,

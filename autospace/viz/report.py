@@ -14,6 +14,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from autospace.atomic import open_atomic
+from autospace.files import check_target
 from autospace.macro.space import MacroSpace
 from autospace.rundir import ARCHITECTURE, HISTORY, LEARNED_SPACE
 from autospace.viz.evolution import (
@@ -318,11 +319,21 @@ def build_report(run: RunDir | str | Path) -> Report:
     return Report(run, [(name, caption, make()) for name, caption, make in planned], notes)
 
 
+def check_writable(report: Report, out: str | Path | None = None, formats: Iterable[str] = ("png",)) -> Path:
+    """Every file `write_report` would write into ``out`` (default ``RUN_DIR/figures``) can be written
+    there: nothing else in the way (`autospace.files.check_target`), so nothing is half-written; ``out``."""
+    out = Path(out) if out is not None else report.run.path / "figures"
+    check_target(out, "figures folder", VizError, directory=True)
+    for name in [*(f"{name}.{fmt}" for name, _, _ in report.figures for fmt in formats), REPORT]:
+        check_target(out / name, "figure file", VizError)
+    return out
+
+
 def write_report(report: Report, out: str | Path | None = None, formats: Iterable[str] = ("png",)) -> Path:
     """Save a built report's figures and ``report.html`` into ``out`` (default
-    ``RUN_DIR/figures``); return the path of ``report.html``."""
+    ``RUN_DIR/figures``, checked first with `check_writable`); return the path of ``report.html``."""
     formats = check_formats(formats)
-    out = Path(out) if out is not None else report.run.path / "figures"
+    out = check_writable(report, out, formats)
     shown = [(name, caption, save_figure(fig, out / name, formats)) for name, caption, fig in report.figures]
     path = out / REPORT
     _atomic(path, lambda f: f.write(_html(report.run, shown, report.notes, out).encode()))
