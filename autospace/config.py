@@ -167,3 +167,16 @@ def _bounded(section: str, obj: Any, names: Sequence[str], zero_ok: bool) -> Non
             what = "an integer" if kind is int else "a number"
             raise ConfigError(f"{section}.{name}={value!r} must be {what} {'>=' if zero_ok else '>'} 0")
         finite(f"{section}.{name}", value)
+
+
+def changed_settings(section: str, saved: Mapping[str, Any], now: Mapping[str, Any], done: Any, steps: str) -> str:
+    """The message for a checkpoint whose settings (``saved``) differ from the run's config
+    (``now``): the first differing ``section.key`` with both values, and when the config asks for
+    fewer ``steps`` (``rounds``, ``max_iters``) than the ``done`` ones, that too."""
+    key = sorted(k for k in set(saved) | set(now) if saved.get(k) != now.get(k))[0]
+    fewer = (key == steps and isinstance(now.get(key), int) and isinstance(done, int) and now[key] < done)
+    return (f"the checkpoint was written with other settings: {section}.{key}={saved.get(key)!r} there, "
+            f"{now.get(key)!r} in the run's config" + (f" (fewer than the {done} {steps.replace('max_iters', 'iterations')}"
+                                                       " already done)" if fewer else "")
+            + "; a resumed run keeps the settings it started with")
+

@@ -126,7 +126,7 @@ def read_bytes(path: str | os.PathLike[str], what: str, error: type[Exception]) 
     """The bytes of the regular file ``path`` (`stat_path`; opened without blocking, so a FIFO is
     refused rather than waited on); anything else is an ``error`` naming ``what`` and the path."""
     if stat_path(path, what, error) is None:
-        raise error(f"cannot read {what} {shown(path)}: it does not exist")
+        raise error(f"{what} {shown(path)} does not exist")
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:

@@ -95,7 +95,7 @@ def test_toml_round_trip(tmp_path) -> None:
     (tmp_path / "bad.toml").write_text("[demo\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         read_toml(tmp_path / "bad.toml")
-    with pytest.raises(ConfigError, match="cannot read"):
+    with pytest.raises(ConfigError, match="does not exist"):
         read_toml(tmp_path / "missing.toml")
     assert tomllib.loads(dumps_toml(tables))["demo"]["mode"] == "two"
 

@@ -69,7 +69,7 @@ def test_registry_resolves_defaults_and_relative_paths(tmp_path, nb201_csv):
     assert {"analytic", "cost", "tabular", "supernet", "mixed"} <= set(list_evaluators())
     ev = create_evaluator("tabular", space=get_space("nb201"), path=str(nb201_csv))
     assert ev.describe()["rows"] == 15_625
-    with pytest.raises(DataError, match="is not a file"):
+    with pytest.raises(DataError, match="does not exist"):
         spec.create(space=get_space("nb201"))
 
 

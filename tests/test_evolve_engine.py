@@ -171,7 +171,7 @@ def test_momentum_for_learned_scores_and_fitness_is_passed_along():
     assert momentum_update(1.0, 3.0, 0.5, exact=True) == 3.0
     assert momentum_update(1.0, 3.0, 0.75, exact=False) == pytest.approx(1.5)
     ev = Noisy()
-    engine = Engine(SPACE, EvolveConfig(population=4, sample_size=4, rounds=5, fitness_momentum=0.75), exact=False)
+    engine = Engine(SPACE, EvolveConfig(population=4, sample_size=4, rounds=5, top_k=4, fitness_momentum=0.75), exact=False)
     assert engine.offspring_per_round == 2
     first = engine.ask()
     assert [c.fitness for c in first] == [None] * 4

@@ -165,7 +165,7 @@ def test_workers_with_a_joint_evaluator_warn() -> None:
             return {"name": "joint"}
 
     with pytest.warns(UserWarning, match="workers=2 ignored: Joint"):
-        evolve_space(get_space("nb201"), Joint(), population=4, sample_size=2, rounds=1, workers=2)
+        evolve_space(get_space("nb201"), Joint(), population=4, sample_size=2, rounds=1, top_k=2, workers=2)
 
 
 def test_resume_may_change_where_a_run_scores_but_not_what(tmp_path, capsys):

@@ -13,13 +13,14 @@ supernet initialises its alphas) and declares
 from __future__ import annotations
 
 import json
+import math
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, NamedTuple
 
-from autospace.errors import CheckpointError
+from autospace.errors import CheckpointError, EvaluatorError
 from autospace.genome import Genome
 
 PLACEMENT = ("device", "world_size", "threads")
@@ -58,7 +59,8 @@ class Evaluator(ABC):
         self.cost = EvaluatorCost()
 
     def score(self, batch: Sequence[Candidate], map_fn: MapFn = map) -> list[float]:
-        """Scores of ``batch`` in order; counts the queries and seconds spent."""
+        """Scores of ``batch`` in order; counts the queries and seconds spent. A score that is not
+        finite (NaN, infinity) is an `EvaluatorError` naming the candidate."""
         batch = [c if isinstance(c, Candidate) else Candidate(*c) for c in batch]
         start = time.perf_counter()
         if self.independent:
@@ -67,6 +69,10 @@ class Evaluator(ABC):
             scores = [float(s) for s in self.evaluate(batch)]
         self.cost.seconds += time.perf_counter() - start
         self.cost.queries += len(batch)
+        for candidate, value in zip(batch, scores):  # the check every number read back from a file passes too
+            if not math.isfinite(value):
+                raise EvaluatorError(f"{type(self).__name__} scored layer {candidate.layer} genome "
+                                     f"{candidate.genome.key!r} {value!r}, not a finite number")
         return scores
 
     def evaluate(self, batch: Sequence[Candidate]) -> list[float]:

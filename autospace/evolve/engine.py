@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 import numpy as np
 from deap import base, tools
 
+from autospace.config import changed_settings
 from autospace.errors import ConfigError, EvolveError
 from autospace.evaluators.base import Candidate, EvaluatorCost
 from autospace.evolve.cache import cell_key, cell_neighbors, cell_row
@@ -97,6 +98,9 @@ class Engine:
             if getattr(config, name) > smallest:
                 raise ConfigError(f"evolve.{name}={getattr(config, name)!r} is more than the {smallest:,} cells "
                                   f"of space {space.name!r}" + ("" if self._cells is None else " (restricted)"))
+        if not exact and config.top_k > config.population:
+            raise ConfigError(f"evolve.top_k={config.top_k!r} is more than evolve.population={config.population!r}: "
+                              "with a learned evaluator the learned space is the top-K of the final population")
         self.exact = exact
         self.constraint = None
         if reference is not None:
@@ -344,10 +348,17 @@ class Engine:
         return [next(iter(self.top(layer, 1)), None) for layer in range(self.config.layers)]
 
     def learned_space(self, skeleton: str | None = None) -> LearnedSpace:
-        """The top-K cells of each layer as a `LearnedSpace`."""
+        """The top-K cells of each layer as a `LearnedSpace` (a `UserWarning` names a layer that
+        holds fewer than ``top_k``: no more distinct cells were scored there)."""
+        layers = [self.top(layer) for layer in range(self.config.layers)]
+        short = [(layer, len(cells)) for layer, cells in enumerate(layers) if len(cells) < self.config.top_k]
+        if short:
+            layer, count = short[0]
+            warnings.warn(f"the learned space holds {count} cells in layer {layer}, fewer than evolve.top_k="
+                          f"{self.config.top_k}: the run scored no more distinct cells there", stacklevel=2)
         return LearnedSpace(
             space=self.space,
-            layers=[self.top(layer) for layer in range(self.config.layers)],
+            layers=layers,
             top_k=self.config.top_k,
             skeleton=skeleton,
             reference=None if self.constraint is None else self.constraint.reference,
@@ -418,8 +429,8 @@ class Engine:
         if version != STATE_VERSION:
             raise EvolveError(f"engine state version={version!r} is not supported (expected {STATE_VERSION})")
         if state["config"] != self.config.to_dict():
-            changed = sorted(k for k, v in self.config.to_dict().items() if state["config"].get(k) != v)
-            raise ConfigError(f"checkpoint was written with other settings: {changed}")
+            raise ConfigError(changed_settings("evolve", state["config"], self.config.to_dict(), state.get("round"),
+                                               "rounds"))
         rounds, layers = state["round"], len(state["populations"])
         if isinstance(rounds, bool) or not isinstance(rounds, int) or not 0 <= rounds <= self.config.rounds \
                 or rounds != len(state["history"]):

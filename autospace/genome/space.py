@@ -3,6 +3,7 @@ order), an op alphabet and optional expansion ratios — plain data, so a user's
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -125,6 +126,12 @@ class CellSpace:
         if self.single_zero_cell:
             raw -= len(self.ratios) - 1
         return raw
+
+    @property
+    def distinct_size(self) -> int:
+        """Number of canonical classes (cells computing distinct functions): one pass over the
+        space, done once per space and process (`_distinct_size`)."""
+        return _distinct_size(self)
 
     def node_roles(self) -> dict[int, str]:
         """Role of each node: ``input``, ``output`` or ``inner``."""
@@ -277,3 +284,9 @@ class CellSpace:
             "io_nodes": self.io_nodes,
             "aggregation": self.aggregation,
         }
+
+
+@functools.cache
+def _distinct_size(space: CellSpace) -> int:
+    return len({genome.key for genome in space.enumerate()})
+

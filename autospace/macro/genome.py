@@ -22,15 +22,16 @@ import networkx as nx
 from autospace.errors import GenomeError
 from autospace.files import loads_json
 from autospace.genome.genome import check_document
-from autospace.macro.layers import LayerSpec, Shape
+from autospace.macro.layers import MAX_SIZE, LayerSpec, Shape
 
 FIELDS = ("input_shape", "num_classes", "layers")
 
 
 def _check_input_shape(shape: Any) -> Shape:
     if not (isinstance(shape, (list, tuple)) and len(shape) == 3
-            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in shape)):
-        raise GenomeError(f"macro genome field 'input_shape'={shape!r} must be [channels, height, width] of positive ints")
+            and all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_SIZE for v in shape)):
+        raise GenomeError(f"macro genome field 'input_shape'={shape!r} must be [channels, height, width] of positive "
+                          f"ints up to {MAX_SIZE:,}")
     return tuple(shape)
 
 
@@ -47,8 +48,9 @@ class MacroGenome:
 
     def __init__(self, layers: Sequence[LayerSpec], input_shape: Sequence[int], num_classes: int) -> None:
         input_shape = _check_input_shape(input_shape)
-        if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 1:
-            raise GenomeError(f"macro genome field 'num_classes'={num_classes!r} must be a positive int")
+        if not isinstance(num_classes, int) or isinstance(num_classes, bool) or not 1 <= num_classes <= MAX_SIZE:
+            raise GenomeError(f"macro genome field 'num_classes'={num_classes!r} must be a positive int up to "
+                              f"{MAX_SIZE:,}")
         layers = tuple(layers)
         if not layers:
             raise GenomeError("macro genome field 'layers' is empty; it needs at least the classifier Linear")

@@ -21,8 +21,13 @@ BOTTLENECK_EXPANSION = 2
 """A Bottleneck of ``planes`` outputs ``planes * BOTTLENECK_EXPANSION`` channels (1x1 -> 3x3 -> 1x1)."""
 
 
+MAX_SIZE = 1 << 16
+"""The largest channel count, width, kernel or output size a layer may have (65,536: above every
+zoo model's, and far below what the cost model or a build can hold)."""
+
+
 def _positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_SIZE
 
 
 def _odd_int(value: Any) -> bool:
@@ -37,12 +42,13 @@ def _probability(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 <= value < 1.0
 
 
+_SIZE = f"a positive int up to {MAX_SIZE:,}"
 _CHECKS = {
-    "out_channels": (_positive_int, "a positive int"),
-    "kernel_size": (_positive_int, "a positive int"),
-    "output_size": (_positive_int, "a positive int"),
-    "out_features": (_positive_int, "a positive int"),
-    "planes": (_positive_int, "a positive int"),
+    "out_channels": (_positive_int, _SIZE),
+    "kernel_size": (_positive_int, _SIZE),
+    "output_size": (_positive_int, _SIZE),
+    "out_features": (_positive_int, _SIZE),
+    "planes": (_positive_int, _SIZE),
     "stride": (_stride, "1 or 2"),
     "p": (_probability, "a number in [0, 1)"),
 }
@@ -60,6 +66,13 @@ LAYER_FIELDS: dict[str, tuple[str, ...]] = {
     "Linear": ("out_features",),
 }
 """Every layer type of a macro genome and its hyper-parameter fields (the WDG node types too)."""
+
+def field_problem(name: str, value: Any) -> str | None:
+    """What a value of the hyper-parameter field ``name`` must be, when ``value`` is not that (else
+    None): the one check of a field's values, for macro genomes and for WDG counts alike."""
+    test, what = _CHECKS[name]
+    return None if test(value) else what
+
 
 MAP_ONLY = frozenset({"Conv2d", "Bottleneck", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d"})
 """Layer types that need a ``(c, h, w)`` feature map as input."""
@@ -101,9 +114,9 @@ class LayerSpec:
         for name, value in self.params:
             if name not in expected:
                 raise GenomeError(f"{where}: field {name!r} is unknown; {self.type} takes {list(expected)}")
-            test, what = _CHECKS[name]
-            if not test(value):
-                raise GenomeError(f"{where}: field {name!r}={value!r} must be {what}")
+            problem = field_problem(name, value)
+            if problem is not None:
+                raise GenomeError(f"{where}: field {name!r}={value!r} must be {problem}")
         if self.type == "Conv2d" and not _odd_int(self["kernel_size"]):
             raise GenomeError(f"{where}: field 'kernel_size'={self['kernel_size']!r} must be odd (same padding)")
 

@@ -58,6 +58,10 @@ class MacroSettings:
         unknown = [name for name in self.zoo if name not in ZOO]
         if unknown:
             raise ConfigError(f"lcmnas.zoo: {unknown[0]!r} is not a zoo model; choose from {list(ZOO)}")
+        for field in ("zoo", "wdg_files"):
+            repeated = [item for i, item in enumerate(getattr(self, field)) if item in getattr(self, field)[:i]]
+            if repeated:
+                raise ConfigError(f"lcmnas.{field} names {repeated[0]!r} twice; each parent WDG counts once")
         if not self.zoo and not self.wdg_files:
             raise ConfigError("lcmnas.zoo and lcmnas.wdg_files are both empty; the walk needs a parent WDG")
         if any(v < 1 for v in self.input_shape):
@@ -91,12 +95,20 @@ class MacroSpace:
         self.walk_settings = walk or WalkSettings()
         base = Path(base_dir)
         self._files = tuple(str(resolved(base / f, "lcmnas.wdg_files", ConfigError)) for f in self.settings.wdg_files)
-        files = []
-        for path in self._files:  # checked now, before a run writes anything
+        files: list[WDG] = []
+        names = list(self.settings.zoo)
+        for given, path in zip(self.settings.wdg_files, self._files):  # checked now, before a run writes anything
+            if path in self._files[:len(files)]:
+                raise ConfigError(f"lcmnas.wdg_files: {given!r} is the file {path!r} again; each parent WDG counts once")
             try:
-                files.append(WDG.load(path))
+                wdg = WDG.load(path)
             except GenomeError as exc:
                 raise ConfigError(f"lcmnas.wdg_files: {exc}") from None
+            if wdg.name in names:
+                raise ConfigError(f"lcmnas.wdg_files: {given!r} holds the WDG {wdg.name!r}, which lcmnas.zoo or "
+                                  "another file already gives; each parent WDG counts once")
+            names.append(wdg.name)
+            files.append(wdg)
         self._file_wdgs = tuple(files)
         self._parents: tuple[WDG, ...] | None = None
 

@@ -28,7 +28,7 @@ from autospace.atomic import write_json
 from autospace.errors import GenomeError
 from autospace.genome.genome import check_document, load_document
 from autospace.macro.genome import MacroGenome
-from autospace.macro.layers import LAYER_FIELDS, LayerSpec
+from autospace.macro.layers import LAYER_FIELDS, LayerSpec, field_problem
 
 START, END = "START", "END"
 
@@ -128,11 +128,29 @@ class WDG:
             for f, pairs in fields.items():
                 if not isinstance(pairs, list) or not all(_pair(p) for p in pairs):
                     raise GenomeError(f"WDG field 'params': {t}.{f} must be a list of [value, count] pairs")
+                for value, _ in pairs:
+                    problem = field_problem(f, value)
+                    if problem is not None:
+                        raise GenomeError(f"WDG field 'params': {t}.{f} holds the value {value!r}; it must be {problem}")
                 parsed[t][f] = {v: c for v, c in pairs}
         skipped = data.get("skipped", {})
         if not isinstance(skipped, Mapping) or not all(_count(c) for c in skipped.values()):
             raise GenomeError(f"WDG field 'skipped' must be an object of positive int counts, got {skipped!r}")
-        return cls(name, {u: dict(out) for u, out in transitions.items()}, parsed, dict(skipped))
+        wdg = cls(name, {u: dict(out) for u, out in transitions.items()}, parsed, dict(skipped))
+        wdg.check_walkable()
+        return wdg
+
+    def check_walkable(self) -> None:
+        """A walk can start, end and draw every node it reaches: a path from START to END, and the
+        values of every field of every layer type on the way (a `GenomeError` naming what lacks)."""
+        graph = self.graph
+        if START not in graph or END not in graph or not nx.has_path(graph, START, END):
+            raise GenomeError(f"WDG field 'transitions' of {self.name!r} has no path from START to END")
+        for node in nx.descendants(graph, START) - {END}:
+            for f in LAYER_FIELDS[node]:
+                if not self.values(node, f):
+                    raise GenomeError(f"WDG field 'params' of {self.name!r} has no value of {node}.{f}, a node "
+                                      "the walk reaches")
 
     def save(self, path: str | os.PathLike[str]) -> None:
         write_json(path, self.to_dict())

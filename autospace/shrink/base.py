@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from autospace.config import changed_settings
 from autospace.errors import CheckpointError
 from autospace.evaluators.base import Candidate, Evaluator, MapFn
 from autospace.genome import CellSpace, Genome
@@ -122,8 +123,8 @@ class Shrinker(ABC):
         if state.get("version") != STATE_VERSION:
             raise CheckpointError(f"shrink state version={state.get('version')!r} is not {STATE_VERSION}")
         if state["config"] != self.config.to_dict():
-            changed = sorted(k for k, v in self.config.to_dict().items() if state["config"].get(k) != v)
-            raise CheckpointError(f"checkpoint was written with other settings: {changed}")
+            raise CheckpointError(changed_settings("shrink", state["config"], self.config.to_dict(),
+                                                   state.get("iteration"), "max_iters"))
         self.iteration = state["iteration"]
         self.rng.bit_generator.state = state["rng"]
         self.cheap_queries = state["cheap_queries"]

@@ -78,6 +78,9 @@ class ShrinkConfig:
         if self.layers > 1_000:
             raise ConfigError(f"shrink.layers={self.layers!r} is more than the 1,000 layers a run can hold")
         non_negative("shrink", self, "eps")
+        if self.k > self.n:
+            raise ConfigError(f"shrink.k={self.k!r} is more than shrink.n={self.n!r}: the seeds are the best of the "
+                              "cells sampled")
         if self.method != "lissnas" and self.size is None:
             raise ConfigError(f"shrink.size is required by method={self.method!r} (cells per layer of its space)")
 
@@ -124,6 +127,7 @@ def parse_shrink_config(data: Mapping[str, Any], base_dir: str | os.PathLike[str
     except UnknownNameError:
         raise UnknownNameError(f"shrink.space={config.space!r} is not a registered space; "
                                f"choose one of {list_spaces()}") from None
+    check_counts(config, space)
     if "evaluator" not in data:
         raise ConfigError("[evaluator] section is missing (at least: name = ...)")
     evaluator = parse_evaluator(data["evaluator"], base_dir)
@@ -136,6 +140,16 @@ def parse_shrink_config(data: Mapping[str, Any], base_dir: str | os.PathLike[str
     if config.good_neighbours and cheap is None:
         raise ConfigError("shrink.good_neighbours=true needs a [cheap] evaluator section")
     return ShrinkRunConfig(config, space, evaluator, cheap, parallel)
+
+
+def check_counts(config: ShrinkConfig, space: CellSpace) -> None:
+    """``n`` at most the space's distinct cells (they are sampled distinct by canonical key) and
+    ``size`` at most its cells: a `ConfigError` naming the field, the value and the space's count."""
+    if config.size is not None and config.size > space.size:
+        raise ConfigError(f"shrink.size={config.size!r} is more than the {space.size:,} cells of space {space.name!r}")
+    if config.n > space.size or config.n > space.distinct_size:
+        raise ConfigError(f"shrink.n={config.n!r} is more than the {space.distinct_size:,} distinct cells (canonical "
+                          f"classes) of space {space.name!r}")
 
 
 def load_shrink_config(path: str | os.PathLike[str], overrides: Mapping[str, Any] | None = None) -> ShrinkRunConfig:

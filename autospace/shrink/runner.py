@@ -25,7 +25,7 @@ from autospace.evolve.checkpoint import (
 from autospace.genome import CellSpace, get_space
 from autospace.progress import progress_bar
 from autospace.shrink.base import Shrinker, get_shrinker
-from autospace.shrink.config import ShrinkConfig, ShrinkRunConfig
+from autospace.shrink.config import ShrinkConfig, ShrinkRunConfig, check_counts
 from autospace.shrink.space import ShrunkSpace
 
 SHRUNK_SPACE = "shrunk_space.json"
@@ -135,6 +135,7 @@ def shrink(space: CellSpace | str, evaluator: Evaluator, method: str = "lissnas"
     name = space if isinstance(space, str) else space.name
     config = parse_section(ShrinkConfig, "shrink", {**settings, "method": method, "space": name})
     cell_space = space if isinstance(space, CellSpace) else get_space(space)
+    check_counts(config, cell_space)
     return get_shrinker(method)(cell_space, evaluator, config, cheap).run()
 
 
