@@ -131,8 +131,12 @@ def read_bytes(path: str | os.PathLike[str], what: str, error: type[Exception]) 
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise error(f"cannot read {what} {shown(path)}: {_reason(exc)}") from None
-    with os.fdopen(fd, "rb") as fh:
+    try:
         _regular(os.fstat(fd), path, what, error)
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as fh:
         try:
             return fh.read()
         except OSError as exc:

@@ -42,6 +42,20 @@ def test_padding_never_sampled_and_is_minus_inf() -> None:
         assert sample_gates(table, "two", gen)[1].tolist() == [0, 0]
 
 
+def test_a_table_of_single_path_layers_samples_both_gates_on_the_one_path() -> None:
+    """Every layer with one candidate (a one-column table, e.g. a MAdds cap that admits one cell):
+    two mode repeats the path, its gradient is zero and rescaling leaves it alone."""
+    table = pad_alphas([torch.tensor([0.4]), torch.tensor([-1.0])])
+    gen = torch.Generator().manual_seed(0)
+    for mode, width in (("single", 1), ("two", 2)):
+        assert sample_gates(table, mode, gen).tolist() == [[0] * width, [0] * width]
+    involved = sample_gates(table, "two", gen)
+    assert torch.equal(alpha_grads(table, involved, torch.ones(2, 2), "two"), torch.zeros(2, 1))
+    alphas = [torch.tensor([0.4]), torch.tensor([-1.0])]
+    rescale_involved(alphas, table, involved)
+    assert torch.equal(torch.cat(alphas), torch.tensor([0.4, -1.0]))
+
+
 def test_two_path_gradient_matches_restricted_softmax() -> None:
     alpha = torch.tensor([0.3, -0.2, 1.0, 0.1])
     involved, gate_grads = [2, 0], torch.tensor([0.7, -0.4])

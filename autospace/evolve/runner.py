@@ -32,7 +32,7 @@ from autospace.evolve.history import History
 from autospace.evolve.learned import LearnedSpace, Ranked
 from autospace.evolve.parallel import ParallelSettings, open_map, resolve_backend
 from autospace.evolve.runconfig import RunConfig, default_layers, shrunk_cells
-from autospace.files import resolved
+from autospace.files import resolved, stat_path
 from autospace.genome import CellSpace, Genome, get_space
 from autospace.macro.space import MacroSpace
 from autospace.progress import progress_bar
@@ -103,6 +103,8 @@ def evolve_space(
     if config is None or settings:
         base = {} if config is None else config.to_dict()
         config = parse_section(EvolveConfig, "evolve", default_layers(base | settings, skeleton))
+    if out is not None and not resume and rundir.is_main_process():
+        rundir.check_new(out, "--resume")  # before the evaluator loads anything
     spec = None
     if isinstance(evaluator, Mapping):
         spec = parse_evaluator(evaluator)
@@ -117,7 +119,7 @@ def evolve_space(
     engine = Engine(space, config, exact=evaluator.exact, reference=reference, layer_cost=layer_cost, cells=cells)
     run_dir = None if out is None else Path(out)
     writes = run_dir is not None and rundir.is_main_process()
-    new_dir = run_dir is not None and not run_dir.exists()
+    new_dir = run_dir is not None and stat_path(run_dir, "--out", ConfigError) is None
     with _scoring_map(evaluator, parallel) as map_fn:  # before the first write: a bad address stops here
         if run_dir is not None:
             run_config = RunConfig(space, skeleton, parallel, config, reference, spec, cells, cells_file)

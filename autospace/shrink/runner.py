@@ -11,7 +11,7 @@ from typing import Any
 
 from autospace import rundir
 from autospace.config import parse_section
-from autospace.errors import AutospaceError, CheckpointError
+from autospace.errors import AutospaceError, CheckpointError, ConfigError
 from autospace.evaluators.base import Evaluator
 from autospace.evolve.checkpoint import (
     CHECKPOINT_DIRS,
@@ -22,6 +22,7 @@ from autospace.evolve.checkpoint import (
     save_checkpoint,
     start_over,
 )
+from autospace.files import stat_path
 from autospace.genome import CellSpace, get_space
 from autospace.progress import progress_bar
 from autospace.shrink.base import Shrinker, get_shrinker
@@ -71,7 +72,7 @@ def shrink_space(run: ShrinkRunConfig, *, out: str | os.PathLike[str] | None = N
     evaluators are scored on ``run.parallel`` (``[shrink] backend / workers / ray_address / num_gpus``)."""
     shrinker = build_shrinker(run, evaluator, cheap)
     run_dir = None if out is None else Path(out)
-    new_dir = run_dir is not None and not run_dir.exists()
+    new_dir = run_dir is not None and stat_path(run_dir, "--out", ConfigError) is None
     with run.parallel.open(shrinker.evaluator) as map_fn:
         shrinker.map_fn = map_fn
         if run_dir is not None:  # after the backend started: a bad address writes nothing
