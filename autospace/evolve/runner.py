@@ -14,6 +14,7 @@ from typing import Any
 from tqdm import tqdm
 
 from autospace import rundir
+from autospace.atomic import write_json
 from autospace.config import parse_section
 from autospace.errors import AutospaceError, CheckpointError
 from autospace.evaluators.base import Evaluator, MapFn
@@ -26,7 +27,7 @@ from autospace.evolve.history import History
 from autospace.evolve.learned import LearnedSpace, Ranked
 from autospace.evolve.parallel import ParallelSettings, open_map, resolve_backend
 from autospace.evolve.runconfig import RunConfig, default_layers, shrunk_cells
-from autospace.genome import CellSpace, Genome, get_space
+from autospace.genome import SCHEMA_VERSION, CellSpace, Genome, get_space
 from autospace.macro.space import MacroSpace
 
 
@@ -80,6 +81,7 @@ def evolve_space(
     file). With a ``skeleton``, ``layers`` defaults to its number of searchable layers and
     ``madds_cap`` uses the `autospace.nn` cost model. With ``out`` (which must be new or empty),
     the run writes ``config.toml``, then ``history.jsonl`` and ``checkpoint/`` every round and
+    ``scored_cells.json`` (every distinct cell scored, with its final fitness: `Engine.scored_cells`) and
     ``learned_space.json`` at the end; ``resume=True`` continues from the checkpoint there (or
     starts, if there is none yet); ``autospace evolve --resume`` continues it too when the
     evaluator was given as a table. Independent evaluators are scored on ``backend`` (`open_map`:
@@ -122,6 +124,8 @@ def evolve_space(
             raise
     learned = engine.learned_space(skeleton)
     if writes:
+        write_json(run_dir / rundir.SCORED_CELLS, {"schema_version": SCHEMA_VERSION, "space": engine.space.name,
+                                                  "cells": [c.to_dict() for c in engine.scored_cells()]})
         learned.save(run_dir / rundir.LEARNED_SPACE)
     return EvolveResult(learned, engine.history, engine.best, engine, evaluator)
 
