@@ -11,9 +11,9 @@ and with uniform weight sampling neither do the weights):
   ``*_z``: each round's scores standardised over the round's paths first (removes the drift of the
   loss as training goes on); ``*_reset``: the last score only (a reset every round).
 * ``perturbation``: the rise of the expected loss when the path is left out (``fitness = "perturbation"``).
-* ``prior(P)+X``: a read-out ``X`` (standardised per round) whose Eq. 5 average starts from a
+* ``prior(P, w)+X``: a read-out ``X`` standardised per round, a cell's first score blended with a
   training-free prior ``P`` (the proxy network's parameter count or synflow score, as standardised ranks
-  over the sample) instead of from the first score.
+  over the round's paths) with weight ``w``, then Eq. 5 (``score_scale = "z"``, ``prior``, ``prior_weight``).
 * ``one_shot_all``: all the sample's cells evaluated one-shot on the current weights (SPOS), no momentum.
 * static signals on the same cells: ``params`` (NB201's network), ``params_proxy``, ``synflow``,
   ``synflow_proxy`` and the table's ``val12``.
@@ -42,6 +42,7 @@ from autospace.evaluators.supernet import perturbation_scores
 
 STATIC = ("params", "params_proxy", "synflow", "synflow_proxy", "val12")
 PRIORS = ("params_proxy", "synflow_proxy")
+PRIOR_WEIGHTS = (0.5, 0.9)
 READOUT_COST = ("val_loss", "val_loss_z", "val_loss_reset", "val_accuracy", "val_accuracy_z", "perturbation")
 
 
@@ -73,6 +74,25 @@ def eq5(rounds: Sequence[dict[str, Any]], n: int, score: Callable[[dict[str, Any
     return [fill if f is None else f for f in fitness]
 
 
+def with_prior(score: Callable[[dict[str, Any]], Sequence[float]], prior: Sequence[float], weight: float,
+               ) -> Callable[[dict[str, Any]], list[float]]:
+    """``score`` with a cell's first score blended with the prior, as the evaluator does (``prior``,
+    ``prior_weight``): ``weight * prior + (1 - weight) * score``, the prior as standardised ranks over the
+    round's paths."""
+    seen: set[int] = set()
+
+    def blended(record: dict[str, Any]) -> list[float]:
+        values = list(score(record))
+        ranks = _z_rank([prior[k] for k in record["paths"]])
+        for i, k in enumerate(record["paths"]):
+            if k not in seen:
+                values[i] = weight * ranks[i] + (1.0 - weight) * values[i]
+                seen.add(k)
+        return values
+
+    return blended
+
+
 def readouts(sample: dict[str, Any], upto: int) -> dict[str, list[float]]:
     """Every read-out of the sample's cells after its first ``upto`` rounds."""
     rounds, n, m = sample["rounds_log"][:upto], len(sample["cells"]), sample["momentum"]
@@ -91,10 +111,11 @@ def readouts(sample: dict[str, Any], upto: int) -> dict[str, list[float]]:
     out["val_accuracy"] = eq5(rounds, n, lambda r: r["val_accuracy"], m)
     out["val_accuracy_z"] = eq5(rounds, n, z_acc, m)
     for prior in PRIORS:
-        start = _z_rank(signals[prior]).tolist()
-        out[f"prior({prior})+val_loss_z"] = eq5(rounds, n, z_loss, m, start)
-        if "alpha" in out:
-            out[f"prior({prior})+alpha_z"] = eq5(rounds, n, lambda r: _z(r["alpha"]), m, start)
+        for weight in PRIOR_WEIGHTS:
+            tag = f"prior({prior}, {weight:g})"
+            out[f"{tag}+val_loss_z"] = eq5(rounds, n, with_prior(z_loss, signals[prior], weight), m)
+            if "alpha" in out:
+                out[f"{tag}+alpha_z"] = eq5(rounds, n, with_prior(lambda r: _z(r["alpha"]), signals[prior], weight), m)
     for name in STATIC:
         out[name] = list(signals[name])
     return out
@@ -200,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("runs", type=Path, nargs="+", help="run directories of nb201_fitness_protocol.py")
     ap.add_argument("--samples", type=parse_range, help="only these samples, e.g. 0-4 or 5-9")
     ap.add_argument("--figure", type=Path, help="tau against CPU-seconds")
-    ap.add_argument("--signals", default="alpha,val_loss_z,one_shot_all,prior(params_proxy)+val_loss_z,params,synflow,val12",
+    ap.add_argument("--signals", default="alpha,val_loss_z,one_shot_all,prior(params_proxy, 0.9)+val_loss_z,params,synflow,val12",
                     help="signals drawn in the figure, comma-separated")
     ap.add_argument("--json", type=Path, help="write the summaries here")
     args = ap.parse_args(argv)

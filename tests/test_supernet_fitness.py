@@ -183,3 +183,39 @@ def test_evaluator_section_takes_split_and_image_size() -> None:
     for name in ("low_fidelity", "zero_cost", "mixed"):
         keys = parse_evaluator({"name": name, "image_size": 4, "split": None}).to_table()
         assert keys["image_size"] == 4
+
+
+# ----------------------------------------------------------------------------- scale and prior
+def test_z_scale_standardises_each_layers_scores() -> None:
+    raw = _evaluator(fitness="val_loss")
+    z = _evaluator(fitness="val_loss", score_scale="z")
+    a, b = raw.score(_batch()), z.score(_batch())
+    assert np.mean(b) == pytest.approx(0.0, abs=1e-9) and np.std(b) == pytest.approx(1.0)
+    assert np.argsort(a).tolist() == np.argsort(b).tolist()
+
+
+def test_prior_blends_into_the_first_score_of_new_cells_only() -> None:
+    from autospace.evaluators.prior import standardised, standardised_ranks
+    from autospace.nn import layer_cost
+
+    ev = _evaluator(fitness="val_loss", score_scale="z", prior="params", prior_weight=0.75)
+    batch = _batch([None, 0.3, None])
+    scores = ev.score(batch)
+    z = standardised([-v for v in ev.last_scores["val_loss"]])
+    prior = standardised_ranks([layer_cost(SKELETON.layers[0], g)[1] for g in CELLS])
+    assert scores[1] == pytest.approx(z[1])  # scored before: the read-out alone
+    for i in (0, 2):
+        assert scores[i] == pytest.approx(0.75 * prior[i] + 0.25 * z[i])
+    synflow = _evaluator(fitness="val_loss", score_scale="z", prior="synflow", prior_weight=1.0)
+    assert synflow.score(_batch()) == pytest.approx(standardised_ranks([synflow.prior.value(0, g) for g in CELLS]))
+
+
+def test_prior_settings_are_checked() -> None:
+    with pytest.raises(ConfigError, match="score_scale='z'"):
+        SupernetConfig(prior="params")
+    with pytest.raises(ConfigError, match="evaluator.prior_weight=1.5"):
+        SupernetConfig(prior_weight=1.5)
+    with pytest.raises(ConfigError, match="evaluator.score_scale='rank'"):
+        SupernetConfig(score_scale="rank")
+    with pytest.raises(ConfigError, match="evaluator.prior='flops'"):
+        _evaluator(score_scale="z", prior="flops")

@@ -29,6 +29,7 @@ from autospace.data import DataSplit, get_dataset
 from autospace.data.batches import Batch, batch_stream, epoch_batches
 from autospace.errors import EvaluatorError
 from autospace.evaluators.base import Candidate, Evaluator
+from autospace.evaluators.prior import CellPrior, standardised, standardised_ranks
 from autospace.evaluators.registry import register_evaluator
 from autospace.evaluators.standalone import check_layers
 from autospace.genome import CellSpace
@@ -115,6 +116,7 @@ class SupernetEvaluator(Evaluator):
         """Every read-out of the last `evaluate`, per candidate in batch order: ``alpha`` (when alpha is
         trained) and, when the fitness is read from evaluation, ``val_loss`` and ``val_accuracy``."""
         self._eval_data: tuple[list[Batch], list[Batch]] | None = None
+        self.prior = None if self.config.prior == "none" else CellPrior(self.config.prior, self.skeleton, data, seed)
 
     def _group(self, batch: Sequence[Candidate]) -> list[list[int]]:
         groups: list[list[int]] = [[] for _ in range(self.skeleton.num_layers)]
@@ -178,7 +180,23 @@ class SupernetEvaluator(Evaluator):
         self.global_step += cfg.steps
         self.rounds.append(self._summary(stats))
         self.last_scores = readouts
-        return self._fitness(groups, alphas, readouts)
+        return self._scaled(batch, groups, self._fitness(groups, alphas, readouts))
+
+    def _scaled(self, batch: Sequence[Candidate], groups: list[list[int]], scores: list[float]) -> list[float]:
+        """``scores`` standardised per layer (``score_scale = "z"``), a new cell's blended with the prior."""
+        cfg = self.config
+        if cfg.score_scale == "raw":
+            return scores
+        out = list(scores)
+        for layer, idx in enumerate(groups):
+            z = standardised([scores[i] for i in idx])
+            if self.prior is not None:
+                prior = standardised_ranks([self.prior.value(layer, batch[i].genome) for i in idx])
+                z = [cfg.prior_weight * p + (1.0 - cfg.prior_weight) * v if batch[i].fitness is None else v
+                     for i, v, p in zip(idx, z, prior)]
+            for i, value in zip(idx, z):
+                out[i] = value
+        return out
 
     def _fitness(self, groups: list[list[int]], alphas: list[torch.Tensor], readouts: dict[str, list[float]]) -> list[float]:
         """The score of every candidate under ``config.fitness``."""

@@ -37,6 +37,7 @@ WEIGHT_SAMPLING = ("probs", "uniform")
 ALPHA_OPTIMIZERS = ("adam", "sgd")
 ALPHA_INITS = ("fitness", "zero")
 FITNESS = ("alpha", "val_loss", "val_accuracy", "perturbation")
+SCORE_SCALES = ("raw", "z")
 ALPHA_FITNESS = ("alpha", "perturbation")
 """The ``fitness`` read-outs that need the learned alpha."""
 
@@ -90,6 +91,15 @@ class SupernetConfig:
             after the round (in a multi-layer supernet, balanced architectures through each path).
         eval_batches, bn_batches: validation batches each evaluated path is scored on, and training
             batches its BatchNorm statistics are re-estimated on (fixed for the run, drawn from the seed).
+        score_scale: ``"raw"`` (the read-out as it is, the default) or ``"z"`` (each layer's scores of a
+            round standardised over the round's candidates: removes the drift of a loss as training goes
+            on, so that Eq. 5 averages a cell's standing rather than its round).
+        prior: a training-free prior for new cells (`autospace.evaluators.prior`): ``"none"`` (the
+            default), ``"params"`` or a zero-cost proxy such as ``"synflow"``; a cell scored for the first
+            time gets ``prior_weight * prior + (1 - prior_weight) * score``, the prior as standardised
+            ranks over the round's candidates of its layer. Needs ``score_scale = "z"``.
+        prior_weight: the prior's weight in a new cell's first score, in [0, 1] (0.9: as if the prior
+            were the cell's fitness before Eq. 5 with the engine's default momentum).
 
     Eq. 6 (the MAdds-aware loss): ``madds_loss="additive"``: ``CE + madds_lambda * E[MAdds] /
     madds_budget``; ``"multiplicative"``: ``CE * (log E[MAdds] / log madds_budget) ** madds_beta``.
@@ -119,6 +129,9 @@ class SupernetConfig:
     fitness: str = "alpha"
     eval_batches: int = 4
     bn_batches: int = 4
+    score_scale: str = "raw"
+    prior: str = "none"
+    prior_weight: float = 0.9
     madds_loss: str = "none"
     madds_budget: float | None = None
     madds_lambda: float = 0.1
@@ -136,6 +149,13 @@ class SupernetConfig:
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"evaluator.{name}={getattr(self, name)!r} is not one of {list(allowed)}")
         non_negative("evaluator", self, "alpha_warmup", "alpha_every")
+        if self.score_scale not in SCORE_SCALES:
+            raise ConfigError(f"evaluator.score_scale={self.score_scale!r} is not one of {list(SCORE_SCALES)}")
+        if not 0.0 <= self.prior_weight <= 1.0:
+            raise ConfigError(f"evaluator.prior_weight={self.prior_weight!r} must be in [0, 1]")
+        if self.prior != "none" and self.score_scale != "z":
+            raise ConfigError(f"evaluator.prior={self.prior!r} needs score_scale='z' (the prior is blended in as a "
+                              f"standardised rank), got score_scale={self.score_scale!r}")
         if self.alpha_every == 0 and (self.fitness in ALPHA_FITNESS or self.weight_sampling == "probs"):
             raise ConfigError(f"evaluator.alpha_every=0 trains no alpha, but fitness={self.fitness!r} and "
                               f"weight_sampling={self.weight_sampling!r} need one; set alpha_every >= 1")

@@ -1,0 +1,79 @@
+"""A training-free prior for a learned fitness: a new cell's first score blended with how a cheap signal
+(its parameter count in the layer, or a zero-cost proxy of its network) ranks it among the cells scored
+with it, so the supernet refines a sensible start instead of starting every new cell at the layer's mean.
+
+Scores and the prior are put on one scale first: each layer's scores of a round standardised over the
+round's candidates (`standardised`), the prior as standardised ranks over the same candidates
+(`standardised_ranks`: a z-score of the order, whatever the prior's outliers — synflow's floor for a
+network without signal, parameter counts spanning orders of magnitude).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from scipy.stats import rankdata
+
+from autospace.data import DataSplit
+from autospace.errors import ConfigError
+from autospace.evaluators.proxies import PROXIES
+from autospace.evaluators.zero_cost import proxy_batches
+from autospace.genome import Genome
+from autospace.nn import Skeleton, build_network, layer_cost
+from autospace.train.device import seeded
+
+PRIORS = ("none", "params", *PROXIES)
+"""``none``, ``params`` (the cell's parameters in its layer) or a zero-cost proxy of
+`autospace.evaluators.proxies` (on the network with the cell at every layer, at initialisation)."""
+
+
+def standardised(values: Sequence[float]) -> list[float]:
+    """``values`` minus their mean, over their standard deviation (all 0.0 when they are constant)."""
+    v = np.asarray(values, dtype=float)
+    std = float(v.std())
+    return ((v - v.mean()) / std).tolist() if std > 0 else [0.0] * len(v)
+
+
+def standardised_ranks(values: Sequence[float]) -> list[float]:
+    """The standardised ranks of ``values`` (ties share their mean rank)."""
+    return standardised(rankdata(values))
+
+
+class CellPrior:
+    """The prior ``kind`` of cells on ``skeleton``, computed once per (layer, cell).
+
+    Args:
+        kind: one of `PRIORS` other than ``none``.
+        skeleton: the network the cells are scored in.
+        data: the training images a proxy is computed on (one batch of the proxy's published size).
+        seed: the network initialisation and the batch.
+
+    Raises:
+        ConfigError: an unknown ``kind``.
+    """
+
+    def __init__(self, kind: str, skeleton: Skeleton, data: DataSplit, seed: int) -> None:
+        if kind not in PRIORS or kind == "none":
+            raise ConfigError(f"evaluator.prior={kind!r} is not one of {[p for p in PRIORS if p != 'none']}")
+        self.kind, self.skeleton, self.data, self.seed = kind, skeleton, data, seed
+        self._values: dict[tuple[int, Genome], float] = {}
+        self._batch: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def value(self, layer: int, genome: Genome) -> float:
+        """The prior of ``genome`` at searchable ``layer`` (higher: predicted better)."""
+        key = (layer, genome)
+        if key not in self._values:
+            self._values[key] = self._compute(layer, genome)
+        return self._values[key]
+
+    def _compute(self, layer: int, genome: Genome) -> float:
+        if self.kind == "params":
+            return float(layer_cost(self.skeleton.layers[layer], genome)[1])
+        proxy = PROXIES[self.kind]
+        if self._batch is None:
+            self._batch = proxy_batches(self.data.train, proxy.batch_size, proxy.augment, 1, self.seed)[0]
+        with seeded(self.seed):
+            net = build_network(self.skeleton, [genome] * self.skeleton.num_layers, self.data.num_classes).train()
+        return proxy.score(net, *self._batch)
