@@ -13,7 +13,9 @@ and with uniform weight sampling neither do the weights):
 * ``perturbation``: the rise of the expected loss when the path is left out (``fitness = "perturbation"``).
 * ``prior(P, w)+X``: a read-out ``X`` standardised per round, a cell's first score blended with a
   training-free prior ``P`` (the proxy network's parameter count or synflow score, as standardised ranks
-  over the round's paths) with weight ``w``, then Eq. 5 (``score_scale = "z"``, ``prior``, ``prior_weight``).
+  over the round's paths) with weight ``w``, then Eq. 5 (``score_scale = "z"``, ``prior``, ``prior_weight``);
+  ``+every``: every score blended (``prior_blend = "every"``); ``prior(P) alone``: the blend at weight 1
+  (what the prior ranks through the same rounds, without the supernet).
 * ``one_shot_all``: all the sample's cells evaluated one-shot on the current weights (SPOS), no momentum.
 * static signals on the same cells: ``params`` (NB201's network), ``params_proxy``, ``synflow``,
   ``synflow_proxy`` and the table's ``val12``.
@@ -42,7 +44,7 @@ from autospace.evaluators.supernet import perturbation_scores
 
 STATIC = ("params", "params_proxy", "synflow", "synflow_proxy", "val12")
 PRIORS = ("params_proxy", "synflow_proxy")
-PRIOR_WEIGHTS = (0.5, 0.9)
+PRIOR_WEIGHTS = (0.5, 0.7, 0.9)
 READOUT_COST = ("val_loss", "val_loss_z", "val_loss_reset", "val_accuracy", "val_accuracy_z", "perturbation")
 
 
@@ -75,17 +77,17 @@ def eq5(rounds: Sequence[dict[str, Any]], n: int, score: Callable[[dict[str, Any
 
 
 def with_prior(score: Callable[[dict[str, Any]], Sequence[float]], prior: Sequence[float], weight: float,
-               ) -> Callable[[dict[str, Any]], list[float]]:
-    """``score`` with a cell's first score blended with the prior, as the evaluator does (``prior``,
-    ``prior_weight``): ``weight * prior + (1 - weight) * score``, the prior as standardised ranks over the
-    round's paths."""
+               every: bool = False) -> Callable[[dict[str, Any]], list[float]]:
+    """``score`` blended with the prior as the evaluator does (``prior``, ``prior_weight``, ``prior_blend``):
+    ``weight * prior + (1 - weight) * score`` for a cell's first score (or for every score), the prior as
+    standardised ranks over the round's paths."""
     seen: set[int] = set()
 
     def blended(record: dict[str, Any]) -> list[float]:
         values = list(score(record))
         ranks = _z_rank([prior[k] for k in record["paths"]])
         for i, k in enumerate(record["paths"]):
-            if k not in seen:
+            if every or k not in seen:
                 values[i] = weight * ranks[i] + (1.0 - weight) * values[i]
                 seen.add(k)
         return values
@@ -114,8 +116,12 @@ def readouts(sample: dict[str, Any], upto: int) -> dict[str, list[float]]:
         for weight in PRIOR_WEIGHTS:
             tag = f"prior({prior}, {weight:g})"
             out[f"{tag}+val_loss_z"] = eq5(rounds, n, with_prior(z_loss, signals[prior], weight), m)
+            out[f"{tag}+every+val_loss_z"] = eq5(rounds, n, with_prior(z_loss, signals[prior], weight, True), m)
             if "alpha" in out:
                 out[f"{tag}+alpha_z"] = eq5(rounds, n, with_prior(lambda r: _z(r["alpha"]), signals[prior], weight), m)
+                out[f"{tag}+every+alpha_z"] = eq5(rounds, n, with_prior(lambda r: _z(r["alpha"]), signals[prior], weight,
+                                                                        True), m)
+        out[f"prior({prior}) alone"] = eq5(rounds, n, with_prior(z_loss, signals[prior], 1.0, True), m)
     for name in STATIC:
         out[name] = list(signals[name])
     return out

@@ -188,7 +188,7 @@ def test_reduced_nb201_skeletons_keep_the_structure_at_width_c_and_n_cells() -> 
     from autospace.nn import nb201_skeleton
 
     assert nb201_skeleton() == get_skeleton("nb201")
-    for name, (c, n) in {"nb201-c16n1": (16, 1), "nb201-c8n2": (8, 2), "nb201-c8n1": (8, 1)}.items():
+    for name, (c, n) in {"nb201-c16n1": (16, 1), "nb201-c8n3": (8, 3), "nb201-c8n2": (8, 2), "nb201-c8n1": (8, 1)}.items():
         sk = get_skeleton(name)
         assert sk == nb201_skeleton(c, n) and sk.shared_cell and sk.num_layers == 1
         assert [(s.channels, s.repeats) for s in sk.stages] == [(c, n), (2 * c, n), (4 * c, n)]

@@ -219,3 +219,16 @@ def test_prior_settings_are_checked() -> None:
         SupernetConfig(score_scale="rank")
     with pytest.raises(ConfigError, match="evaluator.prior='flops'"):
         _evaluator(score_scale="z", prior="flops")
+
+
+def test_prior_blend_every_keeps_the_prior_in_every_score() -> None:
+    from autospace.evaluators.prior import standardised, standardised_ranks
+    from autospace.nn import layer_cost
+
+    ev = _evaluator(fitness="val_loss", score_scale="z", prior="params", prior_weight=0.6, prior_blend="every")
+    scores = ev.score(_batch([None, 0.3, 1.0]))
+    z = standardised([-v for v in ev.last_scores["val_loss"]])
+    prior = standardised_ranks([layer_cost(SKELETON.layers[0], g)[1] for g in CELLS])
+    assert scores == pytest.approx([0.6 * p + 0.4 * v for p, v in zip(prior, z)])
+    with pytest.raises(ConfigError, match="evaluator.prior_blend='last'"):
+        SupernetConfig(prior_blend="last")

@@ -183,7 +183,7 @@ class SupernetEvaluator(Evaluator):
         return self._scaled(batch, groups, self._fitness(groups, alphas, readouts))
 
     def _scaled(self, batch: Sequence[Candidate], groups: list[list[int]], scores: list[float]) -> list[float]:
-        """``scores`` standardised per layer (``score_scale = "z"``), a new cell's blended with the prior."""
+        """``scores`` standardised per layer (``score_scale = "z"``) and blended with the prior (``prior_blend``)."""
         cfg = self.config
         if cfg.score_scale == "raw":
             return scores
@@ -192,8 +192,8 @@ class SupernetEvaluator(Evaluator):
             z = standardised([scores[i] for i in idx])
             if self.prior is not None:
                 prior = standardised_ranks([self.prior.value(layer, batch[i].genome) for i in idx])
-                z = [cfg.prior_weight * p + (1.0 - cfg.prior_weight) * v if batch[i].fitness is None else v
-                     for i, v, p in zip(idx, z, prior)]
+                blend = [cfg.prior_blend == "every" or batch[i].fitness is None for i in idx]
+                z = [cfg.prior_weight * p + (1.0 - cfg.prior_weight) * v if b else v for v, p, b in zip(z, prior, blend)]
             for i, value in zip(idx, z):
                 out[i] = value
         return out

@@ -4,8 +4,8 @@ Named ones (`get_skeleton`): ``mobilenet_v2`` (torchvision's stage table, 224x22
 ``proxyless`` (ProxylessNAS mobile: the e=1 k3 MBConv fixed in the stem, then 21 layers, 224x224),
 ``cifar`` (32x32, 11 layers), ``tiny`` (1-channel 8x8 digits, 4 layers; ``input_size=28`` for MNIST)
 and ``nb201`` (NAS-Bench-201's network, 32x32: 15 cell positions sharing one searchable layer,
-ResNet basic blocks between its three stages), with its reduced forms ``nb201-c16n1``, ``nb201-c8n2`` and
-``nb201-c8n1`` (`nb201_skeleton`: width C, N cells per stage).
+ResNet basic blocks between its three stages), with its reduced forms ``nb201-c16n1``, ``nb201-c8n3``, ``nb201-c8n2``
+and ``nb201-c8n1`` (`nb201_skeleton`: width C, N cells per stage).
 """
 
 from __future__ import annotations
@@ -320,7 +320,7 @@ def nb201_skeleton(channels: int = 16, cells_per_stage: int = 5, name: str | Non
     (N) cell positions per stage: a 3x3 stem conv to C + BN, N cells at C, a ResNet basic block to 2C
     at stride 2, N cells, a basic block to 4C, N cells, BN + ReLU, pool, linear; one cell for all
     3N positions. ``C = 16, N = 5`` is the benchmark's own network (registered as ``nb201``); smaller
-    ones are cheap proxies of it (registered: ``nb201-c16n1``, ``nb201-c8n2``, ``nb201-c8n1``). Its
+    ones are cheap proxies of it (registered: ``nb201-c16n1``, ``nb201-c8n3``, ``nb201-c8n2``, ``nb201-c8n1``). Its
     input is 32x32 RGB; a smaller input comes from average-pooled images (the data's ``image_size``).
 
     Args:
@@ -344,7 +344,7 @@ def nb201_skeleton(channels: int = 16, cells_per_stage: int = 5, name: str | Non
                     shared_cell=True)
 
 
-for _channels, _cells in ((16, 5), (16, 1), (8, 2), (8, 1)):
+for _channels, _cells in ((16, 5), (16, 1), (8, 3), (8, 2), (8, 1)):
     register_skeleton(nb201_skeleton(_channels, _cells))
 
 

@@ -38,6 +38,7 @@ ALPHA_OPTIMIZERS = ("adam", "sgd")
 ALPHA_INITS = ("fitness", "zero")
 FITNESS = ("alpha", "val_loss", "val_accuracy", "perturbation")
 SCORE_SCALES = ("raw", "z")
+PRIOR_BLENDS = ("first", "every")
 ALPHA_FITNESS = ("alpha", "perturbation")
 """The ``fitness`` read-outs that need the learned alpha."""
 
@@ -94,12 +95,15 @@ class SupernetConfig:
         score_scale: ``"raw"`` (the read-out as it is, the default) or ``"z"`` (each layer's scores of a
             round standardised over the round's candidates: removes the drift of a loss as training goes
             on, so that Eq. 5 averages a cell's standing rather than its round).
-        prior: a training-free prior for new cells (`autospace.evaluators.prior`): ``"none"`` (the
-            default), ``"params"`` or a zero-cost proxy such as ``"synflow"``; a cell scored for the first
-            time gets ``prior_weight * prior + (1 - prior_weight) * score``, the prior as standardised
-            ranks over the round's candidates of its layer. Needs ``score_scale = "z"``.
-        prior_weight: the prior's weight in a new cell's first score, in [0, 1] (0.9: as if the prior
-            were the cell's fitness before Eq. 5 with the engine's default momentum).
+        prior: a training-free prior (`autospace.evaluators.prior`): ``"none"`` (the default),
+            ``"params"`` or a zero-cost proxy such as ``"synflow"``, as standardised ranks over the round's
+            candidates of a layer, blended into the score: ``prior_weight * prior + (1 - prior_weight) *
+            score``. Needs ``score_scale = "z"``.
+        prior_weight: the prior's weight in a blended score, in [0, 1].
+        prior_blend: which scores are blended: ``"first"`` (a cell's first score only: the prior is where a
+            new cell starts, and Eq. 5's momentum lets the supernet's scores take over; with the weight 0.9
+            as if the prior were the cell's fitness before its first round) or ``"every"`` (every score:
+            the fitness keeps the prior at ``prior_weight`` and the supernet refines the rest).
 
     Eq. 6 (the MAdds-aware loss): ``madds_loss="additive"``: ``CE + madds_lambda * E[MAdds] /
     madds_budget``; ``"multiplicative"``: ``CE * (log E[MAdds] / log madds_budget) ** madds_beta``.
@@ -132,6 +136,7 @@ class SupernetConfig:
     score_scale: str = "raw"
     prior: str = "none"
     prior_weight: float = 0.9
+    prior_blend: str = "first"
     madds_loss: str = "none"
     madds_budget: float | None = None
     madds_lambda: float = 0.1
@@ -153,6 +158,8 @@ class SupernetConfig:
             raise ConfigError(f"evaluator.score_scale={self.score_scale!r} is not one of {list(SCORE_SCALES)}")
         if not 0.0 <= self.prior_weight <= 1.0:
             raise ConfigError(f"evaluator.prior_weight={self.prior_weight!r} must be in [0, 1]")
+        if self.prior_blend not in PRIOR_BLENDS:
+            raise ConfigError(f"evaluator.prior_blend={self.prior_blend!r} is not one of {list(PRIOR_BLENDS)}")
         if self.prior != "none" and self.score_scale != "z":
             raise ConfigError(f"evaluator.prior={self.prior!r} needs score_scale='z' (the prior is blended in as a "
                               f"standardised rank), got score_scale={self.score_scale!r}")
