@@ -10,6 +10,7 @@ import csv
 import json
 import os
 import platform
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import torch
 
 from autospace.atomic import write_json
 from autospace.genome import Genome
+from autospace.nn import list_skeletons, nb201_skeleton, register_skeleton
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("AUTOSPACE_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -75,6 +77,17 @@ def draw_samples(rows: Sequence[Nb201Cell], kind: str, count: int, size: int, se
     if len(picked) < count * size:
         raise ValueError(f"{kind}: only {len(picked)} distinct cells for {count} samples of {size}")
     return [picked[i * size:(i + 1) * size] for i in range(count)]
+
+
+def nb201_proxy(name: str) -> str:
+    """``name`` if it is a registered skeleton; an unregistered ``nb201-c<C>n<N>`` is registered first (the
+    reduced NAS-Bench-201 network of width C with N cells per stage, `autospace.nn.nb201_skeleton`)."""
+    if name not in list_skeletons():
+        match = re.fullmatch(r"nb201-c(\d+)n(\d+)", name)
+        if match is None:
+            raise ValueError(f"skeleton {name!r} is neither registered ({list_skeletons()}) nor nb201-c<C>n<N>")
+        register_skeleton(nb201_skeleton(int(match[1]), int(match[2])))
+    return name
 
 
 def machine() -> dict[str, Any]:

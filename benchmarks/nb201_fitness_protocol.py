@@ -35,7 +35,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from common import CIFAR10, NB201_TABLE, Nb201Cell, ResultFile, cpu_seconds, draw_samples, machine, read_nb201
+from common import (CIFAR10, NB201_TABLE, Nb201Cell, ResultFile, cpu_seconds, draw_samples, machine, nb201_proxy,
+                    read_nb201)
 
 from autospace.data import get_dataset, pool_split
 from autospace.evaluators import Candidate
@@ -184,6 +185,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     keys = PROTOCOL | {"data_root": str(args.images)} | parse_set(args.keys)
+    nb201_proxy(keys["skeleton"])
     keys.setdefault("total_steps", args.rounds * keys["steps"])
     keys.setdefault("seed", "sample")  # each sample's weights, batches and gates from its own number
     args.out_dir.mkdir(parents=True, exist_ok=True)

@@ -9,11 +9,11 @@ and with uniform weight sampling neither do the weights):
 * ``val_loss`` / ``val_accuracy``: minus the one-shot validation loss / the accuracy of the round's
   paths after BatchNorm re-estimation, by Eq. 5 (``fitness = "val_loss"`` / ``"val_accuracy"``);
   ``*_z``: each round's scores standardised over the round's paths first (removes the drift of the
-  loss as training goes on); ``*_reset``: the last score only (a reset every round).
+  loss as training goes on); ``*_reset``: the last score only (a reset every round instead of Eq. 5).
 * ``perturbation``: the rise of the expected loss when the path is left out (``fitness = "perturbation"``).
 * ``prior(P, w)+X``: a read-out ``X`` standardised per round, a cell's first score blended with a
-  training-free prior ``P`` (the proxy network's parameter count or synflow score, as standardised ranks
-  over the round's paths) with weight ``w``, then Eq. 5 (``score_scale = "z"``, ``prior``, ``prior_weight``);
+  training-free prior ``P`` (the proxy network's parameter count or synflow score, as a standardised rank
+  among the cells seen so far) with weight ``w``, then Eq. 5 (``score_scale = "z"``, ``prior``, ``prior_weight``);
   ``+every``: every score blended (``prior_blend = "every"``); ``prior(P) alone``: the blend at weight 1
   (what the prior ranks through the same rounds, without the supernet).
 * ``one_shot_all``: all the sample's cells evaluated one-shot on the current weights (SPOS), no momentum.
@@ -80,12 +80,14 @@ def with_prior(score: Callable[[dict[str, Any]], Sequence[float]], prior: Sequen
                every: bool = False) -> Callable[[dict[str, Any]], list[float]]:
     """``score`` blended with the prior as the evaluator does (``prior``, ``prior_weight``, ``prior_blend``):
     ``weight * prior + (1 - weight) * score`` for a cell's first score (or for every score), the prior as
-    standardised ranks over the round's paths."""
+    standardised rank among every cell seen so far (`CellPrior.standing`)."""
     seen: set[int] = set()
 
     def blended(record: dict[str, Any]) -> list[float]:
         values = list(score(record))
-        ranks = _z_rank([prior[k] for k in record["paths"]])
+        known = sorted(seen | set(record["paths"]))
+        standing = dict(zip(known, _z_rank([prior[k] for k in known])))
+        ranks = [standing[k] for k in record["paths"]]
         for i, k in enumerate(record["paths"]):
             if every or k not in seen:
                 values[i] = weight * ranks[i] + (1.0 - weight) * values[i]
@@ -109,6 +111,7 @@ def readouts(sample: dict[str, Any], upto: int) -> dict[str, list[float]]:
         out["perturbation"] = eq5(rounds, n, lambda r: perturbation_scores(r["alpha"], r["val_loss"]), m)
     out["val_loss"] = eq5(rounds, n, neg_loss, m)
     out["val_loss_z"] = eq5(rounds, n, z_loss, m)
+    out["val_loss_z_reset"] = eq5(rounds, n, z_loss, 0.0)
     out["val_loss_reset"] = eq5(rounds, n, neg_loss, 0.0)
     out["val_accuracy"] = eq5(rounds, n, lambda r: r["val_accuracy"], m)
     out["val_accuracy_z"] = eq5(rounds, n, z_acc, m)
@@ -122,6 +125,8 @@ def readouts(sample: dict[str, Any], upto: int) -> dict[str, list[float]]:
                 out[f"{tag}+every+alpha_z"] = eq5(rounds, n, with_prior(lambda r: _z(r["alpha"]), signals[prior], weight,
                                                                         True), m)
         out[f"prior({prior}) alone"] = eq5(rounds, n, with_prior(z_loss, signals[prior], 1.0, True), m)
+        out[f"prior({prior}, 0.9)+every+val_loss_z_reset"] = eq5(rounds, n, with_prior(z_loss, signals[prior], 0.9, True),
+                                                                  0.0)
     for name in STATIC:
         out[name] = list(signals[name])
     return out

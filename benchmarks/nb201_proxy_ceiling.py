@@ -27,14 +27,14 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from common import CIFAR10, NB201_TABLE, ResultFile, cpu_seconds, draw_samples, machine, read_nb201
+from common import CIFAR10, NB201_TABLE, ResultFile, cpu_seconds, draw_samples, machine, nb201_proxy, read_nb201
 
 from autospace.data import get_dataset, pool_split
 from autospace.data.batches import epoch_batches
 from autospace.evaluators import Candidate
 from autospace.evaluators.low_fidelity import LowFidelityEvaluator
 from autospace.evaluators.ranking import kendall_tau, spearman_rho, top_k_precision
-from autospace.nn import get_skeleton, list_skeletons, network_cost
+from autospace.nn import get_skeleton, network_cost
 from autospace.train.device import seeded, torch_threads
 from autospace.train.loop import StandaloneTrainer, loss_and_accuracy
 from autospace.train.recipe import ScoringRecipe
@@ -45,8 +45,12 @@ LR = ScoringRecipe().lr
 
 def parse_proxy(text: str) -> tuple[str, int]:
     name, _, size = text.partition("@")
-    if name not in list_skeletons() or not size.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r}: expected SKELETON@SIZE with a skeleton of {list_skeletons()}")
+    try:
+        nb201_proxy(name)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+    if not size.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected SKELETON@SIZE, e.g. nb201-c8n3@16")
     return name, int(size)
 
 

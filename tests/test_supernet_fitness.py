@@ -232,3 +232,13 @@ def test_prior_blend_every_keeps_the_prior_in_every_score() -> None:
     assert scores == pytest.approx([0.6 * p + 0.4 * v for p, v in zip(prior, z)])
     with pytest.raises(ConfigError, match="evaluator.prior_blend='last'"):
         SupernetConfig(prior_blend="last")
+
+
+def test_prior_standing_ranks_among_every_cell_seen() -> None:
+    from autospace.evaluators.prior import CellPrior, standardised_ranks
+
+    prior = CellPrior("params", SKELETON, _data(), 0)
+    assert prior.standing(0, CELLS[:1]) == [0.0]  # one cell seen: no standing yet
+    params = [prior.value(0, g) for g in CELLS]  # all three seen now
+    expected = standardised_ranks(params)
+    assert prior.standing(0, [CELLS[2], CELLS[0]]) == pytest.approx([expected[2], expected[0]])

@@ -3,9 +3,9 @@
 with it, so the supernet refines a sensible start instead of starting every new cell at the layer's mean.
 
 Scores and the prior are put on one scale first: each layer's scores of a round standardised over the
-round's candidates (`standardised`), the prior as standardised ranks over the same candidates
-(`standardised_ranks`: a z-score of the order, whatever the prior's outliers — synflow's floor for a
-network without signal, parameter counts spanning orders of magnitude).
+round's candidates (`standardised`), the prior as a standardised rank among every cell of the layer the
+run has seen so far (`CellPrior.standing`: a z-score of the order, whatever the prior's outliers —
+synflow's floor for a network without signal, parameter counts spanning orders of magnitude).
 """
 
 from __future__ import annotations
@@ -67,6 +67,19 @@ class CellPrior:
         if key not in self._values:
             self._values[key] = self._compute(layer, genome)
         return self._values[key]
+
+    def standing(self, layer: int, genomes: Sequence[Genome]) -> list[float]:
+        """Each genome's prior as a standardised rank among every cell of ``layer`` this prior has valued
+        (these included): the more cells a run has seen, the steadier a cell's standing."""
+        values = [self.value(layer, g) for g in genomes]
+        known = np.sort([v for (at, _), v in self._values.items() if at == layer])
+        if len(known) < 2 or known[0] == known[-1]:
+            return [0.0] * len(values)
+        ranks = rankdata(known)
+        mean, std = float(ranks.mean()), float(ranks.std())
+        below = np.searchsorted(known, values, side="left")
+        equal = np.searchsorted(known, values, side="right") - below
+        return ((below + (equal + 1) / 2 - mean) / std).tolist()
 
     def _compute(self, layer: int, genome: Genome) -> float:
         if self.kind == "params":

@@ -29,7 +29,7 @@ from autospace.data import DataSplit, get_dataset
 from autospace.data.batches import Batch, batch_stream, epoch_batches
 from autospace.errors import EvaluatorError
 from autospace.evaluators.base import Candidate, Evaluator
-from autospace.evaluators.prior import CellPrior, standardised, standardised_ranks
+from autospace.evaluators.prior import CellPrior, standardised
 from autospace.evaluators.registry import register_evaluator
 from autospace.evaluators.standalone import check_layers
 from autospace.genome import CellSpace
@@ -191,7 +191,7 @@ class SupernetEvaluator(Evaluator):
         for layer, idx in enumerate(groups):
             z = standardised([scores[i] for i in idx])
             if self.prior is not None:
-                prior = standardised_ranks([self.prior.value(layer, batch[i].genome) for i in idx])
+                prior = self.prior.standing(layer, [batch[i].genome for i in idx])
                 blend = [cfg.prior_blend == "every" or batch[i].fitness is None for i in idx]
                 z = [cfg.prior_weight * p + (1.0 - cfg.prior_weight) * v if b else v for v, p, b in zip(z, prior, blend)]
             for i, value in zip(idx, z):

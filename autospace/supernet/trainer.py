@@ -96,8 +96,8 @@ class SupernetConfig:
             round standardised over the round's candidates: removes the drift of a loss as training goes
             on, so that Eq. 5 averages a cell's standing rather than its round).
         prior: a training-free prior (`autospace.evaluators.prior`): ``"none"`` (the default),
-            ``"params"`` or a zero-cost proxy such as ``"synflow"``, as standardised ranks over the round's
-            candidates of a layer, blended into the score: ``prior_weight * prior + (1 - prior_weight) *
+            ``"params"`` or a zero-cost proxy such as ``"synflow"``, as a standardised rank among every cell
+            of the layer the run has scored, blended into the score: ``prior_weight * prior + (1 - prior_weight) *
             score``. Needs ``score_scale = "z"``.
         prior_weight: the prior's weight in a blended score, in [0, 1].
         prior_blend: which scores are blended: ``"first"`` (a cell's first score only: the prior is where a
