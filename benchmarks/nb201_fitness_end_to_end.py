@@ -6,7 +6,9 @@ space, the supernet evaluator on a reduced NB201 proxy and real CIFAR-10, the Re
 its own run directory (evolve.seed and evaluator.seed set to the seed). From the run's
 ``learned_space.json`` and ``scored_cells.json``: the best and the mean ``test200`` of the learned space's
 top-5, Kendall tau between the final fitness and ``test200`` over every distinct cell the run scored, and
-the run's CPU and wall seconds. ``--no-reference`` runs the same config without its ``[reference]`` too (T4).
+the run's CPU and wall seconds. ``--no-reference`` runs the same config without its ``[reference]`` too (T4:
+the seconds each run takes until the population's fittest cell reaches the test200 that the run without
+the reference ends with).
 
 Baselines (``--baselines``): the same engine and ``[evolve]`` settings at the same number of distinct cells
 as that seed's supernet run, with the fitness replaced by an exact score: ``params`` (NB201's network),
@@ -112,10 +114,34 @@ def outcome(table: dict[str, Any], learned: list[Genome], scored: list[tuple[Gen
 
 
 def read_run(out: Path, table: dict[str, Any]) -> dict[str, Any]:
+    """A finished run's outcome, and its curve: per round, the seconds so far and the test200 of the
+    population's fittest cell."""
     learned = json.loads((out / "learned_space.json").read_text())["layers"][0]
     scored = json.loads((out / "scored_cells.json").read_text())["cells"]
+    history = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines() if line]
+    curve = [[round(r["seconds"], 1), table[Genome.from_dict(r["best_genomes"][0]).to_nb201()].test200] for r in history]
     return outcome(table, [Genome.from_dict(c["genome"]) for c in learned],
-                   [(Genome.from_dict(c["genome"]), c["fitness"]) for c in scored])
+                   [(Genome.from_dict(c["genome"]), c["fitness"]) for c in scored]) | {"curve": curve}
+
+
+def time_to_reach(curve: list[list[float]], target: float) -> float | None:
+    """Seconds until the fittest cell's test200 first reaches ``target`` (None: never)."""
+    return next((seconds for seconds, test in curve if test >= target), None)
+
+
+def reference_speedup(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """T4 per seed: seconds for the run with the reference and for the run without it to reach the latter's
+    final quality (the test200 of its fittest cell at the end)."""
+    out = {}
+    for seed, noref in runs.get("supernet_noref", {}).items():
+        ref = runs["supernet"].get(seed)
+        if ref is None:
+            continue
+        target = noref["curve"][-1][1]
+        with_ref, without = time_to_reach(ref["curve"], target), time_to_reach(noref["curve"], target)
+        out[seed] = {"target_test200": target, "seconds_with_reference": with_ref, "seconds_without": without,
+                     "speedup": None if not with_ref or without is None else without / with_ref}
+    return out
 
 
 def baseline_evaluators(args: argparse.Namespace, run: RunConfig) -> dict[str, Evaluator]:
@@ -213,7 +239,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"seed {seed} {key:16s} best {row['best_test200']:.2f}  mean top-5 {row['mean_test200']:.2f}  "
                       f"tau {row['tau_scored']:+.3f} over {row['distinct']} cells  {row['cpu_s']:.0f} CPU-s", flush=True)
     result.data["summary"] = {name: summary(list(by_seed.values())) for name, by_seed in runs.items()}
+    result.data["reference_speedup"] = reference_speedup(runs)
     result.save()
+    for seed, row in result.data["reference_speedup"].items():
+        print(f"seed {seed}: the no-reference run's final {row['target_test200']:.2f} reached after "
+              f"{row['seconds_with_reference']} s with the reference, {row['seconds_without']} s without")
     for name, s in result.data["summary"].items():
         best = s["best_test200"]
         print(f"{name:18s} best test200 {best['mean']:.2f} [{best['low']:.2f}, {best['high']:.2f}]  "

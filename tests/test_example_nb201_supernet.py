@@ -18,7 +18,7 @@ def test_the_example_is_the_nb201_space_on_a_reduced_proxy_of_real_cifar10() -> 
     config = load_run_config(EXAMPLE)
     table = config.evaluator.to_table()
     assert config.space.name == "nb201" and config.reference is not None
-    assert (table["name"], table["skeleton"], table["image_size"], table["split"]) == ("supernet", "nb201-c8n1", 16,
+    assert (table["name"], table["skeleton"], table["image_size"], table["split"]) == ("supernet", "nb201-c8n3", 16,
                                                                                          "nb201")
     assert table["total_steps"] == config.evolve.rounds * table["steps"]  # one cosine over the run
     root = Path(table["data_root"])
