@@ -17,6 +17,8 @@ and with uniform weight sampling neither do the weights):
   ``+every``: every score blended (``prior_blend = "every"``); ``prior(P) alone``: the blend at weight 1
   (what the prior ranks through the same rounds, without the supernet).
 * ``one_shot_all``: all the sample's cells evaluated one-shot on the current weights (SPOS), no momentum.
+* ``fitness (the run's own)``: the engine's fitness as the run formed it online (its evaluator's ``fitness``
+  setting): for a run with ``fitness = "alpha"`` it is ``alpha``; for another it checks the offline blend.
 * static signals on the same cells: ``params`` (NB201's network), ``params_proxy``, ``synflow``,
   ``synflow_proxy`` and the table's ``val12``.
 
@@ -43,7 +45,7 @@ from autospace.evaluators.ranking import bootstrap_mean_ci, kendall_tau, spearma
 from autospace.evaluators.supernet import perturbation_scores
 
 STATIC = ("params", "params_proxy", "synflow", "synflow_proxy", "val12")
-PRIORS = ("params_proxy", "synflow_proxy")
+PRIORS = ("params_proxy", "synflow_proxy", "params_proxy+synflow_proxy")
 PRIOR_WEIGHTS = (0.5, 0.7, 0.9)
 READOUT_COST = ("val_loss", "val_loss_z", "val_loss_reset", "val_accuracy", "val_accuracy_z", "perturbation")
 
@@ -76,17 +78,18 @@ def eq5(rounds: Sequence[dict[str, Any]], n: int, score: Callable[[dict[str, Any
     return [fill if f is None else f for f in fitness]
 
 
-def with_prior(score: Callable[[dict[str, Any]], Sequence[float]], prior: Sequence[float], weight: float,
+def with_prior(score: Callable[[dict[str, Any]], Sequence[float]], prior: Sequence[Sequence[float]], weight: float,
                every: bool = False) -> Callable[[dict[str, Any]], list[float]]:
     """``score`` blended with the prior as the evaluator does (``prior``, ``prior_weight``, ``prior_blend``):
-    ``weight * prior + (1 - weight) * score`` for a cell's first score (or for every score), the prior as
-    standardised rank among every cell seen so far (`CellPrior.standing`)."""
+    ``weight * prior + (1 - weight) * score`` for a cell's first score (or for every score), the prior (one or
+    more components) as a standardised rank among every cell seen so far (`CellPrior.standing`)."""
     seen: set[int] = set()
 
     def blended(record: dict[str, Any]) -> list[float]:
         values = list(score(record))
         known = sorted(seen | set(record["paths"]))
-        standing = dict(zip(known, _z_rank([prior[k] for k in known])))
+        total = np.sum([_z_rank([component[k] for k in known]) for component in prior], axis=0)
+        standing = dict(zip(known, _z_rank(total) if len(prior) > 1 else total))
         ranks = [standing[k] for k in record["paths"]]
         for i, k in enumerate(record["paths"]):
             if every or k not in seen:
@@ -116,16 +119,17 @@ def readouts(sample: dict[str, Any], upto: int) -> dict[str, list[float]]:
     out["val_accuracy"] = eq5(rounds, n, lambda r: r["val_accuracy"], m)
     out["val_accuracy_z"] = eq5(rounds, n, z_acc, m)
     for prior in PRIORS:
+        components = [signals[name] for name in prior.split("+")]
         for weight in PRIOR_WEIGHTS:
             tag = f"prior({prior}, {weight:g})"
-            out[f"{tag}+val_loss_z"] = eq5(rounds, n, with_prior(z_loss, signals[prior], weight), m)
-            out[f"{tag}+every+val_loss_z"] = eq5(rounds, n, with_prior(z_loss, signals[prior], weight, True), m)
+            out[f"{tag}+val_loss_z"] = eq5(rounds, n, with_prior(z_loss, components, weight), m)
+            out[f"{tag}+every+val_loss_z"] = eq5(rounds, n, with_prior(z_loss, components, weight, True), m)
             if "alpha" in out:
-                out[f"{tag}+alpha_z"] = eq5(rounds, n, with_prior(lambda r: _z(r["alpha"]), signals[prior], weight), m)
-                out[f"{tag}+every+alpha_z"] = eq5(rounds, n, with_prior(lambda r: _z(r["alpha"]), signals[prior], weight,
-                                                                        True), m)
-        out[f"prior({prior}) alone"] = eq5(rounds, n, with_prior(z_loss, signals[prior], 1.0, True), m)
-        out[f"prior({prior}, 0.9)+every+val_loss_z_reset"] = eq5(rounds, n, with_prior(z_loss, signals[prior], 0.9, True),
+                out[f"{tag}+alpha_z"] = eq5(rounds, n, with_prior(lambda r: _z(r["alpha"]), components, weight), m)
+                out[f"{tag}+every+alpha_z"] = eq5(rounds, n, with_prior(lambda r: _z(r["alpha"]), components,
+                                                                        weight, True), m)
+        out[f"prior({prior}) alone"] = eq5(rounds, n, with_prior(z_loss, components, 1.0, True), m)
+        out[f"prior({prior}, 0.9)+every+val_loss_z_reset"] = eq5(rounds, n, with_prior(z_loss, components, 0.9, True),
                                                                   0.0)
     for name in STATIC:
         out[name] = list(signals[name])
@@ -138,6 +142,8 @@ def checkpoint_scores(sample: dict[str, Any]) -> list[tuple[dict[str, Any], dict
     for point in sample["checkpoints"]:
         scores = readouts(sample, point["round"])
         scores["one_shot_all"] = [-v for v in point["all_val_loss"]]
+        if all(f is not None for f in point["fitness"]):
+            scores["fitness (the run's own)"] = list(point["fitness"])
         out.append((point, scores))
     return out
 

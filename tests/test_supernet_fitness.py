@@ -207,7 +207,7 @@ def test_prior_blends_into_the_first_score_of_new_cells_only() -> None:
     for i in (0, 2):
         assert scores[i] == pytest.approx(0.75 * prior[i] + 0.25 * z[i])
     synflow = _evaluator(fitness="val_loss", score_scale="z", prior="synflow", prior_weight=1.0)
-    assert synflow.score(_batch()) == pytest.approx(standardised_ranks([synflow.prior.value(0, g) for g in CELLS]))
+    assert synflow.score(_batch()) == pytest.approx(standardised_ranks([synflow.prior.value(0, g)[0] for g in CELLS]))
 
 
 def test_prior_settings_are_checked() -> None:
@@ -239,6 +239,19 @@ def test_prior_standing_ranks_among_every_cell_seen() -> None:
 
     prior = CellPrior("params", SKELETON, _data(), 0)
     assert prior.standing(0, CELLS[:1]) == [0.0]  # one cell seen: no standing yet
-    params = [prior.value(0, g) for g in CELLS]  # all three seen now
+    params = [prior.value(0, g)[0] for g in CELLS]  # all three seen now
     expected = standardised_ranks(params)
     assert prior.standing(0, [CELLS[2], CELLS[0]]) == pytest.approx([expected[2], expected[0]])
+
+
+def test_a_combined_prior_ranks_by_the_sum_of_its_components_standings() -> None:
+    from autospace.evaluators.prior import CellPrior, standardised_ranks
+
+    both = CellPrior("params+synflow", SKELETON, _data(), 0)
+    values = [both.value(0, g) for g in CELLS]
+    assert all(len(v) == 2 for v in values)
+    total = np.add(standardised_ranks([v[0] for v in values]), standardised_ranks([v[1] for v in values]))
+    assert both.standing(0, CELLS) == pytest.approx(standardised_ranks(total))
+    for bad in ("params+flops", "params+params", ""):
+        with pytest.raises(ConfigError, match="evaluator.prior="):
+            CellPrior(bad, SKELETON, _data(), 0)

@@ -26,7 +26,8 @@ from autospace.train.device import seeded
 
 PRIORS = ("none", "params", *PROXIES)
 """``none``, ``params`` (the cell's parameters in its layer) or a zero-cost proxy of
-`autospace.evaluators.proxies` (on the network with the cell at every layer, at initialisation)."""
+`autospace.evaluators.proxies` (on the network with the cell at every layer, at initialisation); several
+joined by ``+`` combine (`CellPrior`)."""
 
 
 def standardised(values: Sequence[float]) -> list[float]:
@@ -45,48 +46,53 @@ class CellPrior:
     """The prior ``kind`` of cells on ``skeleton``, computed once per (layer, cell).
 
     Args:
-        kind: one of `PRIORS` other than ``none``.
+        kind: one of `PRIORS` other than ``none``, or several joined by ``+`` (e.g. ``"params+synflow"``):
+            a cell's standing is then its standing by the sum of the components' standings.
         skeleton: the network the cells are scored in.
         data: the training images a proxy is computed on (one batch of the proxy's published size).
         seed: the network initialisation and the batch.
 
     Raises:
-        ConfigError: an unknown ``kind``.
+        ConfigError: an unknown ``kind`` or component.
     """
 
     def __init__(self, kind: str, skeleton: Skeleton, data: DataSplit, seed: int) -> None:
-        if kind not in PRIORS or kind == "none":
-            raise ConfigError(f"evaluator.prior={kind!r} is not one of {[p for p in PRIORS if p != 'none']}")
+        self.kinds = tuple(kind.split("+"))
+        allowed = [p for p in PRIORS if p != "none"]
+        bad = [k for k in self.kinds if k not in allowed]
+        if bad or len(set(self.kinds)) != len(self.kinds):
+            raise ConfigError(f"evaluator.prior={kind!r} must be one of {allowed} or several of them joined by '+'")
         self.kind, self.skeleton, self.data, self.seed = kind, skeleton, data, seed
-        self._values: dict[tuple[int, Genome], float] = {}
-        self._batch: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._values: dict[tuple[int, Genome], tuple[float, ...]] = {}
+        self._batches: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
 
-    def value(self, layer: int, genome: Genome) -> float:
-        """The prior of ``genome`` at searchable ``layer`` (higher: predicted better)."""
+    def value(self, layer: int, genome: Genome) -> tuple[float, ...]:
+        """The prior's components for ``genome`` at searchable ``layer`` (higher: predicted better)."""
         key = (layer, genome)
         if key not in self._values:
-            self._values[key] = self._compute(layer, genome)
+            self._values[key] = tuple(self._compute(kind, layer, genome) for kind in self.kinds)
         return self._values[key]
 
     def standing(self, layer: int, genomes: Sequence[Genome]) -> list[float]:
         """Each genome's prior as a standardised rank among every cell of ``layer`` this prior has valued
-        (these included): the more cells a run has seen, the steadier a cell's standing."""
-        values = [self.value(layer, g) for g in genomes]
-        known = np.sort([v for (at, _), v in self._values.items() if at == layer])
-        if len(known) < 2 or known[0] == known[-1]:
-            return [0.0] * len(values)
-        ranks = rankdata(known)
-        mean, std = float(ranks.mean()), float(ranks.std())
-        below = np.searchsorted(known, values, side="left")
-        equal = np.searchsorted(known, values, side="right") - below
-        return ((below + (equal + 1) / 2 - mean) / std).tolist()
+        (these included): the more cells a run has seen, the steadier a cell's standing. With several
+        components, the standardised rank of the sum of the components' standardised ranks."""
+        for genome in genomes:
+            self.value(layer, genome)
+        known = [(g, v) for (at, g), v in self._values.items() if at == layer]
+        if len(known) < 2:
+            return [0.0] * len(genomes)
+        columns = np.array([v for _, v in known], dtype=float).T
+        total = np.sum([standardised_ranks(column) for column in columns], axis=0)
+        standing = dict(zip((g for g, _ in known), standardised_ranks(total) if len(columns) > 1 else total))
+        return [float(standing[g]) for g in genomes]
 
-    def _compute(self, layer: int, genome: Genome) -> float:
-        if self.kind == "params":
+    def _compute(self, kind: str, layer: int, genome: Genome) -> float:
+        if kind == "params":
             return float(layer_cost(self.skeleton.layers[layer], genome)[1])
-        proxy = PROXIES[self.kind]
-        if self._batch is None:
-            self._batch = proxy_batches(self.data.train, proxy.batch_size, proxy.augment, 1, self.seed)[0]
+        proxy = PROXIES[kind]
+        if kind not in self._batches:
+            self._batches[kind] = proxy_batches(self.data.train, proxy.batch_size, proxy.augment, 1, self.seed)[0]
         with seeded(self.seed):
             net = build_network(self.skeleton, [genome] * self.skeleton.num_layers, self.data.num_classes).train()
-        return proxy.score(net, *self._batch)
+        return proxy.score(net, *self._batches[kind])
