@@ -13,7 +13,8 @@ the reference ends with).
 Baselines (``--baselines``): the same engine and ``[evolve]`` settings at the same number of distinct cells
 as that seed's supernet run, with the fitness replaced by an exact score: ``params`` (NB201's network),
 ``synflow`` (the ``zero_cost`` evaluator on NB201's network, its published batch), ``low_fidelity``
-(standalone short training on the supernet's proxy and data, ``--low-fidelity`` recipe), ``random`` scores,
+(standalone short training on the supernet's proxy and data, ``--low-fidelity`` recipe; by default at the
+supernet run's CPU time, i.e. as many distinct cells as that buys, ``low_fidelity@time``), ``random`` scores,
 and the table's ``val12`` (an upper bound: 12 epochs of full training). ``--equal-time`` also runs the cheap
 ones (params, synflow, random, val12) with a budget of ``--equal-time`` distinct cells.
 
@@ -165,6 +166,14 @@ def baseline_evaluators(args: argparse.Namespace, run: RunConfig) -> dict[str, E
     return out
 
 
+def low_fidelity_seconds(evaluator: Evaluator, run: RunConfig, seed: int, cells: int = 6) -> float:
+    """CPU seconds per cell of the (memoised) low-fidelity evaluator, from ``cells`` seeded random cells."""
+    rng = np.random.default_rng(seed)
+    start = time.process_time()
+    evaluator.score([Candidate(0, run.space.sample(rng)) for _ in range(cells)])
+    return (time.process_time() - start) / cells
+
+
 def run_baseline(evaluator: Evaluator, run: RunConfig, seed: int, budget: int, reference: bool,
                  table: dict[str, Any]) -> dict[str, Any]:
     """The same engine settings with an exact score, stopped at ``budget`` distinct cells."""
@@ -198,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-reference", action="store_true", help="also run the config without its reference (T4)")
     ap.add_argument("--baselines", type=lambda s: [b for b in s.split(",") if b], default=list(BASELINES))
     ap.add_argument("--low-fidelity", default="10000x2", help="the low_fidelity baseline's IMAGESxEPOCHS")
+    ap.add_argument("--low-fidelity-cells", action="store_true",
+                    help="also run low_fidelity at the supernet run's number of distinct cells (else only at its CPU time)")
     ap.add_argument("--equal-time", type=int, default=0, help="also run the cheap baselines at this budget")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out-dir", type=Path, required=True)
@@ -227,10 +238,14 @@ def main(argv: list[str] | None = None) -> int:
             if evaluators is None:
                 evaluators = baseline_evaluators(args, run)
             evaluators["random"] = RandomScores(seed)
-            plans = [(b, budget) for b in args.baselines] + [
-                (b, args.equal_time) for b in args.baselines if args.equal_time and b != "low_fidelity"]
-            for base, n in plans:
-                key = base if n == budget else f"{base}@{n}"
+            plans = [(b, b, budget) for b in args.baselines if b != "low_fidelity" or args.low_fidelity_cells] + [
+                (f"{b}@{args.equal_time}", b, args.equal_time) for b in args.baselines
+                if args.equal_time and b != "low_fidelity"]
+            if "low_fidelity" in args.baselines and str(seed) not in runs.get("low_fidelity@time", {}):
+                per_cell = low_fidelity_seconds(evaluators["low_fidelity"], run, seed)  # as many cells as the time buys
+                plans.append(("low_fidelity@time", "low_fidelity",
+                              max(1, int(runs["supernet"][str(seed)]["cpu_s"] / per_cell))))
+            for key, base, n in plans:
                 if str(seed) in runs.get(key, {}):
                     continue
                 runs.setdefault(key, {})[str(seed)] = run_baseline(evaluators[base], run, seed, n, True, table)
