@@ -24,6 +24,7 @@ HISTORY = "history.jsonl"
 # evolve
 CHECKPOINT = "checkpoint"
 LEARNED_SPACE = "learned_space.json"
+SCORED_CELLS = "scored_cells.json"
 RANKING_FIDELITY = "ranking_fidelity.json"
 RETRAIN = "retrain.json"
 """What ``autospace macro retrain`` adds to a macro run."""
@@ -36,7 +37,7 @@ MODEL = "model.pt"
 METRICS = "metrics.json"
 ONNX_MODEL = "model.onnx"
 
-EVOLVE_FILES = (CONFIG, HISTORY, LEARNED_SPACE, RANKING_FIDELITY)
+EVOLVE_FILES = (CONFIG, HISTORY, LEARNED_SPACE, SCORED_CELLS, RANKING_FIDELITY)
 """The files of an evolution run directory (besides ``checkpoint/``)."""
 SEARCH_FILES = (ARCHITECTURE, CONFIG, HISTORY, SUMMARY)
 """The files of a search run directory."""

@@ -136,3 +136,33 @@ def test_imagefolder_split(tmp_path: Path) -> None:
     assert data.num_classes == 2 and (len(data.train), len(data.val)) == (8, 2)
     x, _ = data.train[0]
     assert tuple(x.shape) == (3, 8, 8)
+
+
+def test_pooled_images_average_every_block_and_keep_the_augmentation_scaled() -> None:
+    from torch.utils.data import TensorDataset
+
+    from autospace.data import DataSplit, ImageTensors, ImageTransform, pool_split
+
+    gen = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (6, 3, 8, 8), dtype=torch.uint8, generator=gen)
+    labels = torch.arange(6)
+    transform = ImageTransform((0.5, 0.5, 0.5), (0.25, 0.25, 0.25), padding=4, flip=True)
+    val = TensorDataset(transform.normalise(images), labels)
+    split = DataSplit("toy", ImageTensors(images, labels, transform), val, 10, (3, 8, 8), test=val)
+    pooled = pool_split(split, 4)
+    assert pooled.input_shape == (3, 4, 4) and pooled.num_classes == 10
+    expected = images.float().reshape(6, 3, 4, 2, 4, 2).mean((3, 5))
+    assert torch.equal(pooled.train.images, expected.round().to(torch.uint8))
+    assert pooled.train.transform.padding == 2 and pooled.train.transform.flip
+    assert torch.allclose(pooled.val.tensors[0], transform.normalise(images).reshape(6, 3, 4, 2, 4, 2).mean((3, 5)))
+    assert pooled.test is not None and torch.equal(pooled.val.tensors[1], labels)
+    assert pool_split(split, 8) is split
+    with pytest.raises(DataError, match="image_size=3"):
+        pool_split(split, 3)
+
+
+def test_get_dataset_pools_to_image_size() -> None:
+    data = get_dataset("digits", image_size=4)
+    assert data.input_shape == (1, 4, 4) and data.train.tensors[0].shape[1:] == (1, 4, 4)
+    with pytest.raises(DataError, match="image_size=5"):
+        get_dataset("digits", image_size=5)

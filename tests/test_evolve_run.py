@@ -105,3 +105,41 @@ def test_nb201_search_returns_a_top_cell(nb201_csv):
     assert result.engine.distinct_queries == 150
     assert ev.report(result.best[0].genome) > 93.5
     assert result.history[0]["ref_distance"][0] <= 2
+
+
+def test_scored_cells_hold_every_distinct_cell_with_its_final_fitness(tmp_path):
+    out = tmp_path / "run"
+    result = run("autospace", 0, out=out)
+    engine = result.engine
+    cells = engine.scored_cells()
+    assert len(cells) == engine.distinct_queries
+    assert {(c.layer, c.genome) for c in cells} == engine._queried
+    assert sum(c.evaluations for c in cells) == engine.queries
+    assert all(0 <= c.first_round <= c.last_round < engine.round for c in cells)
+    for layer in range(2):  # the learned space's top cells are the fittest scored ones (exact scores)
+        best = [c for c in cells if c.layer == layer][0]
+        assert best.fitness == result.learned_space.layers[layer][0].fitness
+    doc = json.loads((out / "scored_cells.json").read_text())
+    assert doc["space"] == "autospace" and doc["cells"] == [c.to_dict() for c in cells]
+    resumed = run("autospace", 0, out=out, resume=True)  # the record survives the checkpoint
+    assert resumed.engine.scored_cells() == cells
+
+
+def test_scored_cells_of_a_learned_fitness_follow_eq5():
+    from autospace.evaluators.base import Evaluator
+
+    class Noisy(Evaluator):
+        exact = False
+
+        def score_one(self, candidate):
+            return float(len(candidate.genome.ops[0]))
+
+        def describe(self):
+            return {"name": "noisy"}
+
+    result = evolve_space(SPACE, Noisy(), "autospace", population=6, sample_size=4, rounds=6, seed=0)
+    population = {ind.genome: ind for ind in result.engine.populations[0]}
+    for cell in result.engine.scored_cells():
+        if cell.genome in population:
+            assert cell.fitness == population[cell.genome].value
+            assert cell.evaluations == population[cell.genome].evaluations

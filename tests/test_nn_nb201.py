@@ -182,3 +182,22 @@ def test_bad_fields_name_the_value() -> None:
         Head(64, bn_relu=True)
     with pytest.raises(ConfigError, match="'resnet_block'"):
         Stage(32, 5, 2, entry="resnet_block")
+
+
+def test_reduced_nb201_skeletons_keep_the_structure_at_width_c_and_n_cells() -> None:
+    from autospace.nn import nb201_skeleton
+
+    assert nb201_skeleton() == get_skeleton("nb201")
+    for name, (c, n) in {"nb201-c16n1": (16, 1), "nb201-c8n3": (8, 3), "nb201-c8n2": (8, 2), "nb201-c8n1": (8, 1)}.items():
+        sk = get_skeleton(name)
+        assert sk == nb201_skeleton(c, n) and sk.shared_cell and sk.num_layers == 1
+        assert [(s.channels, s.repeats) for s in sk.stages] == [(c, n), (2 * c, n), (4 * c, n)]
+        assert sk.num_positions == 3 * n and sk.stem.channels == c
+    cell = Genome.from_nb201("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|")
+    small = get_skeleton("nb201-c8n1", input_size=16)
+    net = build_network(small, cell, 10)
+    assert net(torch.randn(2, 3, 16, 16)).shape == (2, 10)
+    assert network_cost(small, cell, 10)[1] == sum(p.numel() for p in net.parameters())
+    assert network_cost(small, cell, 10)[1] < network_cost(get_skeleton("nb201"), cell, 10)[1] / 10
+    with pytest.raises(ConfigError, match="cells_per_stage=0"):
+        nb201_skeleton(8, 0)

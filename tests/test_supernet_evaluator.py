@@ -75,8 +75,8 @@ def test_missing_layer_and_bad_config_are_errors() -> None:
     cells = _cells(1, 1)
     with pytest.raises(EvaluatorError, match=r"layers \[3\]"):
         _evaluator().score([Candidate(layer, cells[layer][0], None) for layer in range(3)])
-    with pytest.raises(ConfigError, match="evaluator.gate_mode='all'"):
-        SupernetConfig(gate_mode="all")
+    with pytest.raises(ConfigError, match="evaluator.gate_mode='both'"):
+        SupernetConfig(gate_mode="both")
     with pytest.raises(ConfigError, match="evaluator.madds_budget=None"):
         SupernetConfig(madds_loss="additive")
     with pytest.raises(ConfigError, match="evaluator.total_steps=0"):

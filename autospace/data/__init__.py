@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         load_image_archive,
         load_imagefolder,
         load_mnist,
+        pool_split,
         split_indices,
     )
 
@@ -29,7 +30,7 @@ _TORCH_NAMES = {
     **{name: "autospace.data.augment" for name in ("ImageTensors", "ImageTransform", "crop_flip")},
     **{name: "autospace.data.datasets" for name in ("DataSplit", "get_dataset", "load_cifar", "load_digits",
                                                      "load_image_archive", "load_imagefolder", "load_mnist",
-                                                     "split_indices")},
+                                                     "pool_split", "split_indices")},
 }
 
 
@@ -58,6 +59,7 @@ __all__ = [
     "load_image_archive",
     "load_imagefolder",
     "load_mnist",
+    "pool_split",
     "read_idx",
     "split_indices",
     "write_idx",

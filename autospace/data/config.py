@@ -20,13 +20,16 @@ NAMES = (*DATASETS, RANDOM)
 @dataclass(frozen=True)
 class DataConfig:
     """``name`` (one of `NAMES`), ``root`` (data directory or archive), ``split`` (None or one of
-    `SPLITS`), ``seed`` of the split, and for ``random``: ``size`` images per split and ``num_classes``."""
+    `SPLITS`), ``seed`` of the split, ``image_size`` (digits, MNIST, CIFAR: average-pool the images to
+    this side, which must divide theirs; imagefolder: resize to it; None: as they are, imagefolder
+    at the skeleton's input size), and for ``random``: ``size`` images per split and ``num_classes``."""
 
     name: str = "digits"
     root: str | None = None
     split: str | None = None
     val_fraction: float | None = None
     seed: int = 0
+    image_size: int | None = None
     size: int = 64
     num_classes: int = 10
 
@@ -35,7 +38,7 @@ class DataConfig:
             raise ConfigError(f"data.name={self.name!r} is not one of {list(NAMES)}")
         if self.split is not None and self.split not in SPLITS:
             raise ConfigError(f"data.split={self.split!r} is not one of {list(SPLITS)}")
-        positive("data", self, "size", "num_classes")
+        positive("data", self, "size", "num_classes", *(("image_size",) if self.image_size is not None else ()))
         non_negative("data", self, "seed")
         if self.root is not None:
             stat_path(self.root, "data.root", ConfigError)  # a symlink loop, a name too long: named now

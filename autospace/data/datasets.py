@@ -19,6 +19,7 @@ from autospace.data.cache import cached_image_tree
 from autospace.data.config import DATASETS, SPLITS
 from autospace.data.idx import read_idx
 from autospace.data.imagetree import TEST, TRAIN, ImageArrays, is_archive
+from autospace.data.pooling import pool_factor, pooled
 from autospace.errors import DataError
 
 DEFAULT_MNIST_ROOT = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
@@ -224,27 +225,66 @@ def load_imagefolder(
                      len(full.classes), (3, image_size, image_size))
 
 
+def pool_split(split: DataSplit, image_size: int) -> DataSplit:
+    """``split`` with every image (train, val and test) average-pooled to ``image_size`` x ``image_size``.
+
+    Args:
+        split: square images held in memory (digits, MNIST, CIFAR).
+        image_size: the new side; it must divide the current one.
+
+    Returns:
+        The pooled split (the same object when ``image_size`` is the current side).
+
+    Raises:
+        DataError: ``image_size`` does not divide the side, or the split is not held in memory.
+    """
+    channels, side, _ = split.input_shape
+    factor = pool_factor(side, image_size)
+    if factor == 1:
+        return split
+    test = None if split.test is None else pooled(split.test, factor)
+    return DataSplit(split.name, pooled(split.train, factor), pooled(split.val, factor), split.num_classes,
+                     (channels, image_size, image_size), test)
+
+
 def get_dataset(name: str, root: str | Path | None = None, *, split: str | None = None,
-                val_fraction: float | None = None, seed: int = 0, image_size: int = 224) -> DataSplit:
+                val_fraction: float | None = None, seed: int = 0, image_size: int | None = None) -> DataSplit:
     """Dataset ``name`` (one of `DATASETS`) with a deterministic train / validation split.
 
-    ``root`` is the data (required for cifar10/100 and imagefolder; MNIST defaults to
-    ``../shared/data/mnist``): see `load_cifar`; for imagefolder a directory (read image by image)
-    or a .tar/.tar.gz archive (`load_image_archive`). ``val_fraction`` defaults to 0.2 (digits,
-    MNIST) or 0.1 (others); ``split="nb201"`` (cifar, imagefolder archives) halves the training set.
+    Args:
+        name: one of `DATASETS`.
+        root: the data (required for cifar10/100 and imagefolder; MNIST defaults to
+            ``../shared/data/mnist``): see `load_cifar`; for imagefolder a directory (read image by
+            image) or a .tar/.tar.gz archive (`load_image_archive`).
+        split: None, or ``"nb201"`` (cifar, imagefolder archives): the training set halved.
+        val_fraction: the validation share (default 0.2 for digits and MNIST, 0.1 for the others).
+        seed: the seed of the split.
+        image_size: imagefolder: the side images are resized to (default 224); digits, MNIST and
+            CIFAR: the side their images are average-pooled to (`pool_split`; default: as they are).
+
+    Returns:
+        The split.
+
+    Raises:
+        DataError: an unknown name, a missing or malformed root, or a bad split, fraction or size.
     """
     if name in ("digits", "mnist") and split is not None:
         raise DataError(f"split={split!r} applies to cifar10, cifar100 and imagefolder, not {name!r}")
-    if name == "digits":
-        return load_digits(val_fraction or 0.2, seed)
-    if name == "mnist":
-        return load_mnist(root, val_fraction or 0.2, seed)
     if name not in DATASETS:
         raise DataError(f"unknown dataset {name!r}; expected one of {list(DATASETS)}")
-    if root is None:
+    if name == "imagefolder":
+        if root is None:
+            raise DataError(f"dataset {name!r} needs a root directory (root=None given)")
+        size = 224 if image_size is None else image_size
+        if is_archive(Path(root)):
+            return load_image_archive(root, size, split=split, val_fraction=val_fraction, seed=seed)
+        return load_imagefolder(root, size, _val_fraction(split, val_fraction, 0.1), seed)
+    if name == "digits":
+        data = load_digits(val_fraction or 0.2, seed)
+    elif name == "mnist":
+        data = load_mnist(root, val_fraction or 0.2, seed)
+    elif root is None:
         raise DataError(f"dataset {name!r} needs a root directory (root=None given)")
-    if name in CIFAR_STATS:
-        return load_cifar(name, root, split=split, val_fraction=val_fraction, seed=seed)
-    if is_archive(Path(root)):
-        return load_image_archive(root, image_size, split=split, val_fraction=val_fraction, seed=seed)
-    return load_imagefolder(root, image_size, _val_fraction(split, val_fraction, 0.1), seed)
+    else:
+        data = load_cifar(name, root, split=split, val_fraction=val_fraction, seed=seed)
+    return data if image_size is None else pool_split(data, image_size)

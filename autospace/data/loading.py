@@ -21,8 +21,12 @@ def random_split(shape: tuple[int, int, int], size: int, num_classes: int, seed:
 
 
 def load_data(config: DataConfig, skeleton: Skeleton) -> DataSplit:
-    """The dataset of ``config``; ``random`` takes its image shape from ``skeleton``."""
+    """The dataset of ``config``; ``random`` takes its image shape from ``skeleton``, and imagefolder
+    its image size unless ``config.image_size`` gives one."""
     if config.name == RANDOM:
         return random_split(skeleton.input_shape, config.size, config.num_classes, config.seed)
+    image_size = config.image_size
+    if image_size is None and config.name == "imagefolder":
+        image_size = skeleton.input_size
     return get_dataset(config.name, config.root, split=config.split, val_fraction=config.val_fraction,
-                       seed=config.seed, image_size=skeleton.input_size)
+                       seed=config.seed, image_size=image_size)

@@ -72,7 +72,8 @@ class LowFidelityEvaluator(Evaluator):
     training examples (default: all)."""
 
     def __init__(self, skeleton: str | Skeleton = "tiny", data: str | DataSplit = "digits",
-                 data_root: str | None = None, *, recipe: TrainRecipe | None = None, train_size: int | None = None,
+                 data_root: str | None = None, *, split: str | None = None, image_size: int | None = None,
+                 recipe: TrainRecipe | None = None, train_size: int | None = None,
                  val_size: int | None = None, train_fraction: float | None = None, val_fraction: float | None = None,
                  cutout: int = 0, context: Genome | None = None, device: str = "cpu", seed: int = 0) -> None:
         super().__init__()
@@ -88,7 +89,8 @@ class LowFidelityEvaluator(Evaluator):
             raise ConfigError(f"evaluator.train_fraction={train_fraction!r} and val_fraction={val_fraction!r} must "
                               "be positive with a sum of at most 1")
         self.recipe = recipe or ScoringRecipe(seed=seed)
-        self.builder = StandaloneBuilder.create(skeleton, data, data_root, context, seed)
+        self.builder = StandaloneBuilder.create(skeleton, data, data_root, context, seed, split=split,
+                                                image_size=image_size)
         self.fractions = fractions if train_fraction is not None else None
         if self.fractions is not None:
             source = self.builder.data.train
@@ -122,11 +124,15 @@ class LowFidelityEvaluator(Evaluator):
 
 @dataclass(frozen=True)
 class LowFidelitySettings:
-    """``[evaluator]`` keys of ``low_fidelity`` besides the recipe's (`ScoringRecipe`)."""
+    """``[evaluator]`` keys of ``low_fidelity`` besides the recipe's (`ScoringRecipe`): the skeleton, the
+    data (``split``, e.g. ``"nb201"``; ``image_size``: images average-pooled to this side), the subsets
+    trained and validated on, LCMNAS's ``cutout`` and the device."""
 
     skeleton: str = "tiny"
     data: str = "digits"
     data_root: str | None = None
+    split: str | None = None
+    image_size: int | None = None
     train_size: int | None = None
     val_size: int | None = None
     train_fraction: float | None = None

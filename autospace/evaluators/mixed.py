@@ -102,7 +102,8 @@ class MixedSettings:
 def _factory(settings: MixedSettings, low: LowFidelitySettings, recipe: ScoringRecipe, *, space: CellSpace | MacroSpace,
              layers: int) -> MixedEvaluator:
     zc = ZeroCostEvaluator(settings.proxy, low.skeleton, low.data, low.data_root, batch_size=settings.proxy_batch_size,
-                           batches=settings.proxy_batches, seed=recipe.seed)
+                           batches=settings.proxy_batches, split=low.split, image_size=low.image_size,
+                           seed=recipe.seed)
     lf = LowFidelityEvaluator(low.skeleton, zc.builder.data, recipe=recipe, train_size=low.train_size,
                               val_size=low.val_size, train_fraction=low.train_fraction,
                               val_fraction=low.val_fraction, cutout=low.cutout, device=low.device,

@@ -46,15 +46,17 @@ class StandaloneBuilder:
 
     @classmethod
     def create(cls, skeleton: str | Skeleton, data: str | DataSplit, data_root: str | None, context: Genome | None,
-               seed: int, *, split: str | None = None, build_rule: str = "live") -> StandaloneBuilder:
+               seed: int, *, split: str | None = None, image_size: int | None = None,
+               build_rule: str = "live") -> StandaloneBuilder:
         """The builder over ``data`` (a `DataSplit`, or a dataset name read from ``data_root`` with
-        ``split``, e.g. ``"nb201"``, drawn from ``seed``)."""
+        ``split``, e.g. ``"nb201"``, drawn from ``seed``, its images pooled to ``image_size``)."""
         if isinstance(data, DataSplit):
-            if split is not None:
-                raise ConfigError(f"evaluator.split={split!r} applies to a dataset name, not a given DataSplit")
+            for key, value in (("split", split), ("image_size", image_size)):
+                if value is not None:
+                    raise ConfigError(f"evaluator.{key}={value!r} applies to a dataset name, not a given DataSplit")
             data_split = data
         else:
-            data_split = get_dataset(data, data_root, split=split, seed=seed)
+            data_split = get_dataset(data, data_root, split=split, seed=seed, image_size=image_size)
         built = None if skeleton == MACRO else skeleton_for(skeleton, data_split.input_shape)
         return cls(built, data_split, context, seed, build_rule)
 

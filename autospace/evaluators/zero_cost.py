@@ -52,7 +52,7 @@ class ZeroCostEvaluator(Evaluator):
     def __init__(self, proxy: str = "naswot", skeleton: str | Skeleton = "tiny", data: str | DataSplit = "digits",
                  data_root: str | None = None, *, batch_size: int | None = None, augment: bool | None = None,
                  batches: int = 1, context: Genome | None = None, split: str | None = None,
-                 build_rule: str = "live", seed: int = 0) -> None:
+                 image_size: int | None = None, build_rule: str = "live", seed: int = 0) -> None:
         super().__init__()
         if proxy not in ALL_PROXIES:
             raise UnknownNameError(f"evaluator.proxy={proxy!r} is not a known proxy; choose one of {sorted(ALL_PROXIES)}")
@@ -63,7 +63,7 @@ class ZeroCostEvaluator(Evaluator):
         self.batch_size = convention.batch_size if batch_size is None else batch_size
         self.augment = convention.augment if augment is None else augment
         self.builder = StandaloneBuilder.create(skeleton, data, data_root, context, seed, split=split,
-                                                build_rule=build_rule)
+                                                image_size=image_size, build_rule=build_rule)
         self._batches = proxy_batches(self.builder.data.train, self.batch_size, self.augment, batches, seed)
 
     def score_one(self, candidate: Candidate) -> float:
@@ -85,13 +85,15 @@ class ZeroCostEvaluator(Evaluator):
 class ZeroCostSettings:
     """``[evaluator]`` keys of ``zero_cost`` (the arguments of `ZeroCostEvaluator`; ``batch_size`` and
     ``augment`` unset: the proxy's published batch; ``split`` of the dataset, e.g. ``"nb201"``;
-    ``build_rule`` ``"live"`` or NAS-Bench-201's ``"all"``)."""
+    ``image_size``: images average-pooled to this side (None: as they are); ``build_rule`` ``"live"``
+    or NAS-Bench-201's ``"all"``)."""
 
     proxy: str = "naswot"
     skeleton: str = "tiny"
     data: str = "digits"
     data_root: str | None = None
     split: str | None = None
+    image_size: int | None = None
     build_rule: str = "live"
     batch_size: int | None = None
     augment: bool | None = None

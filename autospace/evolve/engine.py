@@ -12,13 +12,14 @@ no global random state is used or changed.
 from __future__ import annotations
 
 import json
+import math
 import random
 import statistics
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from operator import attrgetter
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
 from deap import base, tools
@@ -39,6 +40,31 @@ from autospace.macro.space import MacroSpace
 
 LayerCost = Callable[[int, Genome], float]
 STATE_VERSION = 1
+
+
+class ScoredCell(NamedTuple):
+    """A distinct (layer, genome) a run scored: its latest fitness, how often it was scored, and the
+    rounds (0-based) of its first and last score."""
+
+    layer: int
+    genome: Genome
+    fitness: float
+    evaluations: int
+    first_round: int
+    last_round: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"layer": self.layer, "genome": self.genome.to_dict(), "fitness": self.fitness,
+                "evaluations": self.evaluations, "first_round": self.first_round, "last_round": self.last_round}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScoredCell:
+        """Read back `to_dict` (a checkpoint's); the fitness must be a finite number."""
+        fitness = data["fitness"]
+        if isinstance(fitness, bool) or not isinstance(fitness, (int, float)) or not math.isfinite(fitness):
+            raise EvolveError(f"scored cell fitness={fitness!r} is not a finite number")
+        return cls(int(data["layer"]), genome_from_dict(data["genome"]), float(fitness), int(data["evaluations"]),
+                   int(data["first_round"]), int(data["last_round"]))
 
 
 def _fitness_value(ind: Individual) -> float:
@@ -124,6 +150,7 @@ class Engine:
         self._halls = [tools.HallOfFame(config.top_k, similar=_same_key) for _ in range(config.layers)]
         self._known: list[dict[str, tuple[Genome, float]]] = [{} for _ in range(config.layers)]
         self._queried: set[tuple[int, Genome]] = set()
+        self._scored: dict[tuple[int, Genome], ScoredCell] = {}
         self.queries = 0
         self.round = 0
         self.history = History()
@@ -315,6 +342,7 @@ class Engine:
             ind.evaluations += 1
             self.queries += 1
             self._queried.add((layer, ind.genome))
+            self._record_score(layer, ind)
             if self.exact:
                 self._known[layer].setdefault(cell_key(ind.genome), (ind.genome, float(score)))
                 hall = self._halls[layer]
@@ -326,7 +354,20 @@ class Engine:
         self.round += 1
         return record
 
+    def _record_score(self, layer: int, ind: Individual) -> None:
+        entry = self._scored.get((layer, ind.genome))
+        if entry is None:
+            self._scored[(layer, ind.genome)] = ScoredCell(layer, ind.genome, ind.value, 1, self.round, self.round)  # type: ignore[arg-type]
+        else:
+            self._scored[(layer, ind.genome)] = entry._replace(fitness=ind.value, evaluations=entry.evaluations + 1,
+                                                               last_round=self.round)
+
     # ----------------------------------------------------------------------------- results
+    def scored_cells(self) -> list[ScoredCell]:
+        """Every distinct (layer, genome) the run scored, with its latest fitness (after Eq. 5 for learned
+        scores), how often it was scored and in which rounds first and last; by layer, fittest first."""
+        return sorted(self._scored.values(), key=lambda c: (c.layer, -c.fitness, c.first_round))
+
     def top(self, layer: int, k: int | None = None) -> list[Ranked]:
         """Best cells of ``layer``, best first, distinct by canonical key: the best ever scored
         for exact evaluators (hall of fame), the current population for learned ones."""
@@ -417,6 +458,7 @@ class Engine:
                 for layer, g in sorted(self._queried, key=lambda p: (p[0], json.dumps(p[1].to_dict(), sort_keys=True)))
             ],
             "queries": self.queries,
+            "scored": [c.to_dict() for c in self.scored_cells()],
             "constraint_released": self.constraint is not None and self.constraint.released,
             "seconds": self._elapsed + time.perf_counter() - self._started,
             "history": self.history.records,
@@ -453,6 +495,8 @@ class Engine:
                 genome = genome_from_dict(genome_dict)
                 known[genome.key] = (genome, score)
         self._queried = {(layer, genome_from_dict(g)) for layer, g in state["queried"]}
+        scored = [ScoredCell.from_dict(d) for d in state.get("scored", [])]  # absent in checkpoints before 0.1.1
+        self._scored = {(c.layer, c.genome): c for c in scored}
         self.queries = state["queries"]
         if self.constraint is not None and state["constraint_released"]:
             self.constraint.release()

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from autospace import rundir
+from autospace.atomic import write_json
 from autospace.config import parse_section
 from autospace.errors import AutospaceError, CheckpointError, ConfigError
 from autospace.evaluators.base import Evaluator, MapFn
@@ -33,7 +34,7 @@ from autospace.evolve.learned import LearnedSpace, Ranked
 from autospace.evolve.parallel import ParallelSettings, open_map, resolve_backend
 from autospace.evolve.runconfig import RunConfig, default_layers, shrunk_cells
 from autospace.files import resolved, stat_path
-from autospace.genome import CellSpace, Genome, get_space
+from autospace.genome import SCHEMA_VERSION, CellSpace, Genome, get_space
 from autospace.macro.space import MacroSpace
 from autospace.progress import progress_bar
 
@@ -88,6 +89,7 @@ def evolve_space(
     file). With a ``skeleton``, ``layers`` defaults to its number of searchable layers and
     ``madds_cap`` uses the `autospace.nn` cost model. With ``out`` (which must be new or empty),
     the run writes ``config.toml``, then ``history.jsonl`` and ``checkpoint/`` every round and
+    ``scored_cells.json`` (every distinct cell scored, with its final fitness: `Engine.scored_cells`) and
     ``learned_space.json`` at the end; ``resume=True`` continues from the checkpoint there (or
     starts, if there is none yet); ``autospace evolve --resume`` continues it too when the
     evaluator was given as a table. Independent evaluators are scored on ``backend`` (`open_map`:
@@ -132,6 +134,8 @@ def evolve_space(
             raise
     learned = engine.learned_space(skeleton)
     if writes:
+        write_json(run_dir / rundir.SCORED_CELLS, {"schema_version": SCHEMA_VERSION, "space": engine.space.name,
+                                                  "cells": [c.to_dict() for c in engine.scored_cells()]})
         learned.save(run_dir / rundir.LEARNED_SPACE)
     return EvolveResult(learned, engine.history, engine.best, engine, evaluator)
 
@@ -171,7 +175,8 @@ def _prepare(
     run's files are checked first (`rundir.check_outputs`), so nothing is written or lost when one
     of them is in the way."""
     if resume:
-        rundir.check_outputs(run_dir, (rundir.CONFIG, rundir.HISTORY, rundir.LEARNED_SPACE), CHECKPOINT_DIRS)
+        rundir.check_outputs(run_dir, (rundir.CONFIG, rundir.HISTORY, rundir.LEARNED_SPACE, rundir.SCORED_CELLS),
+                             CHECKPOINT_DIRS)
     if resume and has_checkpoint(run_dir):
         state = load_checkpoint(run_dir)
         where = f"checkpoint {str(run_dir / rundir.CHECKPOINT / ENGINE_FILE)!r}"

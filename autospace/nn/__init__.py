@@ -30,6 +30,7 @@ from autospace.nn.skeleton import (
     get_skeleton,
     list_skeletons,
     mobilenet_v2_genomes,
+    nb201_skeleton,
     register_skeleton,
     skeleton_for,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "list_skeletons",
     "measure_cost",
     "mobilenet_v2_genomes",
+    "nb201_skeleton",
     "network_cost",
     "network_costs",
     "register_op",

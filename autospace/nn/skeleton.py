@@ -4,7 +4,8 @@ Named ones (`get_skeleton`): ``mobilenet_v2`` (torchvision's stage table, 224x22
 ``proxyless`` (ProxylessNAS mobile: the e=1 k3 MBConv fixed in the stem, then 21 layers, 224x224),
 ``cifar`` (32x32, 11 layers), ``tiny`` (1-channel 8x8 digits, 4 layers; ``input_size=28`` for MNIST)
 and ``nb201`` (NAS-Bench-201's network, 32x32: 15 cell positions sharing one searchable layer,
-ResNet basic blocks between its three stages).
+ResNet basic blocks between its three stages), with its reduced forms ``nb201-c16n1``, ``nb201-c8n3``, ``nb201-c8n2``
+and ``nb201-c8n1`` (`nb201_skeleton`: width C, N cells per stage).
 """
 
 from __future__ import annotations
@@ -310,16 +311,41 @@ for _skeleton in (
         input_size=8,
         in_channels=1,
     ),
-    Skeleton(
-        "nb201",
-        Stem(16, stride=1, relu6=False),
-        (Stage(16, 5, 1), Stage(32, 5, 2, "resnet_basic_block"), Stage(64, 5, 2, "resnet_basic_block")),
-        Head(None, bn_relu=True),
-        input_size=32,
-        shared_cell=True,
-    ),
 ):
     register_skeleton(_skeleton)
+
+
+def nb201_skeleton(channels: int = 16, cells_per_stage: int = 5, name: str | None = None) -> Skeleton:
+    """NAS-Bench-201's network at stem / first-stage width ``channels`` (C) with ``cells_per_stage``
+    (N) cell positions per stage: a 3x3 stem conv to C + BN, N cells at C, a ResNet basic block to 2C
+    at stride 2, N cells, a basic block to 4C, N cells, BN + ReLU, pool, linear; one cell for all
+    3N positions. ``C = 16, N = 5`` is the benchmark's own network (registered as ``nb201``); smaller
+    ones are cheap proxies of it (registered: ``nb201-c16n1``, ``nb201-c8n3``, ``nb201-c8n2``, ``nb201-c8n1``). Its
+    input is 32x32 RGB; a smaller input comes from average-pooled images (the data's ``image_size``).
+
+    Args:
+        channels: C, the width of the stem and the first stage (stages 2 and 3: 2C and 4C).
+        cells_per_stage: N, the cell positions of each stage.
+        name: the skeleton's name (default ``nb201`` for C=16, N=5, else ``nb201-c{C}n{N}``).
+
+    Returns:
+        The skeleton (not registered: `register_skeleton` makes a new one available by name).
+
+    Raises:
+        ConfigError: ``channels`` or ``cells_per_stage`` is not a positive integer.
+    """
+    positive_int("channels", channels, "nb201_skeleton")
+    positive_int("cells_per_stage", cells_per_stage, "nb201_skeleton")
+    if name is None:
+        name = "nb201" if (channels, cells_per_stage) == (16, 5) else f"nb201-c{channels}n{cells_per_stage}"
+    stages = (Stage(channels, cells_per_stage, 1), Stage(2 * channels, cells_per_stage, 2, "resnet_basic_block"),
+              Stage(4 * channels, cells_per_stage, 2, "resnet_basic_block"))
+    return Skeleton(name, Stem(channels, stride=1, relu6=False), stages, Head(None, bn_relu=True), input_size=32,
+                    shared_cell=True)
+
+
+for _channels, _cells in ((16, 5), (16, 1), (8, 3), (8, 2), (8, 1)):
+    register_skeleton(nb201_skeleton(_channels, _cells))
 
 
 def mobilenet_v2_genomes(kernel: int = 3) -> list[Genome]:

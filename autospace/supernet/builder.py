@@ -30,11 +30,12 @@ class Supernet:
     gate decision and one alpha vector for all); ``mixed_layers`` lists every mixed layer in
     network order. Weights are initialised from ``seed`` (without touching torch's global generator). With a
     ``bank``, tensors with the same bank key are one tensor inside the supernet and start from
-    the banked values; ``tensors`` maps each key to its live tensor (empty without a bank).
+    the banked values (``sharing``: which cells share a tensor, `autospace.supernet.weight_bank.SHARING`);
+    ``tensors`` maps each key to its live tensor (empty without a bank).
     """
 
     def __init__(self, skeleton: Skeleton, candidates: Sequence[Sequence[Genome]], num_classes: int, *, seed: int,
-                 device: torch.device | str = "cpu", bank: WeightBank | None = None) -> None:
+                 device: torch.device | str = "cpu", bank: WeightBank | None = None, sharing: str = "op") -> None:
         self.skeleton, self.num_classes = skeleton, num_classes
         self.candidates = tuple(tuple(c) for c in candidates)
         with seeded(seed):
@@ -49,7 +50,7 @@ class Supernet:
         ]
         self.tensors: dict[str, torch.Tensor] = {}
         if bank is not None:  # after the move to the device, which would untie buffers
-            self.tensors = tie_by_key(self.network, self.layers, self.candidates)
+            self.tensors = tie_by_key(self.network, self.layers, self.candidates, sharing)
             bank.load_into(self.tensors)
         self.costs = path_costs(skeleton, self.candidates)
         self.fixed_madds: int = fixed_cost(skeleton, num_classes)[0]

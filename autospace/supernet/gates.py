@@ -1,11 +1,14 @@
 """ProxylessNAS binary gates over ``softmax(alpha)`` (AutoSpace Eq. 3) and their alpha gradients.
 
-A step samples per layer the *involved* paths (one in ``"single"`` mode, two in ``"two"`` mode),
-active path (gate 1) first. Alpha gradient from the gate gradients (Cai et al. 2019):
-``dL/dalpha_i = sum_j dL/dg_j * p_j * (delta_ij - p_i)``; in ``"two"`` mode ``p`` is the softmax
-restricted to the pair, and after the optimiser step the pair is shifted so that the other paths'
-probabilities are unchanged (`rescale_involved`). All layers are handled at once as a padded
-``(layers, max_paths)`` CPU table (padding ``-inf``), so the gate math never waits on the device.
+A step samples per layer the *involved* paths (one in ``"single"`` mode, two in ``"two"`` mode, every
+path in ``"all"`` mode), active path (gate 1) first. Alpha gradient from the gate gradients (Cai et al.
+2019): ``dL/dalpha_i = sum_j dL/dg_j * p_j * (delta_ij - p_i)`` over the involved paths ``j``; in
+``"two"`` mode ``p`` is the softmax restricted to the pair, and after the optimiser step the pair is
+shifted so that the other paths' probabilities are unchanged (`rescale_involved`); in ``"single"`` mode
+only the active path's gate gradient is known; in ``"all"`` mode every path gets its gate gradient (the
+sum runs over all paths: ProxylessNAS's binary-gate estimator without its two-path sampling, at the cost
+of one forward pass per path). All layers are handled at once as a padded ``(layers, max_paths)`` CPU
+table (padding ``-inf``), so the gate math never waits on the device.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from typing import Literal
 
 import torch
 
-GateMode = Literal["single", "two"]
-GATE_MODES: tuple[str, ...] = ("single", "two")
+GateMode = Literal["single", "two", "all"]
+GATE_MODES: tuple[str, ...] = ("single", "two", "all")
 
 
 def pad_alphas(alphas: Sequence[torch.Tensor]) -> torch.Tensor:
@@ -30,17 +33,27 @@ def pad_alphas(alphas: Sequence[torch.Tensor]) -> torch.Tensor:
 
 def sample_gates(table: torch.Tensor, mode: GateMode, generator: torch.Generator) -> torch.Tensor:
     """Involved path indices per layer, active first: ``(layers, 1)`` in ``"single"`` mode,
-    ``(layers, 2)`` in ``"two"`` mode, drawn from ``softmax`` of each row of ``table``.
+    ``(layers, 2)`` in ``"two"`` mode, ``(layers, max_paths)`` in ``"all"`` mode, drawn from ``softmax``
+    of each row of ``table``.
 
     Two mode follows ProxylessNAS: a pair drawn without replacement from ``softmax(alpha)``
     (Gumbel top-2), then the active one of the pair from the probabilities restricted to it. A
     row with a single finite entry repeats it in both columns (`pair_rows` tells them apart), also
     when every row has one path (a table one column wide).
+    All mode: the active path drawn from ``softmax(alpha)``, then the row's other paths in index
+    order, then its padding.
     """
     u = torch.rand(table.shape, generator=generator).clamp_(1e-12, 1.0)
     keys = table - torch.log(-torch.log(u))  # Gumbel perturbation; padding stays -inf
     if mode == "single":
         return keys.argmax(1, keepdim=True)
+    if mode == "all":
+        active = keys.argmax(1, keepdim=True)
+        width = table.shape[1]
+        order = (width - torch.arange(width, dtype=table.dtype)).expand_as(table).clone()  # index order
+        order[~torch.isfinite(table)] = -1.0  # padding last
+        order.scatter_(1, active, float(width + 1))  # the active path first
+        return order.argsort(dim=1, descending=True, stable=True)
     pair = keys.topk(min(2, table.shape[1]), dim=1).indices.expand(-1, 2).clone()
     single = ~pair_rows(table)
     pair[single, 1] = pair[single, 0]
@@ -81,6 +94,9 @@ def alpha_grads(table: torch.Tensor, involved: torch.Tensor, gate_grads: torch.T
         pair_grad[~pair_rows(table)] = 0.0
         return torch.zeros_like(table).scatter_(1, involved, pair_grad)
     p = torch.softmax(table, 1)
+    if mode == "all":
+        grads = torch.zeros_like(table).scatter_(1, involved[:, : gate_grads.shape[1]], gate_grads)
+        return p * (grads - (p * grads).sum(1, keepdim=True))
     active = involved[:, :1]
     g_active = gate_grads[:, :1] * p.gather(1, active)
     onehot = torch.zeros_like(table).scatter_(1, active, 1.0)

@@ -28,12 +28,19 @@ from autospace.supernet.gates import (
     sample_paths,
 )
 from autospace.supernet.mixed_layer import GatedLayer
+from autospace.supernet.weight_bank import SHARING as WEIGHT_SHARING
 from autospace.train.device import autocast
 
 MADDS_LOSSES = ("none", "additive", "multiplicative")
 LR_SCHEDULES = ("cosine", "constant")
 WEIGHT_SAMPLING = ("probs", "uniform")
 ALPHA_OPTIMIZERS = ("adam", "sgd")
+ALPHA_INITS = ("fitness", "zero")
+FITNESS = ("alpha", "val_loss", "val_accuracy", "perturbation")
+SCORE_SCALES = ("raw", "z")
+PRIOR_BLENDS = ("first", "every")
+ALPHA_FITNESS = ("alpha", "perturbation")
+"""The ``fitness`` read-outs that need the learned alpha."""
 
 PathPolicy = Callable[[], Sequence[int]]
 """Returns the path of every mixed layer for the next weight step."""
@@ -43,22 +50,66 @@ PathPolicy = Callable[[], Sequence[int]]
 class SupernetConfig:
     """Hyper-parameters of supernet training (the ``[evaluator]`` keys of ``name = "supernet"``).
 
-    ``steps``, ``batch_size``, ``total_steps`` and ``weight_sampling`` shape the phase-1
-    evaluator's rounds (one round = ``steps`` weight + alpha step pairs); phase-2 algorithms
-    count their own steps. ``lr_schedule="cosine"`` decays the weight learning rate over
-    ``total_steps`` weight steps counted across rounds (over each round's ``steps``, restarting
-    every round, when ``total_steps`` is None).
-    Eq. 6: ``madds_loss="additive"``: ``CE + madds_lambda * E[MAdds] / madds_budget``;
-    ``"multiplicative"``: ``CE * (log E[MAdds] / log madds_budget) ** madds_beta``.
-    ``weight_sampling``: the path of a weight step is drawn uniformly (``"uniform"``, the default,
-    SPOS-like: every cell gets equal weight training) or from ``softmax(alpha)`` (``"probs"``,
-    ProxylessNAS). With ``"probs"`` low-alpha paths stay under-trained and their alpha sinks
-    further: in the Table 6 check (`ranking_fidelity`) two of five initialisations did not reach
-    the right ranking in 8 epochs with ``"probs"`` and three took 7-8; all five took 1-3 with
-    ``"uniform"``.
-    ``alpha_optimizer``: ``"adam"`` (with ``alpha_betas``, the default) or plain ``"sgd"`` on the
-    alphas. ``alpha_warmup``: weight-only steps before the first alpha step, counted across the
-    evaluator's rounds (0: alpha steps from the first step).
+    Rounds and weights:
+        steps: weight steps per round of the phase-1 evaluator (phase-2 algorithms count their own).
+        batch_size: images per step.
+        total_steps: the weight steps the learning-rate schedule spans, counted across rounds (None:
+            each round's ``steps``, the schedule restarting every round).
+        weight_sampling: the path of a weight step: ``"uniform"`` (SPOS-like, every cell gets equal
+            training; the default) or drawn from ``softmax(alpha)`` (``"probs"``, ProxylessNAS: low-alpha
+            paths then stay under-trained and their alpha sinks further).
+        weight_lr, weight_momentum, weight_decay, grad_clip: SGD on the weights (clip: max gradient norm).
+        lr_schedule: ``"cosine"`` (to zero at ``total_steps``) or ``"constant"``.
+        weight_sharing: which cells share a tensor: ``"op"`` (two cells of a layer with the same op on the
+            same edge share its weights, NAS-Bench-201's one-shot rule and the default) or ``"cell"``
+            (every cell its own weights, kept across rounds: no interference between cells, at the
+            memory of one network per cell).
+
+    Architecture parameters (alpha, Eq. 3-4):
+        gate_mode: binary gates over ``softmax(alpha)``: ``"two"`` (ProxylessNAS's two-path estimate, the
+            default), ``"single"`` or ``"all"`` (every path gets its gate gradient; one forward pass per
+            path). See `autospace.supernet.gates`.
+        alpha_lr, alpha_betas, alpha_optimizer: ``"adam"`` (with ``alpha_betas``, the default) or
+            ``"sgd"`` on the alphas.
+        alpha_every: one alpha step after every ``alpha_every`` weight steps, counted across rounds (1:
+            alternating, the default; ProxylessNAS's search code uses 5; 0: no alpha steps, for a
+            ``fitness`` read from evaluation).
+        alpha_warmup: weight-only steps before the first alpha step, counted across rounds
+            (ProxylessNAS warms the weights up for a third of its training).
+        alpha_init: a round's starting alpha: ``"fitness"`` (the cell's fitness, the mean fitness of
+            its layer for a new cell; the default) or ``"zero"`` (ProxylessNAS's near-zero
+            initialisation; the fitness still accumulates across rounds by Eq. 5).
+        compensate: Eq. 4: scale a path's alpha gradient by ``T / T_k`` (``T_k``: the alpha steps in
+            which path ``k`` was active), so rarely sampled cells are not under-rated.
+
+    The score each candidate gets (the engine blends it into the fitness with Eq. 5):
+        fitness: ``"alpha"`` (the paper: the learned alpha), ``"val_loss"`` (minus the path's one-shot
+            validation cross-entropy on the shared weights after BatchNorm re-estimation, SPOS; Ning et
+            al. 2021 find loss ranks better than accuracy), ``"val_accuracy"`` (its accuracy) or
+            ``"perturbation"`` (how much the expected validation loss under ``softmax(alpha)`` rises
+            when the path is left out: ``p_k * (mean loss of the others, weighted by p - loss_k)``, our
+            single-path reading of DARTS-PT's perturbation score). The evaluation runs every path
+            after the round (in a multi-layer supernet, balanced architectures through each path).
+        eval_batches, bn_batches: validation batches each evaluated path is scored on, and training
+            batches its BatchNorm statistics are re-estimated on (fixed for the run, drawn from the seed).
+        score_scale: ``"raw"`` (the read-out as it is, the default) or ``"z"`` (each layer's scores of a
+            round standardised over the round's candidates: removes the drift of a loss as training goes
+            on, so that Eq. 5 averages a cell's standing rather than its round).
+        prior: a training-free prior (`autospace.evaluators.prior`): ``"none"`` (the default),
+            ``"params"`` or a zero-cost proxy such as ``"synflow"``, as a standardised rank among every cell
+            of the layer the run has scored, blended into the score: ``prior_weight * prior + (1 - prior_weight) *
+            score``. Needs ``score_scale = "z"``.
+        prior_weight: the prior's weight in a blended score, in [0, 1].
+        prior_blend: which scores are blended: ``"first"`` (a cell's first score only: the prior is where a
+            new cell starts, and Eq. 5's momentum lets the supernet's scores take over; with the weight 0.9
+            as if the prior were the cell's fitness before its first round) or ``"every"`` (every score:
+            the fitness keeps the prior at ``prior_weight`` and the supernet refines the rest).
+
+    Eq. 6 (the MAdds-aware loss): ``madds_loss="additive"``: ``CE + madds_lambda * E[MAdds] /
+    madds_budget``; ``"multiplicative"``: ``CE * (log E[MAdds] / log madds_budget) ** madds_beta``.
+
+    max_nonfinite: consecutive non-finite steps tolerated (each discarded with a warning) before the
+        round fails.
     """
 
     steps: int = 100
@@ -74,8 +125,18 @@ class SupernetConfig:
     alpha_lr: float = 0.01
     alpha_betas: tuple[float, float] = (0.0, 0.999)
     alpha_optimizer: str = "adam"
+    alpha_every: int = 1
     alpha_warmup: int = 0
+    alpha_init: str = "fitness"
     compensate: bool = True
+    weight_sharing: str = "op"
+    fitness: str = "alpha"
+    eval_batches: int = 4
+    bn_batches: int = 4
+    score_scale: str = "raw"
+    prior: str = "none"
+    prior_weight: float = 0.9
+    prior_blend: str = "first"
     madds_loss: str = "none"
     madds_budget: float | None = None
     madds_lambda: float = 0.1
@@ -84,13 +145,27 @@ class SupernetConfig:
 
     def __post_init__(self) -> None:
         optional = [name for name in ("total_steps", "grad_clip") if getattr(self, name) is not None]
-        positive("evaluator", self, "steps", "batch_size", "max_nonfinite", "weight_lr", "alpha_lr", *optional)
+        positive("evaluator", self, "steps", "batch_size", "max_nonfinite", "weight_lr", "alpha_lr", "eval_batches",
+                 "bn_batches", *optional)
         choices = {"gate_mode": GATE_MODES, "weight_sampling": WEIGHT_SAMPLING, "madds_loss": MADDS_LOSSES, "lr_schedule": LR_SCHEDULES,
-                   "alpha_optimizer": ALPHA_OPTIMIZERS}
+                   "alpha_optimizer": ALPHA_OPTIMIZERS, "alpha_init": ALPHA_INITS, "weight_sharing": WEIGHT_SHARING,
+                   "fitness": FITNESS}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"evaluator.{name}={getattr(self, name)!r} is not one of {list(allowed)}")
-        non_negative("evaluator", self, "alpha_warmup")
+        non_negative("evaluator", self, "alpha_warmup", "alpha_every")
+        if self.score_scale not in SCORE_SCALES:
+            raise ConfigError(f"evaluator.score_scale={self.score_scale!r} is not one of {list(SCORE_SCALES)}")
+        if not 0.0 <= self.prior_weight <= 1.0:
+            raise ConfigError(f"evaluator.prior_weight={self.prior_weight!r} must be in [0, 1]")
+        if self.prior_blend not in PRIOR_BLENDS:
+            raise ConfigError(f"evaluator.prior_blend={self.prior_blend!r} is not one of {list(PRIOR_BLENDS)}")
+        if self.prior != "none" and self.score_scale != "z":
+            raise ConfigError(f"evaluator.prior={self.prior!r} needs score_scale='z' (the prior is blended in as a "
+                              f"standardised rank), got score_scale={self.score_scale!r}")
+        if self.alpha_every == 0 and (self.fitness in ALPHA_FITNESS or self.weight_sampling == "probs"):
+            raise ConfigError(f"evaluator.alpha_every=0 trains no alpha, but fitness={self.fitness!r} and "
+                              f"weight_sampling={self.weight_sampling!r} need one; set alpha_every >= 1")
         if self.madds_loss != "none" and not (self.madds_budget and self.madds_budget > 1):
             raise ConfigError(f"evaluator.madds_budget={self.madds_budget!r} must be > 1 for madds_loss={self.madds_loss!r}")
 
@@ -231,10 +306,11 @@ class AlphaStepper:
         self.active_counts = torch.zeros(pad_alphas(self.alphas).shape)
         self.steps = 0
         self.nonfinite = _NonFinite("alpha", config.max_nonfinite)
-        width = 1 if config.gate_mode == "single" else 2
+        width = {"single": 1, "two": 2, "all": max(len(a) for a in self.alphas)}[config.gate_mode]
         # constant gate values (active first: 1, then 0), leaves that receive dL/dg every step
         self.gate_leaves = [
-            torch.tensor([1.0, 0.0][: min(width, len(a))], device=device).requires_grad_(True) for a in self.alphas
+            torch.tensor([1.0] + [0.0] * (min(width, len(a)) - 1), device=device).requires_grad_(True)
+            for a in self.alphas
         ]
 
     def sample_paths(self) -> list[int]:
@@ -311,20 +387,22 @@ class AlphaStepper:
 
 def train_round(
     weights: WeightStepper, alphas: AlphaStepper, train_batches: Iterator[Batch], val_batches: Iterator[Batch], steps: int,
-    warmup: int = 0,
+    warmup: int = 0, start: int = 0,
 ) -> RoundStats:
-    """``steps`` alternating weight / alpha steps, the first ``warmup`` of them weight-only; a
-    weight step's paths are drawn with the alpha stepper's generator, uniformly or from
+    """``steps`` weight steps, each followed by an alpha step every ``config.alpha_every`` weight steps
+    (counted from ``start``, the weight steps of earlier rounds; never within the first ``warmup`` of this
+    round); a weight step's paths are drawn with the alpha stepper's generator, uniformly or from
     ``softmax(alpha)`` (``config.weight_sampling``)."""
     if alphas.config.weight_sampling == "probs":
         paths: PathPolicy = alphas.sample_paths
     else:
         paths = UniformPaths([len(a) for a in alphas.alphas], alphas.generator)
+    every = alphas.config.alpha_every
     stats = RoundStats()
     weights.model.train()
     for step in range(steps):
         stats.add(stats.train_loss, weights.step(next(train_batches), paths()))
-        if step >= warmup:
+        if step >= warmup and every and (start + step + 1) % every == 0:
             stats.add(stats.val_loss, alphas.step(next(val_batches)))
     distributed.broadcast_buffers(weights.model)
     return stats

@@ -3,8 +3,10 @@
 Every tensor of a supernet gets a key naming what it *is*, not where it sits: ``stem/<name>``,
 ``entries/<name>`` (a stage's fixed entry block), ``head/<name>``, and ``L<layer>/e<ratio>/<name>``
 for a cell path (``L<layer>/p<position>/e<ratio>/<name>`` at each cell position of a cell-tied
-layer, so positions never share), an edge's module name ``edges.<u>_<v>`` extended by its op. So two cells of one layer with the same expansion ratio share
-their expand / project convolutions and every edge op they have in common. A rebuilt supernet
+layer, so positions never share), an edge's module name ``edges.<u>_<v>`` extended by its op. So two
+cells of one layer with the same expansion ratio share their expand / project convolutions and every
+edge op they have in common (the ``op`` rule; under the ``cell`` rule the key also names the cell's
+ops, so cells share nothing but the stem, the entry blocks and the head). A rebuilt supernet
 copies each tensor whose key and shape it finds in the bank; after the round its trained tensors
 and SGD momentum go back into the bank.
 """
@@ -20,14 +22,22 @@ from autospace.genome import Genome
 from autospace.supernet.mixed_layer import GatedLayer, TiedPathLayers
 
 
-def path_key(layer: int, genome: Genome, name: str, position: int | None = None) -> str:
+SHARING = ("op", "cell")
+"""Weight-sharing rules: ``op`` (cells share the tensors of an op on the same edge and their expand /
+project convolutions) and ``cell`` (every cell its own tensors)."""
+
+
+def path_key(layer: int, genome: Genome, name: str, position: int | None = None, sharing: str = "op") -> str:
     """The bank key of tensor ``name`` of the cell ``genome`` built at searchable ``layer`` (at
-    cell ``position`` of a cell-tied layer)."""
+    cell ``position`` of a cell-tied layer); with ``sharing="cell"`` the key names the whole cell, so
+    no other cell shares it."""
     parts = name.split(".")
     if len(parts) > 1 and parts[0] == "edges":
         u, v = (int(n) for n in parts[1].split("_"))
         parts[1] = f"{parts[1]}.{genome.edge_ops[(u, v)]}"
     where = f"L{layer}/" if position is None else f"L{layer}/p{position}/"
+    if sharing == "cell":
+        where += "c" + ",".join(genome.ops) + "/"
     return f"{where}e{genome.ratio}/" + ".".join(parts)
 
 
@@ -49,11 +59,12 @@ def _tie(module: nn.Module, name: str, tensor: torch.Tensor) -> None:
         owner._buffers[leaf] = tensor
 
 
-def tie_by_key(network: nn.Module, layers: Sequence[GatedLayer], candidates: Sequence[Sequence[Genome]]) -> dict[str, torch.Tensor]:
+def tie_by_key(network: nn.Module, layers: Sequence[GatedLayer], candidates: Sequence[Sequence[Genome]],
+               sharing: str = "op") -> dict[str, torch.Tensor]:
     """Key every tensor of a supernet (``network.stem`` / ``network.head``, the stages' entry
     blocks, and path ``k`` of searchable layer ``l`` built from ``candidates[l][k]``, at each of
-    its positions); the paths' tensors with the same key and shape become one tensor. Returns
-    key -> live tensor."""
+    its positions, under the ``sharing`` rule of `path_key`); the paths' tensors with the same key and
+    shape become one tensor. Returns key -> live tensor."""
     named: dict[str, torch.Tensor] = {}
     for part in ("stem", "entries", "head"):
         named.update({f"{part}/{n}": t for n, t in named_tensors(getattr(network, part))})
@@ -63,7 +74,7 @@ def tie_by_key(network: nn.Module, layers: Sequence[GatedLayer], candidates: Seq
         for position, mixed in enumerate(positions):
             for path, genome in zip(mixed.paths, cands):
                 for name, tensor in list(named_tensors(path)):
-                    key = path_key(layer, genome, name, position if tied else None)
+                    key = path_key(layer, genome, name, position if tied else None, sharing)
                     if key in named and named[key].shape == tensor.shape:
                         _tie(path, name, named[key])
                     else:

@@ -13,10 +13,11 @@ _EXPORTS = {
     "StandaloneTrainer": "autospace.train.loop",
     "accuracy": "autospace.train.loop",
     "recalibrate_bn": "autospace.train.loop",
+    "loss_and_accuracy": "autospace.train.loop",
     "ScoringRecipe": "autospace.train.recipe",
     "TrainRecipe": "autospace.train.recipe",
 }
-__all__ = ["ScoringRecipe", "StandaloneTrainer", "TrainRecipe", "accuracy", "recalibrate_bn", "train_architecture"]
+__all__ = ["ScoringRecipe", "StandaloneTrainer", "TrainRecipe", "accuracy", "loss_and_accuracy", "recalibrate_bn", "train_architecture"]
 
 
 def __getattr__(name: str) -> Any:

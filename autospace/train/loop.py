@@ -107,6 +107,31 @@ def accuracy(model: nn.Module, data: Dataset | Iterable[Batch], device: torch.de
 
 
 @torch.no_grad()
+def loss_and_accuracy(model: nn.Module, batches: Iterable[Batch], device: torch.device) -> tuple[float, float]:
+    """Mean cross-entropy and top-1 accuracy of ``model`` (eval mode, autocast) over ``batches``.
+
+    Args:
+        model: the network (put back in train mode afterwards).
+        batches: (images, labels) pairs.
+        device: where the model runs.
+
+    Returns:
+        ``(loss, accuracy)``, each averaged over the images.
+    """
+    model.to(device).eval()
+    loss, correct, total = 0.0, 0, 0
+    for x, y in batches:
+        x, y = x.to(device), y.to(device)
+        with autocast(device):
+            logits = model(x)
+        loss += float(nn.functional.cross_entropy(logits.float(), y, reduction="sum"))
+        correct += int((logits.argmax(1) == y).sum())
+        total += len(y)
+    model.train()
+    return loss / max(total, 1), correct / max(total, 1)
+
+
+@torch.no_grad()
 def recalibrate_bn(model: nn.Module, batches: Iterable[Batch], device: torch.device) -> None:
     """Reset BatchNorm running statistics and re-estimate them (cumulative average) on ``batches``
     through the current path (SPOS: shared BN statistics do not fit any single path)."""
