@@ -32,8 +32,14 @@ class Fitness(base.Fitness):
 
 
 class Individual:
-    """A population member: ``genome``, ``fitness`` (invalid until scored), ``evaluations`` (times
-    scored) and ``born`` (the round it was created)."""
+    """A population member.
+
+    Args:
+        genome: the cell (or, for macro search, the whole network).
+        born: the round it was created.
+        fitness: its fitness (None: invalid until scored).
+        evaluations: how many times it was scored.
+    """
 
     __slots__ = ("born", "evaluations", "fitness", "genome")
 
