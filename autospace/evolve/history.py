@@ -32,6 +32,11 @@ class History:
             self.append(record)
 
     def append(self, record: dict[str, Any]) -> None:
+        """Add a round's record.
+
+        Args:
+            record: the record (its keys: docs/guide/formats.md, ``history.jsonl``).
+        """
         self.logbook.record(**record)
 
     @property

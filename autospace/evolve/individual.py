@@ -62,9 +62,18 @@ class Individual:
         return f"Individual({self.genome!r}, fitness={self.value}, evaluations={self.evaluations}, born={self.born})"
 
     def to_dict(self) -> dict[str, Any]:
+        """The individual as JSON-ready data (checkpoints)."""
         return {"genome": self.genome.to_dict(), "fitness": self.value, "evaluations": self.evaluations,
                 "born": self.born}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Individual:
+        """Individual from `to_dict` output.
+
+        Args:
+            data: the mapping `to_dict` writes.
+
+        Returns:
+            The individual.
+        """
         return cls(genome_from_dict(data["genome"]), data["born"], data["fitness"], data["evaluations"])

@@ -64,6 +64,17 @@ class LearnedSpace:
 
     @classmethod
     def from_dict(cls, data: Any) -> LearnedSpace:
+        """Learned space from `to_dict` output.
+
+        Args:
+            data: the mapping `to_dict` writes.
+
+        Returns:
+            The learned space.
+
+        Raises:
+            GenomeError: a malformed document; the message names the field.
+        """
         check_document(data, "learned space", ("space", "top_k", "layers"),
                        optional=("skeleton", "reference", "meta", "space_settings"))
         space = _space(data)

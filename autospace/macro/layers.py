@@ -173,6 +173,18 @@ class LayerSpec:
 
     @classmethod
     def from_dict(cls, data: Any, index: int) -> LayerSpec:
+        """Layer from `to_dict` output.
+
+        Args:
+            data: the mapping `to_dict` writes.
+            index: the layer's position, for messages.
+
+        Returns:
+            The validated layer.
+
+        Raises:
+            GenomeError: a malformed layer; the message names layer ``index`` and the field.
+        """
         if not isinstance(data, Mapping) or not isinstance(data.get("type"), str):
             raise GenomeError(f"macro genome layer {index} must be an object with a string 'type', got {data!r}")
         spec = cls.of(data["type"], **{k: v for k, v in data.items() if k != "type"})

@@ -133,4 +133,15 @@ class Architecture:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Architecture:
+        """Read an ``architecture.json``.
+
+        Args:
+            path: the file.
+
+        Returns:
+            The architecture.
+
+        Raises:
+            ConfigError: a missing or malformed file; the message names it.
+        """
         return load_document(path, "architecture", cls.from_dict, ConfigError)

@@ -47,6 +47,14 @@ class Budget:
         return (1 + self.tolerance) * self.madds
 
     def admits(self, madds: float) -> bool:
+        """Whether ``madds`` lies inside the window.
+
+        Args:
+            madds: a network's MAdds.
+
+        Returns:
+            True inside ``[low, high]``.
+        """
         return self.low <= madds <= self.high
 
     def distance(self, madds: float) -> float:

@@ -45,6 +45,7 @@ class LayerSpace:
         return len(self.candidates)
 
     def sizes(self) -> list[int]:
+        """The number of candidates of every layer."""
         return [len(c) for c in self.candidates]
 
     def index(self, layer: int, genome: Genome) -> int:

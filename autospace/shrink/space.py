@@ -63,6 +63,7 @@ class ShrunkSpace:
         return [len({g.key for g in cells}) for cells in self.layers]
 
     def to_dict(self) -> dict[str, Any]:
+        """The shrunk space as JSON-ready data (``shrunk_space.json``)."""
         return {
             "schema_version": SCHEMA_VERSION,
             "kind": KIND,
@@ -75,6 +76,17 @@ class ShrunkSpace:
 
     @classmethod
     def from_dict(cls, data: Any) -> ShrunkSpace:
+        """Shrunk space from `to_dict` output.
+
+        Args:
+            data: the mapping `to_dict` writes.
+
+        Returns:
+            The shrunk space.
+
+        Raises:
+            GenomeError: a malformed document; the message names the field.
+        """
         check_document(data, "shrunk space", ("kind", "space", "method", "layers"), optional=("skeleton", "meta"))
         if data["kind"] != KIND:
             raise GenomeError(f"shrunk space field 'kind' must be {KIND!r}, got kind={data['kind']!r}")

@@ -37,6 +37,11 @@ class MixedPathLayer(nn.Module):
         return len(self.paths)
 
     def use_path(self, active: int) -> None:
+        """Run the single path ``active`` (weight steps, evaluation).
+
+        Args:
+            active: the path's index.
+        """
         self.involved, self.gates = [active], None
 
     def use_gates(self, involved: Sequence[int], gates: torch.Tensor) -> None:
@@ -97,10 +102,21 @@ class TiedPathLayers:
         return self.positions[0].num_paths
 
     def use_path(self, active: int) -> None:
+        """Run the single path ``active`` at every position.
+
+        Args:
+            active: the path's index.
+        """
         for layer in self.positions:
             layer.use_path(active)
 
     def use_gates(self, involved: Sequence[int], gates: torch.Tensor) -> None:
+        """Mix the ``involved`` paths with ``gates`` at every position (one gate tensor for all).
+
+        Args:
+            involved: the path indices, the active one first.
+            gates: one gate value per involved path.
+        """
         for layer in self.positions:
             layer.use_gates(involved, gates)
 

@@ -78,6 +78,14 @@ class TrainRecipe:
         return steps if self.max_steps_per_epoch is None else min(steps, self.max_steps_per_epoch)
 
     def optimizer(self, params: Iterable[torch.nn.Parameter]) -> torch.optim.SGD:
+        """The recipe's SGD optimizer.
+
+        Args:
+            params: the parameters to train.
+
+        Returns:
+            SGD with the recipe's learning rate, momentum (Nesterov when set) and weight decay.
+        """
         return torch.optim.SGD(params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay,
                                nesterov=self.nesterov and self.momentum > 0)
 
