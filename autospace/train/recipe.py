@@ -112,9 +112,22 @@ class TrainRecipe:
 
 @dataclass(frozen=True)
 class ScoringRecipe(TrainRecipe):
-    """`TrainRecipe` with the defaults of short scoring runs (low fidelity, ranking ground truth,
-    the direct EA): 2 epochs of momentum SGD without Nesterov, weight decay 5e-4, plain cosine,
-    no label smoothing."""
+    """`TrainRecipe` with the defaults of short scoring runs (low fidelity, ranking ground truth, the
+    direct EA): 2 epochs of momentum SGD without Nesterov, weight decay 5e-4, plain cosine, no label
+    smoothing.
+
+    Attributes:
+        epochs: as in `TrainRecipe` (default 2).
+        batch_size: as in `TrainRecipe`.
+        lr: as in `TrainRecipe`.
+        momentum: as in `TrainRecipe`.
+        nesterov: as in `TrainRecipe` (default False).
+        weight_decay: as in `TrainRecipe` (default 5e-4).
+        warmup_epochs: as in `TrainRecipe` (default 0: plain cosine).
+        label_smoothing: as in `TrainRecipe` (default 0).
+        seed: as in `TrainRecipe`.
+        max_steps_per_epoch: as in `TrainRecipe`.
+    """
 
     epochs: int = 2
     nesterov: bool = False
