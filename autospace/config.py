@@ -33,7 +33,14 @@ def _adapter(cls: type) -> TypeAdapter[Any]:
 
 
 def keys_of(cls: type) -> list[str]:
-    """The config keys of a config dataclass (its ``init`` fields)."""
+    """The config keys of a config dataclass.
+
+    Args:
+        cls: the dataclass.
+
+    Returns:
+        Its ``init`` fields, in order.
+    """
     return [f.name for f in dataclasses.fields(cls) if f.init]
 
 
@@ -49,7 +56,20 @@ def _table(section: str, data: Mapping[str, Any] | None, known: Sequence[str]) -
 
 
 def parse_section(cls: type[T], section: str, data: Mapping[str, Any] | None = None) -> T:
-    """``data`` (a TOML table; None for an absent one) as an instance of the dataclass ``cls``."""
+    """A TOML table as an instance of a config dataclass, type-checked strictly.
+
+    Args:
+        cls: the dataclass.
+        section: the table's name, for messages (``evolve``, ``evaluator``, ...).
+        data: the table (None for an absent one: every default).
+
+    Returns:
+        The instance.
+
+    Raises:
+        ConfigError: an unknown key, a value of the wrong type or out of range; the message names
+            ``section.key`` and the value.
+    """
     data = _table(section, data, keys_of(cls))
     for key, value in data.items():
         finite(f"{section}.{key}", value)
@@ -79,13 +99,37 @@ def _config_error(section: str, data: Mapping[str, Any], exc: ValidationError) -
 
 
 def parse_parts(classes: Sequence[type], section: str, data: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
-    """One section whose keys are the fields of several dataclasses (not overlapping): one instance of each."""
+    """One section whose keys are the fields of several dataclasses (not overlapping).
+
+    Args:
+        classes: the dataclasses.
+        section: the table's name, for messages.
+        data: the table (None: every default).
+
+    Returns:
+        One instance of each class, in order.
+
+    Raises:
+        ConfigError: as `parse_section`.
+    """
     data = _table(section, data, [key for cls in classes for key in keys_of(cls)])
     return tuple(parse_section(cls, section, {k: v for k, v in data.items() if k in keys_of(cls)}) for cls in classes)
 
 
 def check_sections(data: Mapping[str, Any], sections: Sequence[str], what: str = "--config") -> dict[str, Any]:
-    """``data`` (a parsed TOML file) must hold only tables named in ``sections``."""
+    """Check that a parsed TOML file holds only known tables.
+
+    Args:
+        data: the parsed file.
+        sections: the allowed table names.
+        what: what the file is, for messages.
+
+    Returns:
+        ``data`` as a dict.
+
+    Raises:
+        ConfigError: a table not named in ``sections``.
+    """
     for name, table in data.items():
         if name not in sections:
             raise ConfigError(f"[{name}] is not a config section of {what}; sections: {list(sections)}")
@@ -95,7 +139,14 @@ def check_sections(data: Mapping[str, Any], sections: Sequence[str], what: str =
 
 
 def to_table(obj: Any) -> dict[str, Any]:
-    """A config dataclass as a TOML table: tuples as arrays, None values left out (TOML has no null)."""
+    """A config dataclass as a TOML table: tuples as arrays, None values left out (TOML has no null).
+
+    Args:
+        obj: a config dataclass instance.
+
+    Returns:
+        The table.
+    """
     return _plain(dataclasses.asdict(obj))
 
 
@@ -108,18 +159,40 @@ def _plain(value: Any) -> Any:
 
 
 def dumps_toml(tables: Mapping[str, Any]) -> str:
-    """TOML text of ``{section: table}``; None values are left out."""
+    """TOML text of ``{section: table}``; None values are left out.
+
+    Args:
+        tables: the tables by section name.
+
+    Returns:
+        The TOML text.
+    """
     return tomli_w.dumps(_plain(tables))
 
 
 def write_toml(path: str | os.PathLike[str], tables: Mapping[str, Any]) -> None:
-    """Write ``{section: table}`` as TOML, atomically."""
+    """Write ``{section: table}`` as TOML, atomically.
+
+    Args:
+        path: the file.
+        tables: the tables by section name.
+    """
     write_text(path, dumps_toml(tables))
 
 
 def read_toml(path: str | os.PathLike[str], what: str = "--config") -> dict[str, Any]:
-    """The TOML file ``path`` as a dict (`autospace.files.read_utf8`: a regular UTF-8 file, a
-    byte-order mark allowed; every number finite); a missing or malformed file is a `ConfigError`."""
+    """Read a TOML file (`autospace.files.read_utf8`: a regular UTF-8 file, a byte-order mark allowed).
+
+    Args:
+        path: the file.
+        what: what the file is, for messages (``--config``).
+
+    Returns:
+        The file's tables as a dict; every number in it is finite.
+
+    Raises:
+        ConfigError: a missing, malformed or non-finite file; the message names it.
+    """
     text = read_utf8(path, what, ConfigError)
     try:
         data = tomllib.loads(text)
@@ -134,8 +207,15 @@ MAX_NUMBER = 1e12
 
 
 def finite(field: str, value: Any) -> None:
-    """``value`` (a setting, or an array of them) must hold no NaN, infinity or number beyond
-    `MAX_NUMBER`; ``field`` names it in the `ConfigError`."""
+    """Check that a setting holds no NaN, infinity or number beyond `MAX_NUMBER`.
+
+    Args:
+        field: the setting's name (``section.key``), for the message.
+        value: the value, or an array of them.
+
+    Raises:
+        ConfigError: a non-finite or too large number.
+    """
     values = value if isinstance(value, (list, tuple)) else [value]
     for item in values:
         if isinstance(item, (list, tuple)):
@@ -148,13 +228,31 @@ def finite(field: str, value: Any) -> None:
 
 
 def positive(section: str, obj: Any, *names: str) -> None:
-    """Each field ``names`` of the dataclass ``obj`` must be a finite number > 0 (an integer where the
-    field is annotated ``int``), also when ``obj`` was built in Python rather than parsed from TOML."""
+    """Check fields of a config dataclass in ``__post_init__`` (also when it was built in Python rather
+    than parsed from TOML).
+
+    Args:
+        section: the config section, for messages.
+        obj: the dataclass instance.
+        *names: the fields that must be finite numbers > 0 (integers where annotated ``int``).
+
+    Raises:
+        ConfigError: a field out of range; the message names ``section.field`` and the value.
+    """
     _bounded(section, obj, names, zero_ok=False)
 
 
 def non_negative(section: str, obj: Any, *names: str) -> None:
-    """As `positive`, for fields that may also be 0."""
+    """As `positive`, for fields that may also be 0.
+
+    Args:
+        section: the config section, for messages.
+        obj: the dataclass instance.
+        *names: the fields that must be finite numbers >= 0.
+
+    Raises:
+        ConfigError: a field out of range.
+    """
     _bounded(section, obj, names, zero_ok=True)
 
 

@@ -15,7 +15,13 @@ T = TypeVar("T")
 
 
 class Registry(Generic[T]):
-    """Objects of one ``kind`` (e.g. ``"strategy"``) by name."""
+    """Objects of one ``kind`` (e.g. ``"strategy"``) by name: what every ``register_X`` / ``get_X`` /
+    ``list_X`` uses.
+
+    Args:
+        kind: what the objects are, for messages.
+        lazy: built-in names and the module that registers each, imported on first use.
+    """
 
     def __init__(self, kind: str, lazy: Mapping[str, str] | None = None) -> None:
         self.kind = kind
@@ -23,8 +29,20 @@ class Registry(Generic[T]):
         self._lazy = dict(lazy or {})
 
     def register(self, name: str, obj: T, *, overwrite: bool = False, same_ok: bool = False) -> T:
-        """Add ``obj`` under ``name``; a taken name needs ``overwrite=True`` (with ``same_ok``,
-        registering an equal object again is a no-op). Returns ``obj``."""
+        """Add ``obj`` under ``name``.
+
+        Args:
+            name: a non-empty name.
+            obj: the object.
+            overwrite: replace another object registered under the name.
+            same_ok: registering an equal object again is a no-op.
+
+        Returns:
+            ``obj``.
+
+        Raises:
+            UnknownNameError: an empty name, or a taken one without ``overwrite``.
+        """
         if not isinstance(name, str) or not name:
             raise UnknownNameError(f"{self.kind} name={name!r} must be a non-empty string")
         if same_ok and name in self._items and self._items[name] == obj:
@@ -35,7 +53,17 @@ class Registry(Generic[T]):
         return obj
 
     def get(self, name: str) -> T:
-        """The object registered as ``name``."""
+        """The object registered as ``name`` (a lazy built-in is imported first).
+
+        Args:
+            name: the name.
+
+        Returns:
+            The object.
+
+        Raises:
+            UnknownNameError: no object has that name; the message lists the known ones.
+        """
         if isinstance(name, str) and name not in self._items and name in self._lazy:
             importlib.import_module(self._lazy[name])
         if not isinstance(name, str) or name not in self._items:

@@ -13,11 +13,21 @@ from torch.utils.data import Dataset
 
 @dataclass(frozen=True)
 class ImageTransform:
-    """uint8 batch (N x C x H x W) -> float32 batch normalised by per-channel ``mean`` / ``std``
-    (of pixel values in [0, 1]); with ``padding > 0`` first a random ``padding``-pixel shifted crop
-    (zero fill, as ``RandomCrop(H, padding)``), with ``flip`` a horizontal flip of half the images,
-    and with ``cutout > 0`` after the normalisation a ``cutout`` x ``cutout`` square of each image
-    set to 0, centred anywhere in it and clipped at the border (DeVries & Taylor 2017, as DARTS)."""
+    """The batched augmentation of an image set, applied to whole uint8 batches on their device.
+
+    A uint8 batch (N x C x H x W) becomes a float32 batch normalised by per-channel ``mean`` /
+    ``std`` (of pixel values in [0, 1]); with ``padding > 0`` first a random ``padding``-pixel shifted
+    crop (zero fill, as ``RandomCrop(H, padding)``), with ``flip`` a horizontal flip of half the
+    images, and with ``cutout > 0`` after the normalisation a ``cutout`` x ``cutout`` square of each
+    image set to 0, centred anywhere in it and clipped at the border (DeVries & Taylor 2017, as DARTS).
+
+    Attributes:
+        mean: per-channel mean of pixel values in [0, 1].
+        std: per-channel standard deviation.
+        padding: the crop's shift in pixels (0: no crop).
+        flip: flip half the images horizontally.
+        cutout: the side of the cutout square (0: none).
+    """
 
     mean: tuple[float, ...]
     std: tuple[float, ...]
@@ -33,7 +43,14 @@ class ImageTransform:
         return cut_out(images, generator, self.cutout) if self.cutout else images
 
     def normalise(self, images: torch.Tensor) -> torch.Tensor:
-        """Only the normalisation (no random draws)."""
+        """Only the normalisation (no random draws).
+
+        Args:
+            images: a uint8 batch.
+
+        Returns:
+            The float32 batch normalised by ``mean`` / ``std``.
+        """
         shape = (1, -1) + (1,) * (images.dim() - 2)
         std = torch.tensor(self.std, device=images.device).view(shape)
         mean = torch.tensor(self.mean, device=images.device).view(shape)
@@ -41,8 +58,18 @@ class ImageTransform:
 
 
 def crop_flip(images: torch.Tensor, generator: torch.Generator, padding: int, flip: bool) -> torch.Tensor:
-    """Each image of the uint8 batch shifted by up to ``padding`` pixels (zero fill) and, with
-    ``flip``, mirrored with probability 1/2: one gather over the padded batch."""
+    """Each image of the uint8 batch shifted by up to ``padding`` pixels (zero fill) and, with ``flip``,
+    mirrored with probability 1/2: one gather over the padded batch.
+
+    Args:
+        images: a uint8 batch (N x C x H x W).
+        generator: the seeded generator of the draws.
+        padding: the largest shift in pixels.
+        flip: mirror half the images.
+
+    Returns:
+        The augmented uint8 batch.
+    """
     n, c, h, w = images.shape
     device = images.device
     offsets = torch.randint(0, 2 * padding + 1, (2, n), generator=generator, device=generator.device).to(device)
@@ -73,8 +100,14 @@ def cut_out(images: torch.Tensor, generator: torch.Generator, length: int) -> to
 
 
 class ImageTensors(Dataset):
-    """uint8 ``images`` (N x C x H x W) and ``labels`` (N); a batch of indices is transformed as a
-    whole by ``transform`` (`batch`), a single item only normalised (``transform.normalise``)."""
+    """An image set held as tensors; a batch of indices is transformed as a whole (`batch`), a single
+    item only normalised (``transform.normalise``).
+
+    Args:
+        images: uint8 images (N x C x H x W).
+        labels: their labels (N).
+        transform: the augmentation of training batches.
+    """
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, transform: ImageTransform) -> None:
         self.images, self.labels, self.transform = images, labels, transform
@@ -86,14 +119,36 @@ class ImageTensors(Dataset):
         return self.transform.normalise(self.images[index : index + 1])[0], self.labels[index]
 
     def batch(self, indices: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        """The transformed images and the labels at ``indices``."""
+        """The transformed images and the labels at ``indices``.
+
+        Args:
+            indices: the items of the batch.
+            generator: the seeded generator of the augmentation.
+
+        Returns:
+            ``(images, labels)``, on the set's device.
+        """
         indices = indices.to(self.images.device)
         return self.transform(self.images[indices], generator), self.labels[indices]
 
     def to(self, device: torch.device | str) -> ImageTensors:
-        """The same set on ``device`` (its batches are then transformed there)."""
+        """The same set on ``device`` (its batches are then transformed there).
+
+        Args:
+            device: a torch device.
+
+        Returns:
+            The moved set.
+        """
         return ImageTensors(self.images.to(device), self.labels.to(device), self.transform)
 
     def with_transform(self, **changes: object) -> ImageTensors:
-        """The same images with ``transform`` fields changed (e.g. ``padding=0, flip=False``)."""
+        """The same images with ``transform`` fields changed.
+
+        Args:
+            **changes: `ImageTransform` fields, e.g. ``padding=0, flip=False``.
+
+        Returns:
+            The set with the new transform.
+        """
         return ImageTensors(self.images, self.labels, replace(self.transform, **changes))  # type: ignore[arg-type]

@@ -65,13 +65,32 @@ def _entry_dir(digest: str, image_size: int | None) -> Path:
 
 
 def cache_entry(source: str | Path, image_size: int | None = None) -> Path:
-    """The cache directory that holds (or will hold) the decoded ``source``."""
+    """The cache directory that holds (or will hold) the decoded ``source``.
+
+    Args:
+        source: an image directory or archive.
+        image_size: the decoded side (None: as stored).
+
+    Returns:
+        The entry's directory under `cache_root`.
+    """
     return _entry_dir(source_digest(Path(source)), image_size)
 
 
 def cached_image_tree(source: str | Path, image_size: int | None = None) -> ImageArrays:
-    """The decoded image tree at ``source`` (see `decode_image_tree`), from the cache when a valid
-    entry is there, else decoded now and stored."""
+    """The decoded image tree at ``source`` (see `decode_image_tree`), from the cache when a valid entry
+    is there, else decoded now and stored.
+
+    Args:
+        source: an image directory or archive.
+        image_size: resize and centre-crop to this side (None: every image must have one size).
+
+    Returns:
+        The decoded arrays.
+
+    Raises:
+        DataError: a missing or malformed source; the message names it.
+    """
     source = Path(source)
     if not source.exists():
         raise DataError(f"image tree {str(source)!r} does not exist")

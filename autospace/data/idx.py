@@ -34,7 +34,18 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def read_idx(path: str | Path, ndim: int | None = None) -> np.ndarray:
-    """The array stored in IDX file ``path``; checks the magic number, ``ndim`` and the size."""
+    """The array stored in an IDX file (MNIST's format); checks the magic number, ``ndim`` and the size.
+
+    Args:
+        path: the file (gzip when it ends in ``.gz``).
+        ndim: the number of dimensions expected (None: any).
+
+    Returns:
+        The array.
+
+    Raises:
+        DataError: a missing, short or malformed file; the message names it.
+    """
     path = Path(path)
     data = _read_bytes(path)
     if len(data) < 4:
@@ -58,7 +69,12 @@ def read_idx(path: str | Path, ndim: int | None = None) -> np.ndarray:
 
 
 def write_idx(path: str | Path, array: np.ndarray) -> None:
-    """Write ``array`` (uint8) as an IDX file (gzip when ``path`` ends in .gz); for tests and tools."""
+    """Write ``array`` (uint8) as an IDX file; for tests and tools.
+
+    Args:
+        path: the file (gzip when it ends in ``.gz``).
+        array: the data.
+    """
     path = Path(path)
     array = np.ascontiguousarray(array, dtype=np.uint8)
     payload = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes()

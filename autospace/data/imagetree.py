@@ -30,8 +30,13 @@ _HELD_OUT = ("test", "val")
 
 @dataclass(frozen=True)
 class ImageArrays:
-    """The decoded tree: ``classes`` in label order, and per part (``train``, maybe ``test``) the
-    images (uint8, N x 3 x H x W) and labels (int64, N)."""
+    """A decoded image tree.
+
+    Attributes:
+        classes: the class names, in label order.
+        images: per part (``train``, maybe ``test``), uint8 images (N x 3 x H x W).
+        labels: per part, int64 labels (N).
+    """
 
     classes: tuple[str, ...]
     images: dict[str, np.ndarray]
@@ -105,10 +110,18 @@ def _part(source: Path, name: str) -> tuple[str, str, str]:
 
 
 def decode_image_tree(source: str | Path, image_size: int | None = None) -> ImageArrays:
-    """Decode every image of the tree at ``source`` (directory or archive).
+    """Decode every image of the tree at ``source`` (an ImageFolder-style directory or archive).
 
-    ``image_size=None``: all images must share one size. An int: images of another size are resized
-    (shorter side to 8/7 of it) and centre-cropped to ``image_size`` x ``image_size``.
+    Args:
+        source: a directory, or a ``.tar`` / ``.tar.gz`` archive of one.
+        image_size: None: all images must share one size. An int: images of another size are
+            resized (shorter side to 8/7 of it) and centre-cropped to ``image_size`` x ``image_size``.
+
+    Returns:
+        The decoded arrays.
+
+    Raises:
+        DataError: a missing or malformed source; the message names it.
     """
     source = Path(source)
     if not source.exists():

@@ -19,7 +19,17 @@ class AnalyticEvaluator(Evaluator):
     The optimum (score 1.0) is the target itself. Targets are given, or drawn from ``seed``
     (one per layer) among cells without zero or identity edges: such a cell is the only one of
     its canonical class, so an engine that deduplicates by canonical key can always reach it.
-    ``delay`` sleeps that many seconds per query, to simulate a slow scorer.
+
+    Args:
+        space: the cell space, or the name of a registered one.
+        layers: the number of searchable layers (one target each).
+        targets: the target cell of each layer (None: drawn from ``seed``).
+        seed: the seed of the drawn targets.
+        delay: seconds to sleep per query, to simulate a slow scorer.
+
+    Raises:
+        ConfigError: ``targets`` of another length than ``layers``, a negative ``delay``, or a space
+            with no op besides zero and identity.
     """
 
     def __init__(self, space: CellSpace | str, *, layers: int = 1, targets: Sequence[Genome] | None = None,
@@ -45,7 +55,14 @@ class AnalyticEvaluator(Evaluator):
         return self.space.genome(chosen, ratio)
 
     def optimum(self, layer: int) -> Genome:
-        """The genome with the best score at ``layer``."""
+        """The genome with the best score at ``layer``.
+
+        Args:
+            layer: a searchable layer.
+
+        Returns:
+            Its target cell (score 1.0).
+        """
         return self.targets[layer]
 
     def score_one(self, candidate: Candidate) -> float:

@@ -39,12 +39,18 @@ class Candidate(NamedTuple):
 
 @dataclass
 class EvaluatorCost:
-    """Cost an evaluator has spent: number of candidates scored and wall-clock seconds."""
+    """Cost an evaluator has spent.
+
+    Attributes:
+        queries: candidates scored.
+        seconds: wall-clock seconds spent scoring.
+    """
 
     queries: int = 0
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, float]:
+        """The counters as a dict."""
         return asdict(self)
 
 
@@ -59,8 +65,19 @@ class Evaluator(ABC):
         self.cost = EvaluatorCost()
 
     def score(self, batch: Sequence[Candidate], map_fn: MapFn = map) -> list[float]:
-        """Scores of ``batch`` in order; counts the queries and seconds spent. A score that is not
-        finite (NaN, infinity) is an `EvaluatorError` naming the candidate."""
+        """Scores of ``batch`` in order; counts the queries and seconds spent.
+
+        Args:
+            batch: the candidates (`Candidate` or ``(layer, genome, fitness)`` tuples).
+            map_fn: how an independent evaluator maps `score_one` over the batch (the built-in
+                ``map``, or a process pool's or Ray's from `autospace.evolve.parallel.open_map`).
+
+        Returns:
+            One score per candidate, higher is fitter.
+
+        Raises:
+            EvaluatorError: a score is not finite (NaN, infinity); the message names the candidate.
+        """
         batch = [c if isinstance(c, Candidate) else Candidate(*c) for c in batch]
         start = time.perf_counter()
         if self.independent:
@@ -76,11 +93,28 @@ class Evaluator(ABC):
         return scores
 
     def evaluate(self, batch: Sequence[Candidate]) -> list[float]:
-        """Joint scores of a batch (override for evaluators that are not independent)."""
+        """Joint scores of a batch (override for evaluators that are not independent).
+
+        Args:
+            batch: the candidates.
+
+        Returns:
+            One score per candidate.
+        """
         return [self.score_one(c) for c in batch]
 
     def score_one(self, candidate: Candidate) -> float:
-        """Score of one candidate (override for independent evaluators)."""
+        """Score of one candidate (override for independent evaluators).
+
+        Args:
+            candidate: the layer, genome and current fitness.
+
+        Returns:
+            Its score, higher is fitter.
+
+        Raises:
+            TypeError: the evaluator scores batches jointly.
+        """
         raise TypeError(f"{type(self).__name__} scores batches jointly; call score() or evaluate()")
 
     def state_dict(self) -> dict[str, Any]:
@@ -89,7 +123,14 @@ class Evaluator(ABC):
         return {"cost": self.cost.to_dict(), "settings": self._settings()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a `state_dict`; one written with other settings is a `CheckpointError` naming them."""
+        """Restore a `state_dict`.
+
+        Args:
+            state: what `state_dict` returned.
+
+        Raises:
+            CheckpointError: the state was written with other settings; the message names them.
+        """
         saved, now = state.get("settings"), self._settings()
         if saved is not None and saved != now:
             changed = sorted(k for k in set(saved) | set(now) if saved.get(k) != now.get(k))

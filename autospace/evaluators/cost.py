@@ -18,8 +18,19 @@ METRICS = ("madds", "params")
 
 
 def layer_cost_fn(skeleton: str, metric: str = "madds") -> Callable[[int, Genome], float]:
-    """``layer_cost(layer, genome)``: the MAdds (or params) of ``genome`` at searchable layer
-    ``layer`` of the skeleton named ``skeleton``."""
+    """A cost function of a skeleton's searchable layers, for `EvolveConfig.madds_cap`.
+
+    Args:
+        skeleton: a registered skeleton name.
+        metric: ``"madds"`` or ``"params"``.
+
+    Returns:
+        ``layer_cost(layer, genome)``: the MAdds (or params) of ``genome`` at searchable layer
+        ``layer``.
+
+    Raises:
+        ConfigError: an unknown ``metric``.
+    """
     if metric not in METRICS:
         raise ConfigError(f"cost metric={metric!r} is not one of {METRICS}")
     layers = get_skeleton(skeleton).layers
@@ -34,7 +45,16 @@ def layer_cost_fn(skeleton: str, metric: str = "madds") -> Callable[[int, Genome
 
 
 class CostEvaluator(Evaluator):
-    """Exact score ``-cost`` (cheaper is fitter), or ``+cost`` with ``minimize=False``."""
+    """Exact score ``-cost`` (cheaper is fitter), or ``+cost`` with ``minimize=False``.
+
+    Args:
+        skeleton: the registered skeleton whose cost model scores the cells.
+        metric: ``"madds"`` or ``"params"``.
+        minimize: score the negated cost.
+
+    Raises:
+        ConfigError: an unknown ``metric``.
+    """
 
     def __init__(self, skeleton: str, metric: str = "madds", minimize: bool = True) -> None:
         super().__init__()

@@ -40,8 +40,18 @@ def rank_normalise(scores: Sequence[float]) -> np.ndarray:
 
 
 class MixedEvaluator(Evaluator):
-    """``lam * rank(zero_cost) + (1 - lam) * rank(low_fidelity)`` within each batch, or the raw sum
-    (module docstring)."""
+    """LCMNAS's mixed fitness: ``lam * zero_cost + (1 - lam) * low_fidelity``.
+
+    Args:
+        zero_cost: the zero-cost evaluator (LCMNAS: its Jacobian score).
+        low_fidelity: the short-training evaluator.
+        lam: the zero-cost part's weight, in [0, 1].
+        combine: ``"rank"`` (both parts rank-normalised within each batch; not exact) or ``"raw"``
+            (the plain sum, LCMNAS's own; exact).
+
+    Raises:
+        ConfigError: ``lam`` outside [0, 1] or an unknown ``combine``.
+    """
 
     exact = False
     independent = False
@@ -64,7 +74,14 @@ class MixedEvaluator(Evaluator):
         return [self._cache[(part, c.layer, c.genome)] for c in batch]
 
     def score_one(self, candidate: Candidate) -> float:
-        """The raw sum of one candidate (``combine = "raw"``; ranks exist only within a batch)."""
+        """The raw sum of one candidate (``combine = "raw"``; ranks exist only within a batch).
+
+        Args:
+            candidate: the layer, genome and current fitness.
+
+        Returns:
+            ``lam * zero-cost score + (1 - lam) * 100 * low-fidelity accuracy`` (accuracy in percent).
+        """
         if self.combine != "raw":
             return super().score_one(candidate)
         return self.evaluate([candidate])[0]

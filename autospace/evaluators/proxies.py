@@ -84,11 +84,31 @@ def _grads(net: nn.Module, x: torch.Tensor, y: torch.Tensor,
 
 
 def grad_norm(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """``grad_norm``: the L2 norms of the weights' gradients, summed over layers.
+
+    Args:
+        net: a freshly initialised network in train mode.
+        x: one batch of training images.
+        y: their labels.
+
+    Returns:
+        The score (higher: predicted better), or `FLOOR` where the proxy carries no signal.
+    """
     found = _grads(net, x, y)
     return FLOOR if found is None else _finite(float(sum(g.norm() for g in found[1])))
 
 
 def snip(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """``snip`` (Lee et al. 2019): ``sum |W * dL/dW|``.
+
+    Args:
+        net: a freshly initialised network in train mode.
+        x: one batch of training images.
+        y: their labels.
+
+    Returns:
+        The score (higher: predicted better), or `FLOOR` where the proxy carries no signal.
+    """
     found = _grads(net, x, y)
     if found is None:
         return FLOOR
@@ -96,6 +116,16 @@ def snip(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def grasp(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """``grasp`` (Wang et al. 2020): ``sum -W * (H g)``, ``g = dL/dW``, ``H`` the loss's Hessian.
+
+    Args:
+        net: a freshly initialised network in train mode.
+        x: one batch of training images.
+        y: their labels.
+
+    Returns:
+        The score (higher: predicted better), or `FLOOR` where the proxy carries no signal.
+    """
     found = _grads(net, x, y, create_graph=True)
     if found is None:
         return FLOOR
@@ -109,6 +139,16 @@ def grasp(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def fisher(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """``fisher`` (Theis et al. 2018, Turner et al. 2020): per output channel ``0.5 * mean_n (sum_hw a * dL/da)^2``.
+
+    Args:
+        net: a freshly initialised network in train mode.
+        x: one batch of training images.
+        y: their labels.
+
+    Returns:
+        The score (higher: predicted better), or `FLOOR` where the proxy carries no signal.
+    """
     pairs: list[list[Any]] = []
 
     def keep(module: nn.Module, _i: tuple[torch.Tensor, ...], out: torch.Tensor) -> None:
@@ -138,6 +178,16 @@ def fisher(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def synflow(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """``synflow`` (Tanaka et al. 2020): ``log sum |W * dR/dW|`` on the BN-free, absolute-valued network.
+
+    Args:
+        net: a freshly initialised network in train mode.
+        x: one batch of training images.
+        y: their labels.
+
+    Returns:
+        The score (higher: predicted better), or `FLOOR` where the proxy carries no signal.
+    """
     _remove_norms(net)
     net = net.double()
     with torch.no_grad():
@@ -161,9 +211,17 @@ def _remove_norms(module: nn.Module) -> None:
 
 
 def jacobian_eigenvalues(net: nn.Module, x: torch.Tensor) -> torch.Tensor | None:
-    """Eigenvalues (float64, clamped at 0) of the correlation matrix of the per-image input Jacobians
-    ``d(sum of outputs)/dx`` of the batch ``x``; None where they carry no signal (no gradient, a
-    non-finite or a constant Jacobian, fewer than two images)."""
+    """Eigenvalues of the correlation matrix of a batch's per-image input Jacobians.
+
+    Args:
+        net: the network.
+        x: one batch of images.
+
+    Returns:
+        The eigenvalues (float64, clamped at 0) of the correlation matrix of the Jacobians
+        ``d(sum of outputs)/dx``; None where they carry no signal (no gradient, a non-finite or a
+        constant Jacobian, fewer than two images).
+    """
     x = x.clone().requires_grad_(True)
     out = net(x).sum()
     if not out.requires_grad:
@@ -178,6 +236,16 @@ def jacobian_eigenvalues(net: nn.Module, x: torch.Tensor) -> torch.Tensor | None
 
 
 def jacob_cov(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """``jacob_cov`` (Mellor et al. 2020): ``-sum(log(v + k) + 1 / (v + k))`` over `jacobian_eigenvalues`.
+
+    Args:
+        net: a freshly initialised network in train mode.
+        x: one batch of training images.
+        y: their labels.
+
+    Returns:
+        The score (higher: predicted better), or `FLOOR` where the proxy carries no signal.
+    """
     eig = jacobian_eigenvalues(net, x)
     if eig is None:
         return FLOOR
@@ -186,6 +254,16 @@ def jacob_cov(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def naswot(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """``naswot`` (Mellor et al. 2021): ``log|K|`` of the ReLU codes' agreement kernel.
+
+    Args:
+        net: a freshly initialised network in train mode.
+        x: one batch of training images.
+        y: their labels.
+
+    Returns:
+        The score (higher: predicted better), or `FLOOR` where the proxy carries no signal.
+    """
     kernel = torch.zeros((len(x), len(x)), dtype=torch.float64, device=x.device)
 
     def add_codes(_m: nn.Module, inp: tuple[torch.Tensor, ...], _out: torch.Tensor) -> None:
@@ -209,8 +287,13 @@ def naswot(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 
 @dataclass(frozen=True)
 class Proxy:
-    """A proxy function and its published batch: ``batch_size`` training images, with the
-    training augmentation when ``augment``."""
+    """A proxy function and its published batch.
+
+    Attributes:
+        score: the function ``(net, images, labels) -> float``.
+        batch_size: the training images of its batch.
+        augment: whether the batch has the training augmentation (crop + flip).
+    """
 
     score: ProxyFn
     batch_size: int = 64

@@ -53,14 +53,26 @@ class EvaluatorEntry:
 
 @dataclass(frozen=True)
 class EvaluatorSpec:
-    """A parsed ``[evaluator]`` section: the evaluator's name and one settings object per
-    settings dataclass, relative paths resolved."""
+    """A parsed ``[evaluator]`` section, relative paths resolved.
+
+    Attributes:
+        name: the evaluator's registered name.
+        settings: one settings object per settings dataclass it registered.
+    """
 
     name: str
     settings: tuple[Any, ...]
 
     def create(self, *, space: CellSpace, layers: int = 1) -> Evaluator:
-        """Build the evaluator for a run on ``space`` with ``layers`` searchable layers."""
+        """Build the evaluator for a run.
+
+        Args:
+            space: the run's space.
+            layers: the run's number of searchable layers.
+
+        Returns:
+            The evaluator.
+        """
         return get_evaluator(self.name).factory(*self.settings, space=space, layers=layers)
 
     def to_table(self) -> dict[str, Any]:
@@ -78,8 +90,19 @@ _EVALUATORS: Registry[EvaluatorEntry] = Registry(
 
 def register_evaluator(name: str, factory: EvaluatorFactory, *, settings: type | tuple[type, ...] = (),
                        path_keys: tuple[str, ...] = (), overwrite: bool = False) -> None:
-    """Make ``factory`` available under ``name`` in config files; its keys are the fields of the
-    ``settings`` dataclass(es), which must not overlap."""
+    """Make ``factory`` available under ``name`` in config files and `create_evaluator`.
+
+    Args:
+        name: the ``[evaluator] name`` it answers to.
+        factory: ``factory(*settings_objects, space=..., layers=...) -> Evaluator``.
+        settings: the dataclass(es) whose fields are its ``[evaluator]`` keys; they must not overlap.
+        path_keys: keys holding paths, resolved against the config file's folder.
+        overwrite: replace another evaluator registered under the same name.
+
+    Raises:
+        ConfigError: settings keys that overlap (or are ``name``), or path keys that are not keys.
+        UnknownNameError: the name is taken without ``overwrite``.
+    """
     parts = settings if isinstance(settings, tuple) else (settings,)
     entry = EvaluatorEntry(name, factory, parts, tuple(path_keys))
     keys = entry.keys()
@@ -92,7 +115,17 @@ def register_evaluator(name: str, factory: EvaluatorFactory, *, settings: type |
 
 
 def get_evaluator(name: str) -> EvaluatorEntry:
-    """The evaluator registered as ``name`` (a built-in is imported on first use)."""
+    """The evaluator registered as ``name`` (a built-in is imported on first use).
+
+    Args:
+        name: a registered evaluator name.
+
+    Returns:
+        Its registry entry: factory, settings dataclasses (``keys()`` lists its keys) and path keys.
+
+    Raises:
+        UnknownNameError: no evaluator has that name; the message lists the known ones.
+    """
     return _EVALUATORS.get(name)
 
 
@@ -102,7 +135,18 @@ def list_evaluators() -> list[str]:
 
 
 def parse_evaluator(section: Mapping[str, Any], base_dir: str | os.PathLike[str] = ".") -> EvaluatorSpec:
-    """Validate an ``[evaluator]`` section; relative paths are taken relative to ``base_dir``."""
+    """Validate an ``[evaluator]`` section.
+
+    Args:
+        section: the table, with ``name`` and that evaluator's keys.
+        base_dir: the folder relative paths are taken relative to (a config file's folder).
+
+    Returns:
+        The parsed section; `EvaluatorSpec.create` builds the evaluator.
+
+    Raises:
+        ConfigError: a missing or unknown name, or a bad key or value (the message names it).
+    """
     if not isinstance(section, Mapping):
         raise ConfigError(f"[evaluator] must be a table of keys, got {section!r}")
     name = section.get("name")
@@ -117,8 +161,23 @@ def parse_evaluator(section: Mapping[str, Any], base_dir: str | os.PathLike[str]
 
 
 def create_evaluator(name: str, *, space: CellSpace, layers: int = 1, **keys: Any) -> Evaluator:
-    """The evaluator ``name`` with the ``[evaluator]`` keys ``keys`` (relative paths: to the
-    working directory), e.g. ``create_evaluator("tabular", space=nb201, path="cifar10.csv")``."""
+    """The evaluator ``name`` built from ``[evaluator]`` keys.
+
+    For example ``create_evaluator("tabular", space=nb201, path="cifar10.csv")``.
+
+    Args:
+        name: a registered evaluator name (`list_evaluators`).
+        space: the space of the cells it will score.
+        layers: the number of searchable layers of the run.
+        **keys: that evaluator's ``[evaluator]`` keys; relative paths are relative to the working
+            directory.
+
+    Returns:
+        The evaluator.
+
+    Raises:
+        ConfigError: an unknown name, key or a bad value (the message names it).
+    """
     return parse_evaluator({"name": name, **keys}).create(space=space, layers=layers)
 
 

@@ -18,7 +18,14 @@ from autospace.genome import CellSpace, Genome, get_space
 class TabularEvaluator(Evaluator):
     """Exact scores from a table: ``search_metric`` guides the search, ``report_metric`` is reported.
 
-    The table maps genomes to ``(search, report)`` metric values; build it with `from_csv`.
+    Build it with `from_csv`.
+
+    Args:
+        table: genome -> ``(search, report)`` metric values.
+        search_metric: the name of the metric the search sees.
+        report_metric: the name of the metric `report` gives.
+        space: the table's cell space.
+        source: where the table came from, for messages.
     """
 
     def __init__(self, table: dict[Genome, tuple[float, float]], *, search_metric: str = "val12",
@@ -30,7 +37,20 @@ class TabularEvaluator(Evaluator):
     @classmethod
     def from_csv(cls, path: str | os.PathLike[str], search_metric: str = "val12", report_metric: str = "test200",
                  space: CellSpace | str = "nb201") -> TabularEvaluator:
-        """Read a CSV with an ``arch`` column of NB201 arch strings and the two metric columns."""
+        """Read a CSV with an ``arch`` column of NB201 arch strings and the two metric columns.
+
+        Args:
+            path: the CSV file (e.g. NAS-Bench-201's CIFAR-10 table).
+            search_metric: the column the search sees (``val12``).
+            report_metric: the column `report` gives (``test200``).
+            space: the cell space of the arch strings.
+
+        Returns:
+            The evaluator.
+
+        Raises:
+            DataError: a missing or malformed file, a missing column, a non-finite value or a repeated arch.
+        """
         path = Path(path)
         space_obj = space if isinstance(space, CellSpace) else get_space(space)
         text = read_utf8(path, "tabular evaluator: path", DataError)
@@ -77,11 +97,31 @@ class TabularEvaluator(Evaluator):
             raise EvaluatorError(f"tabular evaluator: arch {arch!r} is not in the table {self.source!r}") from None
 
     def score_one(self, candidate: Candidate) -> float:
-        """The search metric of the candidate's genome."""
+        """The search metric of the candidate's genome.
+
+        Args:
+            candidate: the layer, genome and current fitness.
+
+        Returns:
+            Its ``search_metric``.
+
+        Raises:
+            EvaluatorError: a genome of another space or not in the table.
+        """
         return self._row(candidate.genome)[0]
 
     def report(self, genome: Genome) -> float:
-        """The report metric of ``genome`` (not counted as a query)."""
+        """The report metric of ``genome`` (not counted as a query).
+
+        Args:
+            genome: a cell of the table's space.
+
+        Returns:
+            Its ``report_metric``.
+
+        Raises:
+            EvaluatorError: a genome of another space or not in the table.
+        """
         return self._row(genome)[1]
 
     def describe(self) -> dict[str, Any]:

@@ -91,7 +91,14 @@ class EvolveConfig:
             raise ConfigError(f"evolve.madds_cap={self.madds_cap!r} must be a positive finite number")
 
     def cap(self, layer: int) -> float | None:
-        """The MAdds cap of ``layer`` (None: uncapped)."""
+        """The MAdds cap of ``layer``.
+
+        Args:
+            layer: a searchable layer.
+
+        Returns:
+            ``madds_cap`` for that layer, or None when uncapped.
+        """
         if isinstance(self.madds_cap, tuple):
             return float(self.madds_cap[layer])
         return None if self.madds_cap is None else float(self.madds_cap)

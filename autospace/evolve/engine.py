@@ -191,28 +191,66 @@ class Engine:
 
     # ----------------------------------------------------------------------------- operators
     def select(self, individuals: Sequence[Individual], k: int) -> list[Individual]:
-        """``k`` parents by the toolbox's ``select`` (`tournament` over the engine's seeded generator)."""
+        """``k`` parents by the toolbox's ``select`` (`tournament` over the engine's seeded generator).
+
+        Args:
+            individuals: the candidates for parenthood.
+            k: how many to select.
+
+        Returns:
+            The selected individuals.
+        """
         return self.toolbox.select(list(individuals), k)
 
     def neighbors(self, genome: Genome) -> list[Genome]:
-        """Every cell one edit from ``genome`` (`CellSpace.neighbors`, cached; do not modify)."""
+        """Every cell one edit from ``genome`` (`CellSpace.neighbors`, cached; do not modify).
+
+        Args:
+            genome: a cell of the engine's space.
+
+        Returns:
+            Its neighbours.
+        """
         return cell_neighbors(genome)
 
     def scored_cell(self, layer: int, genome: Genome) -> tuple[Genome, float] | None:
-        """For exact evaluators: the first cell of ``layer`` scored with ``genome``'s canonical
-        key, and its score (None if none was, or the evaluator is learned)."""
+        """For exact evaluators: the first cell of ``layer`` scored with ``genome``'s canonical key.
+
+        Args:
+            layer: a searchable layer.
+            genome: a cell.
+
+        Returns:
+            That cell and its score; None if none was scored, or the evaluator is learned.
+        """
         return self._known[layer].get(cell_key(genome))
 
     def taken(self, layer: int) -> set[str]:
-        """Canonical keys a new cell of ``layer`` must avoid: the population's, and for exact
-        evaluators every key already queried (a second query would tell nothing new)."""
+        """Canonical keys a new cell of ``layer`` must avoid.
+
+        Args:
+            layer: a searchable layer.
+
+        Returns:
+            The keys of the layer's population, and for exact evaluators every key already queried (a
+            second query would tell nothing new). Strategies add the keys they propose in a round.
+        """
         keys = {cell_key(ind.genome) for ind in self.populations[layer]}
         if self.exact:
             keys.update(self._known[layer])
         return keys
 
     def admissible(self, layer: int, genome: Genome) -> bool:
-        """Within the run's cells, the reference constraint (when active) and under the layer's MAdds cap."""
+        """Whether ``genome`` may enter ``layer``.
+
+        Args:
+            layer: a searchable layer.
+            genome: a cell.
+
+        Returns:
+            True when it is within the run's cells, the reference constraint (when active) and under
+            the layer's MAdds cap.
+        """
         if self._members is not None and genome not in self._members[layer]:
             return False
         if self.constrained and not self.constraint.admits(genome):  # type: ignore[union-attr]
@@ -255,9 +293,24 @@ class Engine:
         )
 
     def offspring(self, layer: int, parent: Genome, taken: set[str]) -> Genome | None:
-        """A mutated child of ``parent``: mutation (a uniformly drawn neighbour, as
-        `CellSpace.mutate`) is repeated, without drawing a neighbour twice, until the child is
-        admissible and new. If every admissible neighbour is taken, a `fresh` cell is drawn."""
+        """A mutated child of ``parent``.
+
+        Mutation (a uniformly drawn neighbour, as `CellSpace.mutate`) is repeated, without drawing a
+        neighbour twice, until the child is admissible and new. If every admissible neighbour is taken, a
+        `fresh` cell is drawn.
+
+        Args:
+            layer: the child's layer.
+            parent: the cell to mutate.
+            taken: canonical keys to avoid (`taken`); the child's key is added to it.
+
+        Returns:
+            The child, or None when no new admissible cell is left.
+
+        Raises:
+            EvolveError: no proposal satisfies the reference constraint and the MAdds cap; the message
+                names ``tau`` and ``madds_cap``.
+        """
         options = cell_neighbors(parent)
         for i in self.rng.permutation(len(options)):
             child = options[int(i)]
@@ -280,12 +333,24 @@ class Engine:
         return self.fresh(layer, taken)
 
     def fresh(self, layer: int, taken: set[str], *, initial: bool = False) -> Genome | None:
-        """A new random cell. Initial cells (``initial``) are drawn within ``tau`` of the reference
-        with ``init='reference'``, else uniformly (and rejected while outside an active
-        constraint); later cells are drawn within ``tau`` while the constraint is active.
+        """A new random cell.
 
-        When ``max_tries`` draws within ``tau`` find no new cell, the ball is taken as exhausted:
-        the constraint is released for the rest of the run and a uniform cell is drawn instead.
+        Initial cells (``initial``) are drawn within ``tau`` of the reference with ``init='reference'``,
+        else uniformly (and rejected while outside an active constraint); later cells are drawn within
+        ``tau`` while the constraint is active. When ``max_tries`` draws within ``tau`` find no new cell,
+        the ball is taken as exhausted: the constraint is released for the rest of the run and a uniform
+        cell is drawn instead.
+
+        Args:
+            layer: the cell's layer.
+            taken: canonical keys to avoid; the new cell's key is added to it.
+            initial: whether the cell is for the initial population.
+
+        Returns:
+            The cell, or None when no new admissible cell is left.
+
+        Raises:
+            EvolveError: no proposal satisfies the reference constraint and the MAdds cap.
         """
         constraint = self.constraint
         near = constraint is not None and (self.config.init == "reference" if initial else constraint.active)
@@ -331,7 +396,18 @@ class Engine:
         return [Candidate(layer, ind.genome, ind.value) for layer, ind in pending]
 
     def tell(self, scores: Sequence[float], cost: EvaluatorCost | None = None) -> dict[str, Any]:
-        """Record the scores of the last `ask` and evolve; returns the round's history record."""
+        """Record the scores of the last `ask` and evolve the populations.
+
+        Args:
+            scores: one score per candidate of the last `ask`, in order.
+            cost: the evaluator's cost so far, recorded in the history.
+
+        Returns:
+            The round's history record (docs/guide/formats.md, ``history.jsonl``).
+
+        Raises:
+            EvolveError: no pending `ask`, or a wrong number of scores.
+        """
         if self._pending is None:
             raise EvolveError("tell() called without a pending ask()")
         if len(scores) != len(self._pending):
@@ -369,8 +445,16 @@ class Engine:
         return sorted(self._scored.values(), key=lambda c: (c.layer, -c.fitness, c.first_round))
 
     def top(self, layer: int, k: int | None = None) -> list[Ranked]:
-        """Best cells of ``layer``, best first, distinct by canonical key: the best ever scored
-        for exact evaluators (hall of fame), the current population for learned ones."""
+        """Best cells of ``layer``, best first, distinct by canonical key.
+
+        Args:
+            layer: a searchable layer.
+            k: how many (default: ``config.top_k``).
+
+        Returns:
+            The best ever scored for exact evaluators (hall of fame), the current population for
+            learned ones.
+        """
         k = self.config.top_k if k is None else k
         if self.exact:
             return [Ranked(ind.genome, ind.value) for ind in self._halls[layer]][:k]  # type: ignore[arg-type]
@@ -389,8 +473,15 @@ class Engine:
         return [next(iter(self.top(layer, 1)), None) for layer in range(self.config.layers)]
 
     def learned_space(self, skeleton: str | None = None) -> LearnedSpace:
-        """The top-K cells of each layer as a `LearnedSpace` (a `UserWarning` names a layer that
-        holds fewer than ``top_k``: no more distinct cells were scored there)."""
+        """The top-K cells of each layer.
+
+        Args:
+            skeleton: the skeleton name to record with them.
+
+        Returns:
+            The learned space. A `UserWarning` names a layer that holds fewer than ``top_k`` cells (no
+            more distinct cells were scored there).
+        """
         layers = [self.top(layer) for layer in range(self.config.layers)]
         short = [(layer, len(cells)) for layer, cells in enumerate(layers) if len(cells) < self.config.top_k]
         if short:
@@ -466,7 +557,11 @@ class Engine:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a `state_dict` (the config must be the same)."""
+        """Restore a `state_dict`.
+
+        Args:
+            state: what `state_dict` returned; the config must be the same.
+        """
         version = state.get("version")
         if version != STATE_VERSION:
             raise EvolveError(f"engine state version={version!r} is not supported (expected {STATE_VERSION})")

@@ -20,7 +20,11 @@ WALL_CLOCK_KEYS = ("seconds", "eval_seconds")
 
 
 class History:
-    """Round records in order; ``history[i]`` is round ``i``'s record."""
+    """Round records in order; ``history[i]`` is round ``i``'s record.
+
+    Args:
+        records: the records to start with.
+    """
 
     def __init__(self, records: Iterable[dict[str, Any]] = ()) -> None:
         self.logbook = tools.Logbook()
@@ -28,6 +32,11 @@ class History:
             self.append(record)
 
     def append(self, record: dict[str, Any]) -> None:
+        """Add a round's record.
+
+        Args:
+            record: the record (its keys: docs/guide/formats.md, ``history.jsonl``).
+        """
         self.logbook.record(**record)
 
     @property
@@ -44,7 +53,14 @@ class History:
         return iter(self.logbook)
 
     def column(self, key: str) -> list[Any]:
-        """One key across rounds (``history.column("best")``)."""
+        """One key across rounds (``history.column("best")``).
+
+        Args:
+            key: a record key.
+
+        Returns:
+            Its value in every round, in order.
+        """
         return self.logbook.select(key)
 
     def without_wall_clock(self) -> list[dict[str, Any]]:
@@ -55,18 +71,35 @@ class History:
         return "".join(json.dumps(record) + "\n" for record in self.logbook)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write all records as JSON lines, atomically."""
+        """Write all records as JSON lines, atomically.
+
+        Args:
+            path: the file (``history.jsonl``).
+        """
         write_text(path, self.to_jsonl())
 
     def append_last(self, path: str | os.PathLike[str]) -> None:
-        """Append the last record as one JSON line (a killed write leaves at most an unfinished
-        last line, which readers skip and a resumed run rewrites from its checkpoint)."""
+        """Append the last record as one JSON line.
+
+        A killed write leaves at most an unfinished last line, which readers skip and a resumed run
+        rewrites from its checkpoint.
+
+        Args:
+            path: the file (``history.jsonl``).
+        """
         with open(path, "a") as fh:
             fh.write(json.dumps(self.logbook[-1]) + "\n")
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> History:
-        """Read a ``history.jsonl`` (`read_history`)."""
+        """Read a ``history.jsonl`` (`read_history`).
+
+        Args:
+            path: the file.
+
+        Returns:
+            The history.
+        """
         return cls(read_history(path))
 
 

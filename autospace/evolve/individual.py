@@ -32,8 +32,14 @@ class Fitness(base.Fitness):
 
 
 class Individual:
-    """A population member: ``genome``, ``fitness`` (invalid until scored), ``evaluations`` (times
-    scored) and ``born`` (the round it was created)."""
+    """A population member.
+
+    Args:
+        genome: the cell (or, for macro search, the whole network).
+        born: the round it was created.
+        fitness: its fitness (None: invalid until scored).
+        evaluations: how many times it was scored.
+    """
 
     __slots__ = ("born", "evaluations", "fitness", "genome")
 
@@ -56,9 +62,18 @@ class Individual:
         return f"Individual({self.genome!r}, fitness={self.value}, evaluations={self.evaluations}, born={self.born})"
 
     def to_dict(self) -> dict[str, Any]:
+        """The individual as JSON-ready data (checkpoints)."""
         return {"genome": self.genome.to_dict(), "fitness": self.value, "evaluations": self.evaluations,
                 "born": self.born}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Individual:
+        """Individual from `to_dict` output.
+
+        Args:
+            data: the mapping `to_dict` writes.
+
+        Returns:
+            The individual.
+        """
         return cls(genome_from_dict(data["genome"]), data["born"], data["fitness"], data["evaluations"])

@@ -29,7 +29,16 @@ class Ranked(NamedTuple):
 
 @dataclass
 class LearnedSpace:
-    """Top-K cells per searchable layer, best first (a macro run: one layer of top-K networks)."""
+    """Top-K cells per searchable layer, best first (a macro run: one layer of top-K networks).
+
+    Attributes:
+        space: the cells' space.
+        layers: per layer, the `Ranked` cells, best first.
+        top_k: how many cells per layer the run kept.
+        skeleton: the skeleton the run was sized for, if any.
+        reference: the reference cell of the run, if any.
+        meta: free-form run information (strategy, rounds, seed).
+    """
 
     space: CellSpace | MacroSpace
     layers: list[list[Ranked]]
@@ -39,6 +48,7 @@ class LearnedSpace:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The learned space as JSON-ready data (``learned_space.json``)."""
         data = {
             "schema_version": SCHEMA_VERSION,
             "space": self.space.name,
@@ -54,6 +64,17 @@ class LearnedSpace:
 
     @classmethod
     def from_dict(cls, data: Any) -> LearnedSpace:
+        """Learned space from `to_dict` output.
+
+        Args:
+            data: the mapping `to_dict` writes.
+
+        Returns:
+            The learned space.
+
+        Raises:
+            GenomeError: a malformed document; the message names the field.
+        """
         check_document(data, "learned space", ("space", "top_k", "layers"),
                        optional=("skeleton", "reference", "meta", "space_settings"))
         space = _space(data)
@@ -75,16 +96,37 @@ class LearnedSpace:
         return cls(space, ranked, top_k, skeleton, reference, dict(meta))
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write as JSON (atomically)."""
+        """Write as JSON, atomically.
+
+        Args:
+            path: the file (``learned_space.json``).
+        """
         write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> LearnedSpace:
-        """The learned space in ``path``; every error names the file."""
+        """Read a learned space.
+
+        Args:
+            path: a ``learned_space.json``.
+
+        Returns:
+            The learned space.
+
+        Raises:
+            GenomeError: a malformed file; every error names it.
+        """
         return load_document(path, "learned space", cls.from_dict)
 
     def genomes(self, layer: int) -> list[Genome]:
-        """The cells of ``layer``, best first."""
+        """The cells of ``layer``, best first.
+
+        Args:
+            layer: a searchable layer.
+
+        Returns:
+            Its cells, without their fitness.
+        """
         return [r.genome for r in self.layers[layer]]
 
 

@@ -78,8 +78,18 @@ class ParallelSettings:
     num_gpus: float = 0.0
 
     def check(self, section: str) -> ParallelSettings:
-        """``self`` if valid, else a `ConfigError` naming ``section.key`` and its value (also for
-        keys that contradict each other: more than one worker on the one-process ``serial`` backend)."""
+        """Validate the settings.
+
+        Args:
+            section: the config section they came from, for messages (``evolve``, ``shrink``).
+
+        Returns:
+            ``self``.
+
+        Raises:
+            ConfigError: a bad value, or keys that contradict each other (more than one worker on the
+                one-process ``serial`` backend); the message names ``section.key`` and the value.
+        """
         check_parallel(section, self.backend, self.workers, self.ray_address, self.num_gpus)
         if self.backend == "serial" and self.workers > 1:
             raise ConfigError(f"{section}.workers={self.workers!r} has no effect with {section}.backend='serial' "
@@ -87,7 +97,14 @@ class ParallelSettings:
         return self
 
     def open(self, evaluator: Evaluator) -> AbstractContextManager[MapFn]:
-        """`open_map` with these settings."""
+        """`open_map` with these settings.
+
+        Args:
+            evaluator: an independent evaluator.
+
+        Returns:
+            The context manager of `open_map`.
+        """
         return open_map(evaluator, self.backend, self.workers, self.ray_address, self.num_gpus)
 
 
@@ -244,13 +261,26 @@ def make_map(evaluator: Evaluator, backend: str | None = None, workers: int = 1,
 @contextmanager
 def open_map(evaluator: Evaluator, backend: str | None = None, workers: int = 1, address: str | None = None,
              num_gpus: float = 0.0) -> Iterator[MapFn]:
-    """A DEAP-style ``map_fn(fn, items) -> list`` scoring ``evaluator``'s candidates on ``backend``
-    (``serial``, ``process``, ``ray``; None: ``process`` if ``workers > 1``); ``address`` joins a Ray
-    cluster (None: start a local one with ``workers`` CPUs), ``num_gpus`` is each Ray task's GPU
-    fraction. The workers are released on exit::
+    """A DEAP-style ``map_fn(fn, items) -> list`` scoring ``evaluator``'s candidates on ``backend``.
+
+    The workers are released on exit::
 
         with open_map(evaluator, "ray", workers=4) as map_fn:
             scores = evaluator.score(candidates, map_fn)
+
+    Args:
+        evaluator: an independent evaluator.
+        backend: ``serial``, ``process`` or ``ray`` (None: ``process`` if ``workers > 1``).
+        workers: processes, or local Ray CPUs.
+        address: join the Ray cluster there (None: start a local one with ``workers`` CPUs).
+        num_gpus: each Ray task's GPU fraction.
+
+    Returns:
+        A context manager yielding the map function; results come back in order, a failed item is
+        retried once.
+
+    Raises:
+        ConfigError: bad settings, Ray not installed, or no Ray head answering at ``address``.
     """
     scoring = make_map(evaluator, backend, workers, address, num_gpus)
     with scoring:

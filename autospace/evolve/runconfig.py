@@ -79,8 +79,20 @@ class ReferenceSettings:
 
 @dataclass(frozen=True)
 class RunConfig:
-    """A validated, resolved run configuration (``evaluator`` None: an evaluator given as an
-    object, which a config file cannot describe)."""
+    """A validated, resolved run configuration (a config file's ``[evolve]``, ``[reference]`` and
+    ``[evaluator]``).
+
+    Attributes:
+        space: the cell or macro space.
+        skeleton: the skeleton name, if any.
+        parallel: where independent evaluators score.
+        evolve: the engine settings.
+        reference: the reference cell, if any.
+        evaluator: the parsed ``[evaluator]`` (None: an evaluator given as an object, which a config
+            file cannot describe).
+        cells: the cells every layer is restricted to, if any.
+        cells_file: the ``shrunk_space.json`` they came from, if any.
+    """
 
     space: CellSpace | MacroSpace
     skeleton: str | None
@@ -92,6 +104,14 @@ class RunConfig:
     cells_file: str | None = None
 
     def build_evaluator(self) -> Evaluator:
+        """Build the ``[evaluator]``.
+
+        Returns:
+            The evaluator, for this config's space and layers.
+
+        Raises:
+            ConfigError: the config has no ``[evaluator]``.
+        """
         if self.evaluator is None:
             raise ConfigError("the run config has no [evaluator] section (its evaluator was a Python object)")
         return self.evaluator.create(space=self.space, layers=self.evolve.layers)
@@ -142,7 +162,18 @@ def _space(run: EvolveRun, config: EvolveConfig, data: Mapping[str, Any], base_d
 
 
 def load_run_config(path: str | os.PathLike[str], overrides: Mapping[str, Any] | None = None) -> RunConfig:
-    """Read and validate a TOML run config; ``overrides`` replace ``[evolve]`` keys (CLI flags)."""
+    """Read and validate a TOML run config.
+
+    Args:
+        path: the config file; relative paths in it are relative to its folder.
+        overrides: values replacing ``[evolve]`` keys (CLI flags).
+
+    Returns:
+        The resolved configuration.
+
+    Raises:
+        ConfigError: a missing or malformed file, or a bad section, key or value (named).
+    """
     path = Path(path)
     return parse_run_config(read_toml(path, what="config"), path.parent, overrides)
 

@@ -41,7 +41,15 @@ from autospace.progress import progress_bar
 
 @dataclass
 class EvolveResult:
-    """What `evolve` returns."""
+    """What `evolve_space` returns.
+
+    Attributes:
+        learned_space: the top-K cells of every layer.
+        history: one record per round.
+        best: the best cell of every layer (None for a layer that scored nothing).
+        engine: the engine, in its final state.
+        evaluator: the evaluator, with its cost counters.
+    """
 
     learned_space: LearnedSpace
     history: History
@@ -82,22 +90,42 @@ def evolve_space(
 ) -> EvolveResult:
     """Evolve layer-wise populations of ``space`` scored by ``evaluator``.
 
-    ``evaluator`` is an `Evaluator`, or an ``[evaluator]`` table (``{"name": "analytic",
-    "seed": 1}``) that is built here and recorded in the run's ``config.toml``. The evolution
-    settings are ``config`` (default: `EvolveConfig`'s defaults) with ``strategy`` and any other
-    `EvolveConfig` field in ``settings`` replaced (checked like the ``[evolve]`` keys of a config
-    file). With a ``skeleton``, ``layers`` defaults to its number of searchable layers and
-    ``madds_cap`` uses the `autospace.nn` cost model. With ``out`` (which must be new or empty),
-    the run writes ``config.toml``, then ``history.jsonl`` and ``checkpoint/`` every round and
-    ``scored_cells.json`` (every distinct cell scored, with its final fitness: `Engine.scored_cells`) and
-    ``learned_space.json`` at the end; ``resume=True`` continues from the checkpoint there (or
-    starts, if there is none yet); ``autospace evolve --resume`` continues it too when the
-    evaluator was given as a table. Independent evaluators are scored on ``backend`` (`open_map`:
-    ``serial``, ``process`` with ``workers`` processes, ``ray`` with ``workers`` local CPUs or the
-    cluster at ``ray_address``, ``num_gpus`` of a GPU per task; None: ``process`` if ``workers > 1``).
-    ``cells`` restricts every layer to its cells (`Engine`): a ``shrunk_space.json`` path (recorded in
-    ``config.toml`` as ``evolve.cells``, so ``--resume`` restores it) or a shrunk space's ``layers``
-    (pass them again on resume).
+    With ``out`` (which must be new or empty) the run writes ``config.toml``, then ``history.jsonl``
+    and ``checkpoint/`` every round and ``scored_cells.json`` (every distinct cell scored, with its
+    final fitness: `Engine.scored_cells`) and ``learned_space.json`` at the end; ``autospace evolve
+    --resume`` continues it too when the evaluator was given as a table.
+
+    Args:
+        space: the cell space (or its name), or a `MacroSpace` for LCMNAS macro search.
+        evaluator: an `Evaluator`, or an ``[evaluator]`` table (``{"name": "analytic", "seed": 1}``)
+            that is built here and recorded in the run's ``config.toml``.
+        strategy: the strategy's registered name (replaces ``config.strategy``).
+        config: the evolution settings (default: `EvolveConfig`'s defaults).
+        reference: the reference cell of the Eq. 2 constraint (None: no constraint).
+        out: the run directory (None: nothing is written).
+        workers: processes (``process``) or local Ray CPUs (``ray``) scoring independent evaluators.
+        backend: ``serial``, ``process`` or ``ray`` (`open_map`; None: ``process`` if ``workers > 1``).
+        ray_address: the Ray cluster to join (None: a local Ray with ``workers`` CPUs).
+        num_gpus: the GPU fraction of each Ray task.
+        skeleton: a registered skeleton: ``layers`` defaults to its number of searchable layers and
+            ``madds_cap`` uses the `autospace.nn` cost model.
+        layer_cost: ``layer_cost(layer, genome) -> MAdds`` for ``madds_cap`` without a skeleton.
+        resume: continue from the checkpoint in ``out`` (or start, if there is none yet).
+        progress: show a progress bar.
+        log: called with one line per round.
+        cells: restricts every layer to its cells (`Engine`): a ``shrunk_space.json`` path
+            (recorded in ``config.toml`` as ``evolve.cells``, so ``--resume`` restores it) or a
+            shrunk space's ``layers`` (pass them again on resume).
+        **settings: any other `EvolveConfig` field (``population``, ``rounds``, ``tau``, ...), checked
+            like the ``[evolve]`` keys of a config file.
+
+    Returns:
+        The learned space, the history, the best cell of every layer, the engine and the evaluator.
+
+    Raises:
+        ConfigError: a bad setting (named), or an ``out`` that is not new or empty.
+        CheckpointError: ``resume`` from a checkpoint that does not fit the run.
+        EvolveError: no admissible cell is left under the constraint and the cap.
     """
     space = space if isinstance(space, (CellSpace, MacroSpace)) else get_space(space)
     if strategy is not None:

@@ -49,18 +49,34 @@ class Strategy(ABC):
 
     @abstractmethod
     def ask(self, engine: Engine) -> Pending:
-        """(layer, individual) pairs to score this round."""
+        """The pairs to score this round.
+
+        Args:
+            engine: the engine asking.
+
+        Returns:
+            ``(layer, Individual)`` pairs; the engine trims them to the query budget.
+        """
 
     @abstractmethod
     def tell(self, engine: Engine, scored: Pending) -> None:
-        """Update ``engine.populations`` after ``scored`` received their fitness."""
+        """Update ``engine.populations`` after ``scored`` received their fitness.
+
+        Args:
+            engine: the engine.
+            scored: the pairs of this round's `ask`, their fitness set.
+        """
 
     def state_dict(self) -> dict[str, Any]:
         """The strategy's own state (none by default)."""
         return {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore `state_dict`; strategies without state beyond the populations ignore ``state``."""
+        """Restore `state_dict`; strategies without state beyond the populations ignore ``state``.
+
+        Args:
+            state: what `state_dict` returned.
+        """
 
 
 def _keep_best(population: list[Individual], size: int) -> list[Individual]:
@@ -208,12 +224,34 @@ _STRATEGIES: Registry[type[Strategy]] = Registry("strategy", lazy={"lcmnas": "au
 
 
 def register_strategy(name: str, strategy: type[Strategy], *, overwrite: bool = False) -> type[Strategy]:
-    """Make ``strategy`` (a `Strategy` subclass built with no arguments) ``EvolveConfig(strategy=name)``."""
+    """Make ``strategy`` available as ``EvolveConfig(strategy=name)`` (and ``[evolve] strategy``).
+
+    Args:
+        name: the name it answers to.
+        strategy: a `Strategy` subclass, built with no arguments once per engine.
+        overwrite: replace another strategy registered under the same name.
+
+    Returns:
+        ``strategy``.
+
+    Raises:
+        UnknownNameError: the name is taken without ``overwrite``.
+    """
     return _STRATEGIES.register(name, strategy, overwrite=overwrite)
 
 
 def get_strategy(name: str) -> type[Strategy]:
-    """The strategy class registered as ``name``; an unknown name is an `UnknownNameError`."""
+    """The strategy class registered as ``name``.
+
+    Args:
+        name: ``autospace``, ``regularized``, ``random``, ``local``, ``lcmnas`` or a user's.
+
+    Returns:
+        The `Strategy` subclass.
+
+    Raises:
+        UnknownNameError: no strategy has that name; the message lists the known ones.
+    """
     return _STRATEGIES.get(name)
 
 

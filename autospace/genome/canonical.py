@@ -35,7 +35,15 @@ def _node_terms(genome: Genome) -> dict[int, tuple[str, ...]]:
 
 
 def canonical_key(genome: Genome) -> str:
-    """The canonical key of ``genome`` under the functional algebra above."""
+    """The canonical key of ``genome`` under the functional algebra above.
+
+    Args:
+        genome: a cell of any space.
+
+    Returns:
+        The key: equal for two genomes that compute the same function, ``"zero"`` for a cell
+        whose sink receives nothing.
+    """
     sink = _node_terms(genome).get(genome.space.sink, ())
     if not sink:
         return ZERO_KEY

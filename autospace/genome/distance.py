@@ -11,7 +11,18 @@ from autospace.genome.genome import Genome
 
 
 def hamming(a: Genome, b: Genome) -> int:
-    """Number of edges whose ops differ, plus one if the expansion ratios differ."""
+    """Hamming distance of two cells (the paper's Eq. 2).
+
+    Args:
+        a: a cell.
+        b: a cell of the same space.
+
+    Returns:
+        The number of edges whose ops differ, plus one if the expansion ratios differ.
+
+    Raises:
+        GenomeError: the genomes belong to different spaces.
+    """
     if a.space.name != b.space.name:
         raise GenomeError(f"hamming: genomes of different spaces {a.space.name!r} and {b.space.name!r}")
     return sum(x != y for x, y in zip(a.ops, b.ops)) + (a.ratio != b.ratio)
@@ -22,6 +33,16 @@ def pairwise_hamming(encoded_a: np.ndarray, encoded_b: np.ndarray) -> np.ndarray
 
     Accumulated one encoding column at a time, so memory stays at one ``len(a) x len(b)``
     matrix and numpy never materialises the ``len(a) x len(b) x width`` comparison.
+
+    Args:
+        encoded_a: rows of `CellSpace.encode` (one genome per row).
+        encoded_b: rows of the same space's encoding.
+
+    Returns:
+        An integer matrix of shape ``(len(encoded_a), len(encoded_b))``.
+
+    Raises:
+        GenomeError: the encodings have different widths.
     """
     a = np.atleast_2d(np.asarray(encoded_a))
     b = np.atleast_2d(np.asarray(encoded_b))
@@ -39,6 +60,12 @@ def mean_pairwise_hamming(encoded: np.ndarray | Sequence[Sequence[int]]) -> floa
     From per-column value counts: the ordered pairs that differ in a column number
     ``n**2 - sum_v count_v**2``; summed over columns and divided by ``n * (n - 1)``. No
     ``n x n`` matrix is built, so this is linear in the population size.
+
+    Args:
+        encoded: rows of `CellSpace.encode`, one per member of the population.
+
+    Returns:
+        The mean distance; 0.0 for fewer than two rows.
     """
     rows = np.asarray(encoded, dtype=np.int64)
     n = len(rows)

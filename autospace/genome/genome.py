@@ -78,6 +78,15 @@ class Genome:
     Build one with ``Genome(space, ops, ratio)``, ``space.genome(...)``, `from_graph`,
     `from_json` or `from_nb201`. Equal genomes (same space, ops and ratio) hash equal;
     genomes computing the same function share `key`.
+
+    Args:
+        space: the cell space, or the name of a registered one.
+        ops: one op per searchable edge, in ``space.edges`` order, or a mapping ``{(u, v): op}``.
+        ratio: the expansion ratio, for a space that has ratios (None otherwise).
+
+    Raises:
+        GenomeError: a wrong number of ops, an op not in the space's alphabet, or a ratio the space
+            does not offer.
     """
 
     __slots__ = ("_hash", "_key", "ops", "ratio", "space")
@@ -170,8 +179,20 @@ class Genome:
 
     @classmethod
     def from_graph(cls, graph: nx.DiGraph, space: CellSpace | str) -> Genome:
-        """Genome from a networkx DiGraph with an ``op`` on each edge and ``graph.graph['ratio']``;
-        searchable edges absent from the graph take the zero op (when the space has one)."""
+        """Genome from a networkx DiGraph with an ``op`` on each edge and ``graph.graph['ratio']``.
+
+        Searchable edges absent from the graph take the zero op (when the space has one).
+
+        Args:
+            graph: nodes ``0 .. num_nodes - 1``; each edge of the space carries an ``op`` attribute.
+            space: the cell space, or the name of a registered one.
+
+        Returns:
+            The genome the graph describes.
+
+        Raises:
+            GenomeError: the graph has other nodes, a cycle, an edge outside the space or one without an op.
+        """
         space = _resolve_space(space)
         nodes = graph.number_of_nodes()
         if nodes != space.num_nodes:
@@ -195,6 +216,7 @@ class Genome:
 
     # ----------------------------------------------------------------------------- JSON
     def to_dict(self) -> dict[str, Any]:
+        """The genome as JSON-ready data: ``{"schema_version", "space", "edges": [[u, v, op], ...], "ratio"}``."""
         return {
             "schema_version": SCHEMA_VERSION,
             "space": self.space.name,
@@ -203,11 +225,23 @@ class Genome:
         }
 
     def to_json(self) -> str:
+        """The genome as a JSON string (`to_dict`)."""
         return json.dumps(self.to_dict())
 
     @classmethod
     def from_dict(cls, data: Any, space: CellSpace | str | None = None) -> Genome:
-        """Genome from `to_dict` output; ``space`` overrides the name stored in ``data``."""
+        """Genome from `to_dict` output.
+
+        Args:
+            data: the mapping `to_dict` writes.
+            space: overrides the space name stored in ``data`` (it must then match it).
+
+        Returns:
+            The genome.
+
+        Raises:
+            GenomeError: a malformed document, an edge listed twice, or a space other than ``space``.
+        """
         check_document(data, "genome", ("space", "edges"), optional=("ratio",))
         resolved = document_space(data["space"]) if space is None else _resolve_space(space)
         if resolved.name != data["space"]:
@@ -224,12 +258,35 @@ class Genome:
 
     @classmethod
     def from_json(cls, text: str, space: CellSpace | str | None = None) -> Genome:
+        """Genome from a JSON string written by `to_json`.
+
+        Args:
+            text: the JSON document.
+            space: as in `from_dict`.
+
+        Returns:
+            The genome.
+
+        Raises:
+            GenomeError: the text is not JSON or not a genome document.
+        """
         return cls.from_dict(loads_json(text, "genome JSON", GenomeError), space)
 
     # ----------------------------------------------------------------------------- NAS-Bench-201
     @classmethod
     def from_nb201(cls, arch: str, space: CellSpace | str = "nb201") -> Genome:
-        """Genome from a NAS-Bench-201 arch string ``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|``."""
+        """Genome from a NAS-Bench-201 arch string ``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|``.
+
+        Args:
+            arch: the arch string, as in NAS-Bench-201's tables.
+            space: the space to read it into (the ``nb201`` space by default).
+
+        Returns:
+            The genome.
+
+        Raises:
+            GenomeError: a malformed string, an unknown op or an edge given twice.
+        """
         space = _resolve_space(space)
         if not isinstance(arch, str):
             raise GenomeError(f"NB201 arch must be a string, got {type(arch).__name__}")

@@ -45,14 +45,28 @@ def live_edge_indices(genome: Genome) -> tuple[LiveEdge, ...]:
 
 
 def live_edges(genome: Genome) -> tuple[tuple[int, int, str], ...]:
-    """The live edges ``(u, v, op)`` in topological order; empty when the cell computes zero."""
+    """The live edges of a cell: those on a source-to-sink path of non-zero edges.
+
+    Args:
+        genome: a cell.
+
+    Returns:
+        The live edges ``(u, v, op)`` in topological order; empty when the cell computes zero.
+    """
     ops = genome.ops
     return tuple((u, v, ops[i]) for i, u, v in live_edge_indices(genome))
 
 
 def live_nodes(genome: Genome) -> set[int]:
-    """Nodes on a path from the source to the sink through non-zero edges, plus the fixed
-    input/output nodes when the cell is not zero. Every other node is dead."""
+    """The live nodes of a cell; every other node is dead.
+
+    Args:
+        genome: a cell.
+
+    Returns:
+        The nodes on a path from the source to the sink through non-zero edges, plus the fixed
+        input/output nodes when the cell is not zero.
+    """
     live = {node for _, u, v in live_edge_indices(genome) for node in (u, v)}
     if live and genome.space.io_nodes:
         live |= {0, genome.space.num_nodes - 1}
@@ -80,7 +94,14 @@ def live_mask(space: CellSpace, ops: np.ndarray) -> np.ndarray:
 
 
 def prune(genome: Genome) -> Genome:
-    """The same function without its dead edges: every edge that is not live set to the zero op."""
+    """The same function without its dead edges.
+
+    Args:
+        genome: a cell.
+
+    Returns:
+        The genome with every edge that is not live set to the zero op.
+    """
     space = genome.space
     if space.zero_op is None:
         return genome

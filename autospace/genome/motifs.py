@@ -47,9 +47,19 @@ class Motif:
     """One motif and its support.
 
     ``edges`` and ``roles`` are a representative: nodes ``0..n-1`` in topological order of its
-    first occurrence, ``roles[i]`` the role of node ``i``. ``cells`` learned cells (of ``total``)
-    in ``layers`` hold it; ``random_cells`` of the random sample do. ``found_in`` lists each
-    learned cell that holds it as ``(layer, rank, cell edges of its first occurrence)``.
+    first occurrence.
+
+    Attributes:
+        edges: the representative's edges ``(u, v, op)``.
+        roles: ``roles[i]`` is the role of node ``i``: ``in`` (the searchable DAG's source), ``out``
+            (its sink) or ``inner``.
+        cells: how many learned cells hold the motif (of ``total``).
+        total: the number of learned cells.
+        layers: the layers in which at least one cell holds it.
+        random_cells: how many cells of the random sample hold it (of ``random_total``).
+        random_total: the size of the random sample.
+        found_in: each learned cell that holds it, as ``(layer, rank, cell edges of its first
+            occurrence)``.
     """
 
     edges: tuple[MotifEdge, ...]
@@ -95,9 +105,18 @@ class Motif:
 
 @dataclass(frozen=True)
 class MotifTable:
-    """The result of `mine_motifs`: ``motifs`` most supported first (then more edges, higher
-    enrichment, then by `Motif.describe`), over ``cells`` learned cells in ``layers`` layers
-    and ``random_cells`` random cells of ``space`` drawn with ``seed``."""
+    """The result of `mine_motifs`.
+
+    Attributes:
+        motifs: every motif found, most supported first (then more edges, higher enrichment, then
+            by `Motif.describe`).
+        space: the name of the cells' space.
+        cells: the number of learned cells counted.
+        layers: the number of layers they come from.
+        random_cells: the size of the random sample of ``space``.
+        seed: the seed the random sample was drawn with.
+        max_edges: the largest motif size mined.
+    """
 
     motifs: tuple[Motif, ...]
     space: str
@@ -108,7 +127,14 @@ class MotifTable:
     max_edges: int
 
     def of_size(self, size: int) -> list[Motif]:
-        """The motifs with ``size`` edges, in table order."""
+        """The motifs with ``size`` edges, in table order.
+
+        Args:
+            size: the number of edges (1 to ``max_edges``).
+
+        Returns:
+            The motifs of that size, most supported first.
+        """
         return [m for m in self.motifs if m.size == size]
 
 
@@ -122,7 +148,19 @@ def mine_motifs(
     appears in several layers counts once per layer), the layers where at least one cell does,
     and the number of ``random_cells`` cells drawn uniformly from the cells' space with
     ``numpy.random.default_rng(seed)`` that hold it (its enrichment is the learned share over the
-    random share). All cells must come from one space.
+    random share).
+
+    Args:
+        layers: the cells of each layer, all from one space.
+        max_edges: the largest motif, in edges.
+        random_cells: the size of the random baseline sample.
+        seed: the seed of the random sample.
+
+    Returns:
+        The table of motifs with their support and enrichment.
+
+    Raises:
+        GenomeError: no cells, cells of several spaces, or a size below 1.
     """
     if max_edges < 1:
         raise GenomeError(f"mine_motifs: max_edges must be >= 1, got {max_edges}")

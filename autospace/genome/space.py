@@ -173,14 +173,33 @@ class CellSpace:
         return self.zero_op is not None and all(op == self.zero_op for op in ops)
 
     def normalise_ratio(self, ops: Sequence[str], ratio: int | None) -> int | None:
-        """The ratio a genome with these ops stores (the single zero cell has ``ratios[0]``)."""
+        """The ratio a genome with these ops stores (the single zero cell has ``ratios[0]``).
+
+        Args:
+            ops: the genome's ops, in edge order.
+            ratio: the ratio given.
+
+        Returns:
+            The ratio to store.
+        """
         if self.single_zero_cell and self.is_all_zero(ops):
             return self.ratios[0]
         return ratio
 
     # ----------------------------------------------------------------------------- genomes
     def genome(self, ops: Sequence[str] | dict[Edge, str], ratio: int | None = None) -> Genome:
-        """A validated genome of this space from ops (a sequence in edge order, or a dict by edge)."""
+        """A validated genome of this space.
+
+        Args:
+            ops: a sequence in edge order, or a mapping ``{(u, v): op}``.
+            ratio: the expansion ratio, for a space that has ratios.
+
+        Returns:
+            The genome.
+
+        Raises:
+            GenomeError: an op or ratio the space does not offer.
+        """
         return Genome(self, ops, ratio)
 
     def _make(self, ops: tuple[str, ...], ratio: int | None) -> Genome:
@@ -197,7 +216,14 @@ class CellSpace:
                 yield self._make(ops, ratio)
 
     def sample(self, rng: RngLike = None) -> Genome:
-        """One genome drawn uniformly from the space."""
+        """One genome drawn uniformly from the space.
+
+        Args:
+            rng: a numpy ``Generator``, a seed, or None (a fresh unseeded generator).
+
+        Returns:
+            The genome.
+        """
         rng = as_rng(rng)
         n_ops, n_ratios = len(self.ops), max(1, len(self.ratios))
         raw = n_ops**self.num_edges * n_ratios
@@ -216,7 +242,17 @@ class CellSpace:
             return self._make(ops, ratio)
 
     def neighbors(self, genome: Genome) -> list[Genome]:
-        """All distinct genomes one edit away: one edge's op or the ratio changed."""
+        """All distinct genomes one edit away: one edge's op or the ratio changed.
+
+        Args:
+            genome: a genome of this space.
+
+        Returns:
+            The neighbours, in a fixed order.
+
+        Raises:
+            GenomeError: the genome belongs to another space.
+        """
         self.check_member(genome)
         seen: dict[Genome, None] = {}
         for i in range(self.num_edges):
@@ -231,7 +267,18 @@ class CellSpace:
         return list(seen)
 
     def mutate(self, genome: Genome, rng: RngLike = None) -> Genome:
-        """One random edit of ``genome``: a uniformly drawn neighbour."""
+        """One random edit of ``genome``: a uniformly drawn neighbour.
+
+        Args:
+            genome: a genome of this space.
+            rng: a numpy ``Generator``, a seed, or None.
+
+        Returns:
+            A neighbour of ``genome``.
+
+        Raises:
+            GenomeError: the genome belongs to another space.
+        """
         rng = as_rng(rng)
         options = self.neighbors(genome)
         return options[int(rng.integers(len(options)))]
@@ -242,7 +289,17 @@ class CellSpace:
 
     # ----------------------------------------------------------------------------- encoding
     def encode(self, genomes: Iterable[Genome]) -> np.ndarray:
-        """Integer matrix, one row per genome: op index per edge, then the ratio index."""
+        """Integer matrix, one row per genome: op index per edge, then the ratio index.
+
+        Args:
+            genomes: genomes of this space.
+
+        Returns:
+            An array of shape ``(len(genomes), encoding_width)``.
+
+        Raises:
+            GenomeError: a genome of another space.
+        """
         op_index = {op: i for i, op in enumerate(self.ops)}
         ratio_index = {r: i for i, r in enumerate(self.ratios)}
         rows = []
@@ -255,11 +312,28 @@ class CellSpace:
         return np.asarray(rows, dtype=np.int8).reshape(len(rows), self.encoding_width)
 
     def diversity(self, genomes: Iterable[Genome]) -> float:
-        """A population's diversity: the mean Hamming distance between the `encode` rows of its pairs."""
+        """A population's diversity: the mean Hamming distance between the `encode` rows of its pairs.
+
+        Args:
+            genomes: the population.
+
+        Returns:
+            The mean pairwise Hamming distance (0.0 for fewer than two genomes).
+        """
         return mean_pairwise_hamming(self.encode(genomes))
 
     def decode(self, encoded: np.ndarray) -> list[Genome]:
-        """Genomes from rows of `encode`."""
+        """Genomes from rows of `encode`.
+
+        Args:
+            encoded: an array of `encode` rows.
+
+        Returns:
+            One genome per row.
+
+        Raises:
+            GenomeError: rows of the wrong width.
+        """
         encoded = np.atleast_2d(np.asarray(encoded))
         if encoded.shape[1] != self.encoding_width:
             raise GenomeError(

@@ -19,7 +19,16 @@ def _conv(c_in: int, c_out: int, k: int, h_out: int, w_out: int) -> Cost:
 
 
 def layer_cost(layer: LayerSpec, shape: Shape, out: Shape) -> Cost:
-    """``(madds, params)`` of one layer taking ``shape`` to ``out``."""
+    """The exact cost of one layer.
+
+    Args:
+        layer: the layer.
+        shape: its input shape, ``(c, h, w)`` or ``(features,)``.
+        out: its output shape.
+
+    Returns:
+        ``(madds, params)``.
+    """
     kind = layer.type
     if kind == "Conv2d":
         return _conv(shape[0], out[0], layer["kernel_size"], out[1], out[2])
@@ -40,7 +49,14 @@ def layer_cost(layer: LayerSpec, shape: Shape, out: Shape) -> Cost:
 
 
 def macro_cost(genome: MacroGenome) -> Cost:
-    """``(madds, params)`` of ``build_macro(genome)`` (see the module docstring)."""
+    """The exact cost of ``build_macro(genome)`` (see the module docstring), without building it.
+
+    Args:
+        genome: the network.
+
+    Returns:
+        ``(madds, params)``.
+    """
     madds = params = 0
     shape = genome.input_shape
     for layer, out in zip(genome.layers, genome.shapes):

@@ -57,8 +57,18 @@ def layer_spec(module: nn.Module) -> LayerSpec | None:
 
 def extract_wdg(model: nn.Module, input_shape: Sequence[int] = (3, 224, 224), name: str | None = None,
                 device: str | torch.device = "meta") -> WDG:
-    """The WDG of ``model`` from one eval-mode forward pass of a ``(1, *input_shape)`` input on
-    ``device`` (the model is moved there; on ``meta`` no memory is used and nothing computed)."""
+    """The WDG of a model, from one eval-mode forward pass of a ``(1, *input_shape)`` input.
+
+    Args:
+        model: any ``nn.Module``; it is moved to ``device``.
+        input_shape: ``(c, h, w)`` of the input.
+        name: the WDG's name (default: the model's class name).
+        device: where the pass runs; on ``meta`` no memory is used and nothing computed.
+
+    Returns:
+        The model's weighted directed graph (leaf modules outside the vocabulary counted in
+        ``skipped``).
+    """
     model = model.to(device).eval()
     layers: list[LayerSpec] = []
     skipped: Counter[str] = Counter()
@@ -93,7 +103,19 @@ def zoo_model(name: str) -> Callable[[], nn.Module]:
 
 
 def extract_zoo(names: Sequence[str] = ZOO, input_shape: Sequence[int] = (3, 224, 224)) -> list[WDG]:
-    """The WDG of each zoo model, built and run on the ``meta`` device."""
+    """The WDG of each zoo model, built and run on the ``meta`` device (no weights).
+
+    Args:
+        names: torchvision model names (default: the whole zoo).
+        input_shape: ``(c, h, w)`` of the input.
+
+    Returns:
+        One WDG per model, in order.
+
+    Raises:
+        ConfigError: no model named.
+        UnknownNameError: a name outside the zoo.
+    """
     if not names:
         raise ConfigError("lcmnas.zoo is empty; name at least one model")
     out = []

@@ -36,9 +36,19 @@ def _check_input_shape(shape: Any) -> Shape:
 
 
 class MacroGenome:
-    """An immutable, hashable network: ``layers`` (`LayerSpec` s) on inputs of ``input_shape``
-    ``(c, h, w)``, ending in a ``num_classes``-way Linear. Equal genomes hash equal; genomes
-    computing the same function share `key`."""
+    """An immutable, hashable network: a chain of layers ending in a ``num_classes``-way Linear.
+
+    Equal genomes hash equal; genomes computing the same function share `key`.
+
+    Args:
+        layers: the `LayerSpec` s, in order; the last is the classifier Linear.
+        input_shape: ``(c, h, w)`` of the input.
+        num_classes: the classifier's outputs.
+
+    Raises:
+        GenomeError: a malformed layer, a layer that cannot take its input's shape, or no classifier
+            last; the message names the layer and field.
+    """
 
     __slots__ = ("_hash", "_key", "_shapes", "input_shape", "layers", "num_classes")
 
@@ -123,7 +133,17 @@ class MacroGenome:
 
     @classmethod
     def from_graph(cls, graph: nx.DiGraph) -> MacroGenome:
-        """The genome of a `graph` view (a path over nodes 0..n-1)."""
+        """The genome of a `graph` view.
+
+        Args:
+            graph: a path over nodes ``0 .. n-1`` whose nodes carry the layers.
+
+        Returns:
+            The genome.
+
+        Raises:
+            GenomeError: the graph is not such a path, or its layers are malformed.
+        """
         n = graph.number_of_nodes()
         if set(graph.nodes) != set(range(n)) or set(graph.edges) != {(i, i + 1) for i in range(n - 1)}:
             raise GenomeError(f"macro genome graph must be the path 0 -> 1 -> ... -> {n - 1}")
@@ -133,14 +153,27 @@ class MacroGenome:
 
     # ----------------------------------------------------------------------------- JSON
     def to_dict(self) -> dict[str, Any]:
+        """The genome as JSON-ready data: ``input_shape``, ``num_classes`` and ``layers``."""
         return {"schema_version": 1, "input_shape": list(self.input_shape), "num_classes": self.num_classes,
                 "layers": [layer.to_dict() for layer in self.layers]}
 
     def to_json(self) -> str:
+        """The genome as a JSON string (`to_dict`)."""
         return json.dumps(self.to_dict())
 
     @classmethod
     def from_dict(cls, data: Any) -> MacroGenome:
+        """Genome from `to_dict` output.
+
+        Args:
+            data: the mapping `to_dict` writes.
+
+        Returns:
+            The genome.
+
+        Raises:
+            GenomeError: a malformed document or network.
+        """
         check_document(data, "macro genome", FIELDS)
         layers = data["layers"]
         if not isinstance(layers, list):
@@ -150,6 +183,17 @@ class MacroGenome:
 
     @classmethod
     def from_json(cls, text: str) -> MacroGenome:
+        """Genome from a JSON string written by `to_json`.
+
+        Args:
+            text: the JSON document.
+
+        Returns:
+            The genome.
+
+        Raises:
+            GenomeError: the text is not JSON or not a macro genome.
+        """
         return cls.from_dict(loads_json(text, "macro genome JSON", GenomeError))
 
 
@@ -157,9 +201,18 @@ _ACTIVATIONS = ("ReLU", "ReLU6")
 
 
 def canonical_layers(genome: MacroGenome) -> list[LayerSpec]:
-    """The layers that change the function, in order: Dropout with ``p = 0``, pools of kernel 1 and
-    adaptive pools to the size they are given are identities and left out; a run of ReLU/ReLU6
-    computes ReLU6 if any of them is one (``relu(relu6(x)) = relu6(relu(x)) = relu6(x)``), else ReLU."""
+    """The layers that change the function, in order.
+
+    Dropout with ``p = 0``, pools of kernel 1 and adaptive pools to the size they are given are
+    identities and left out; a run of ReLU/ReLU6 computes ReLU6 if any of them is one
+    (``relu(relu6(x)) = relu6(relu(x)) = relu6(x)``), else ReLU.
+
+    Args:
+        genome: the network.
+
+    Returns:
+        Its canonical layer list (what `MacroGenome.key` is made of).
+    """
     out: list[LayerSpec] = []
     shape = genome.input_shape
     for layer, after in zip(genome.layers, genome.shapes):

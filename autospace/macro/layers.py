@@ -80,14 +80,27 @@ MAP_ONLY = frozenset({"Conv2d", "Bottleneck", "MaxPool2d", "AvgPool2d", "Adaptiv
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """An immutable layer: ``type`` (a key of `LAYER_FIELDS`) and ``params`` as sorted
-    ``(field, value)`` pairs. Build one with `LayerSpec.of`."""
+    """An immutable layer. Build one with `LayerSpec.of`.
+
+    Attributes:
+        type: a key of `LAYER_FIELDS` (``Conv2d``, ``Bottleneck``, ``Linear``, ...).
+        params: the hyper-parameters as sorted ``(field, value)`` pairs.
+    """
 
     type: str
     params: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
     def of(cls, type: str, **params: Any) -> LayerSpec:
+        """A layer from keyword hyper-parameters: ``LayerSpec.of("Conv2d", out_channels=16, kernel_size=3)``.
+
+        Args:
+            type: the layer type.
+            **params: its fields (`LAYER_FIELDS`).
+
+        Returns:
+            The layer (validated when a `MacroGenome` holds it, or by `check`).
+        """
         return cls(type, tuple(sorted(params.items())))
 
     def __getitem__(self, field: str) -> Any:
@@ -101,7 +114,15 @@ class LayerSpec:
         return dict(self.params)
 
     def check(self, index: int) -> None:
-        """Raise `GenomeError` naming layer ``index`` and the field when the spec is malformed."""
+        """Validate the layer's type and fields.
+
+        Args:
+            index: the layer's position, for messages.
+
+        Raises:
+            GenomeError: an unknown type, a missing, unknown or bad field; the message names layer
+                ``index`` and the field.
+        """
         where = f"macro genome layer {index}"
         if self.type not in LAYER_FIELDS:
             raise GenomeError(f"{where}: type={self.type!r} is not a layer type; choose one of {sorted(LAYER_FIELDS)}")
@@ -121,8 +142,19 @@ class LayerSpec:
             raise GenomeError(f"{where}: field 'kernel_size'={self['kernel_size']!r} must be odd (same padding)")
 
     def out_shape(self, index: int, shape: Shape) -> Shape:
-        """The output shape on an input of ``shape``; a `GenomeError` naming layer ``index`` when
-        the layer cannot take it."""
+        """The output shape on an input of ``shape``.
+
+        Args:
+            index: the layer's position, for messages.
+            shape: the input shape, ``(c, h, w)`` or ``(features,)``.
+
+        Returns:
+            The output shape.
+
+        Raises:
+            GenomeError: the layer cannot take that input (a map layer after a Linear, a pool larger
+                than the map); the message names layer ``index``.
+        """
         where = f"macro genome layer {index} ({self.type})"
         if self.type in MAP_ONLY and len(shape) != 3:
             raise GenomeError(f"{where} needs a feature map but follows a Linear (input {shape})")
@@ -149,10 +181,23 @@ class LayerSpec:
         return shape
 
     def to_dict(self) -> dict[str, Any]:
+        """The layer as JSON-ready data: ``{"type": ..., field: value, ...}``."""
         return {"type": self.type, **dict(self.params)}
 
     @classmethod
     def from_dict(cls, data: Any, index: int) -> LayerSpec:
+        """Layer from `to_dict` output.
+
+        Args:
+            data: the mapping `to_dict` writes.
+            index: the layer's position, for messages.
+
+        Returns:
+            The validated layer.
+
+        Raises:
+            GenomeError: a malformed layer; the message names layer ``index`` and the field.
+        """
         if not isinstance(data, Mapping) or not isinstance(data.get("type"), str):
             raise GenomeError(f"macro genome layer {index} must be an object with a string 'type', got {data!r}")
         spec = cls.of(data["type"], **{k: v for k, v in data.items() if k != "type"})

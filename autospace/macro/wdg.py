@@ -37,8 +37,17 @@ Value = int | float
 
 @dataclass(frozen=True)
 class WDG:
-    """One model's weighted directed graph (module docstring). Build with `from_layers`,
-    `from_genome`, `autospace.macro.extract.extract_wdg` or `from_dict`."""
+    """One model's weighted directed graph (module docstring).
+
+    Build with `from_layers`, `from_genome`, `autospace.macro.extract.extract_wdg` or `from_dict`.
+
+    Attributes:
+        name: the source model's name.
+        transitions: ``transitions[u][v]``: how often layer type ``v`` follows ``u`` (with the
+            ``START`` and ``END`` nodes).
+        params: ``params[type][field][value]``: how often a layer of ``type`` has that value.
+        skipped: leaf module types outside the vocabulary, with their counts.
+    """
 
     name: str
     transitions: dict[str, dict[str, int]]
@@ -47,7 +56,16 @@ class WDG:
 
     @classmethod
     def from_layers(cls, name: str, layers: Iterable[LayerSpec], skipped: Mapping[str, int] | None = None) -> WDG:
-        """The WDG of a layer sequence: START -> first layer type -> ... -> END."""
+        """The WDG of a layer sequence: START -> first layer type -> ... -> END.
+
+        Args:
+            name: the WDG's name.
+            layers: the layers, in order.
+            skipped: module types left out, with their counts.
+
+        Returns:
+            The WDG.
+        """
         transitions: dict[str, Counter[str]] = {}
         params: dict[str, dict[str, Counter[Value]]] = {}
         previous = START
@@ -63,7 +81,15 @@ class WDG:
 
     @classmethod
     def from_genome(cls, genome: MacroGenome, name: str = "genome") -> WDG:
-        """The WDG of a macro genome's chain (what LCMNAS re-extracts for every child)."""
+        """The WDG of a macro genome's chain (what LCMNAS re-extracts for every child).
+
+        Args:
+            genome: the network.
+            name: the WDG's name.
+
+        Returns:
+            The WDG.
+        """
         return cls.from_layers(name, genome.layers)
 
     @property
@@ -72,11 +98,26 @@ class WDG:
         return set(self.transitions) | {v for out in self.transitions.values() for v in out}
 
     def successors(self, node: str) -> dict[str, int]:
-        """Out-edges of ``node`` with their counts (empty for END or a node the model lacks)."""
+        """Out-edges of ``node`` with their counts.
+
+        Args:
+            node: a layer type, ``START`` or ``END``.
+
+        Returns:
+            ``{successor: count}`` (empty for END or a node the model lacks).
+        """
         return self.transitions.get(node, {})
 
     def values(self, layer_type: str, name: str) -> dict[Value, int]:
-        """The counts of each value of ``layer_type``'s field ``name`` (empty when unseen)."""
+        """The counts of each value of a layer type's field.
+
+        Args:
+            layer_type: a layer type.
+            name: one of its fields.
+
+        Returns:
+            ``{value: count}`` (empty when unseen).
+        """
         return self.params.get(layer_type, {}).get(name, {})
 
     @property
@@ -92,6 +133,7 @@ class WDG:
 
     # ----------------------------------------------------------------------------- JSON
     def to_dict(self) -> dict[str, Any]:
+        """The WDG as JSON-ready data."""
         return {
             "schema_version": 1,
             "name": self.name,
@@ -103,6 +145,17 @@ class WDG:
 
     @classmethod
     def from_dict(cls, data: Any) -> WDG:
+        """WDG from `to_dict` output.
+
+        Args:
+            data: the mapping `to_dict` writes.
+
+        Returns:
+            The WDG.
+
+        Raises:
+            GenomeError: a malformed document; the message names the field.
+        """
         check_document(data, "WDG", ("name", "transitions", "params"), optional=("skipped",))
         name, transitions, params = data["name"], data["transitions"], data["params"]
         if not isinstance(name, str):
@@ -153,10 +206,26 @@ class WDG:
                                       "the walk reaches")
 
     def save(self, path: str | os.PathLike[str]) -> None:
+        """Write as JSON, atomically.
+
+        Args:
+            path: the file.
+        """
         write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> WDG:
+        """Read a WDG JSON file.
+
+        Args:
+            path: the file (``autospace macro extract`` writes them).
+
+        Returns:
+            The WDG.
+
+        Raises:
+            GenomeError: a malformed file; the message names it.
+        """
         return load_document(path, "WDG", cls.from_dict)
 
 

@@ -38,7 +38,16 @@ def skeleton_to_dict(skeleton: Skeleton) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Architecture:
-    """A searched network: ``genomes[l]`` is the cell of ``skeleton.layers[l]``."""
+    """A searched network: ``genomes[l]`` is the cell of ``skeleton.layers[l]``.
+
+    What phase 2 writes (``architecture.json``) and `autospace.train.final.train_architecture` trains.
+
+    Attributes:
+        skeleton: the `Skeleton` object (`get_skeleton` gives it from a name).
+        genomes: one cell per searchable layer.
+        num_classes: the classifier's outputs.
+        search: what the search recorded (algorithm, budget, summary); free-form JSON data.
+    """
 
     skeleton: Skeleton
     genomes: tuple[Genome, ...]
@@ -69,6 +78,7 @@ class Architecture:
         return build_network(self.skeleton, self.genomes, self.num_classes)
 
     def to_dict(self) -> dict[str, Any]:
+        """The architecture as JSON-ready data, with its analytic ``madds`` and ``params``."""
         madds, params = self.cost
         return {
             "schema_version": SCHEMA_VERSION,
@@ -83,6 +93,17 @@ class Architecture:
 
     @classmethod
     def from_dict(cls, data: Any) -> Architecture:
+        """Architecture from `to_dict` output.
+
+        Args:
+            data: the mapping `to_dict` writes.
+
+        Returns:
+            The architecture.
+
+        Raises:
+            ConfigError: a malformed document, or ``madds`` that disagree with the cost model.
+        """
         check_document(data, "architecture", ("skeleton", "num_classes", "genomes"), ConfigError,
                        optional=("kind", "madds", "params", "search"))
         if data.get("kind") != KIND:
@@ -103,9 +124,24 @@ class Architecture:
         return arch
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write as JSON, atomically."""
+        """Write the architecture as JSON, atomically.
+
+        Args:
+            path: the file to write (``architecture.json``).
+        """
         write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Architecture:
+        """Read an ``architecture.json``.
+
+        Args:
+            path: the file.
+
+        Returns:
+            The architecture.
+
+        Raises:
+            ConfigError: a missing or malformed file; the message names it.
+        """
         return load_document(path, "architecture", cls.from_dict, ConfigError)

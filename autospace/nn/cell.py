@@ -25,9 +25,17 @@ from autospace.nn.plan import built_edges, check_widths, edge_widths, has_residu
 class Cell(nn.Module):
     """A built cell: optional expand, the built edges of the DAG, optional project and residual.
 
-    ``edges`` holds one module per built edge under the key ``"u_v"``; a node's value is the sum
-    of its incoming edges' outputs, or ``zeros(source value)`` for a node no built edge enters
-    (only under ``build_rule="all"``, which passes ``zeros``).
+    A node's value is the sum of its incoming edges' outputs, or ``zeros(source value)`` for a node
+    no built edge enters (only under ``build_rule="all"``, which passes ``zeros``).
+
+    Args:
+        source: the DAG's source node.
+        sink: the DAG's sink node.
+        edges: one module per built edge, under the key ``(u, v)`` (stored as ``"u_v"``).
+        expand: the 1x1 expansion before the DAG, if any.
+        project: the 1x1 projection after it, if any.
+        residual: add the cell's input to its output.
+        zeros: the zero source for nodes no built edge enters.
     """
 
     def __init__(self, source: int, sink: int, edges: dict[tuple[int, int], nn.Module], expand: nn.Module | None = None,
@@ -61,7 +69,12 @@ class Cell(nn.Module):
 
 
 class ZeroCell(nn.Module):
-    """A cell that computes zero: zeros of shape ``(N, c_out, ceil(h/stride), ceil(w/stride))``."""
+    """A cell that computes zero: zeros of shape ``(N, c_out, ceil(h/stride), ceil(w/stride))``.
+
+    Args:
+        c_out: output channels.
+        stride: the cell's stride.
+    """
 
     def __init__(self, c_out: int, stride: int) -> None:
         super().__init__()
@@ -76,8 +89,23 @@ class ZeroCell(nn.Module):
 
 
 def build_cell(genome: Genome, c_in: int, c_out: int, stride: int = 1, build_rule: str = "live") -> nn.Module:
-    """The module of ``genome`` mapping ``(N, c_in, h, w) -> (N, c_out, ceil(h/s), ceil(w/s))``,
-    its edges chosen by ``build_rule`` (``"live"`` or ``"all"``, `autospace.nn.plan`)."""
+    """The module of one cell.
+
+    Args:
+        genome: the cell.
+        c_in: input channels.
+        c_out: output channels.
+        stride: the stride of the edges leaving the source.
+        build_rule: which edges are built: ``"live"`` (those on a source-to-sink path, the default)
+            or ``"all"`` (every non-zero edge, as NAS-Bench-201); `autospace.nn.plan`.
+
+    Returns:
+        A module mapping ``(N, c_in, h, w) -> (N, c_out, ceil(h/s), ceil(w/s))``.
+
+    Raises:
+        GenomeError: ``genome`` is not a `Genome`.
+        ConfigError: an unknown ``build_rule``.
+    """
     if not isinstance(genome, Genome):
         raise GenomeError(f"build_cell needs a Genome, got genome={genome!r}")
     check_widths(c_in, c_out, stride)

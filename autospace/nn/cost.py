@@ -35,8 +35,24 @@ def _pair(hw: int | tuple[int, int]) -> tuple[int, int]:
 
 def cell_cost(genome: Genome, c_in: int, c_out: int, hw: int | tuple[int, int], stride: int = 1,
               build_rule: str = "live") -> Cost:
-    """``(madds, params)`` of ``build_cell(genome, c_in, c_out, stride, build_rule)`` on an ``hw``
-    input (an int for a square grid, or ``(h, w)``)."""
+    """The exact cost of ``build_cell(genome, c_in, c_out, stride, build_rule)``, without building it.
+
+    Args:
+        genome: the cell.
+        c_in: input channels.
+        c_out: output channels.
+        hw: the input's spatial size: an int for a square grid, or ``(h, w)``.
+        stride: the stride of the edges leaving the source.
+        build_rule: ``"live"`` or ``"all"``, as in `build_cell`.
+
+    Returns:
+        ``(madds, params)``: multiply-adds of conv and linear layers, and every parameter (BN
+        included).
+
+    Raises:
+        GenomeError: ``genome`` is not a `Genome`.
+        ConfigError: a bad ``hw`` or ``build_rule``.
+    """
     if not isinstance(genome, Genome):
         raise GenomeError(f"cell_cost needs a Genome, got genome={genome!r}")
     check_widths(c_in, c_out, stride)
@@ -74,12 +90,25 @@ def _io_cost(space: CellSpace, ratio: int | None, c_in: int, c_out: int, hw: tup
 
 def cell_costs(space: CellSpace, genomes: Sequence[Genome] | np.ndarray, c_in: int, c_out: int,
                hw: int | tuple[int, int], stride: int = 1, build_rule: str = "live") -> np.ndarray:
-    """`cell_cost` of many genomes of ``space`` at once, vectorised with numpy: an ``(n, 2)``
-    int64 array of ``(madds, params)``. ``genomes`` are `Genome` objects or rows of
-    ``space.encode``.
+    """`cell_cost` of many genomes of ``space`` at once, vectorised with numpy.
 
     Each op's cost is looked up in a table per (ratio, edge kind, op), and summed over the
     edges built (live ones found per zero pattern), so the result equals `cell_cost` row by row.
+
+    Args:
+        space: the genomes' space.
+        genomes: `Genome` objects, or rows of ``space.encode``.
+        c_in: input channels.
+        c_out: output channels.
+        hw: the input's spatial size, as in `cell_cost`.
+        stride: the stride of the edges leaving the source.
+        build_rule: ``"live"`` or ``"all"``.
+
+    Returns:
+        An ``(n, 2)`` int64 array of ``(madds, params)``.
+
+    Raises:
+        GenomeError: encoded rows of the wrong width or outside the space's alphabet.
     """
     check_widths(c_in, c_out, stride)
     h, w = _pair(hw)
@@ -139,8 +168,16 @@ def _add(a: Cost, b: Cost) -> Cost:
 
 
 def layer_cost(layer: LayerSpec, genome: Genome, build_rule: str = "live") -> Cost:
-    """``(madds, params)`` of ``genome`` in one searchable layer of a skeleton (``skeleton.layers[i]``),
-    summed over the layer's cell positions."""
+    """The cost of ``genome`` in one searchable layer of a skeleton, summed over its cell positions.
+
+    Args:
+        layer: the layer (``skeleton.layers[i]``).
+        genome: its cell.
+        build_rule: ``"live"`` or ``"all"``.
+
+    Returns:
+        ``(madds, params)``.
+    """
     total = (0, 0)
     for p in layer.positions:
         total = _add(total, cell_cost(genome, p.c_in, p.c_out, p.hw, p.stride, build_rule))
@@ -148,15 +185,32 @@ def layer_cost(layer: LayerSpec, genome: Genome, build_rule: str = "live") -> Co
 
 
 def layer_costs(skeleton: Skeleton | str, genomes_per_layer: Sequence[Genome], build_rule: str = "live") -> list[Cost]:
-    """``(madds, params)`` of each searchable layer of the network."""
+    """The cost of each searchable layer of a network.
+
+    Args:
+        skeleton: a `Skeleton` or a registered name.
+        genomes_per_layer: one cell per searchable layer.
+        build_rule: ``"live"`` or ``"all"``.
+
+    Returns:
+        ``(madds, params)`` per layer.
+    """
     skeleton = get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
     check_genomes(skeleton, genomes_per_layer)
     return [layer_cost(layer, g, build_rule) for layer, g in zip(skeleton.layers, genomes_per_layer)]
 
 
 def fixed_cost(skeleton: Skeleton | str, num_classes: int) -> Cost:
-    """``(madds, params)`` of the parts no genome changes: stem (with its fixed cells), the
-    stages' entry blocks and head."""
+    """The cost of the parts no genome changes: the stem (with its fixed cells), the stages' entry
+    blocks and the head.
+
+    Args:
+        skeleton: a `Skeleton` or a registered name.
+        num_classes: the classifier's outputs.
+
+    Returns:
+        ``(madds, params)``.
+    """
     skeleton = get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
     positive_int("num_classes", num_classes)
     stem, head = skeleton.stem, skeleton.head
@@ -181,7 +235,18 @@ def fixed_cost(skeleton: Skeleton | str, num_classes: int) -> Cost:
 
 def network_cost(skeleton: Skeleton | str, genomes_per_layer: Genome | Sequence[Genome], num_classes: int,
                  build_rule: str = "live") -> Cost:
-    """``(madds, params)`` of ``build_network(skeleton, genomes_per_layer, num_classes, build_rule)``."""
+    """The exact cost of ``build_network(skeleton, genomes_per_layer, num_classes, build_rule)``,
+    without building it.
+
+    Args:
+        skeleton: a `Skeleton` or a registered name.
+        genomes_per_layer: one cell per searchable layer (a single `Genome`: the same cell everywhere).
+        num_classes: the classifier's outputs.
+        build_rule: ``"live"`` or ``"all"``.
+
+    Returns:
+        ``(madds, params)`` of the whole network.
+    """
     skeleton = get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
     total = fixed_cost(skeleton, num_classes)
     for p, genome in zip(skeleton.positions, genomes_per_position(skeleton, genomes_per_layer)):
@@ -192,8 +257,18 @@ def network_cost(skeleton: Skeleton | str, genomes_per_layer: Genome | Sequence[
 def network_costs(skeleton: Skeleton | str, space: CellSpace, genomes: Sequence[Genome] | np.ndarray,
                   num_classes: int, build_rule: str = "live") -> np.ndarray:
     """`network_cost` of many networks at once, each with one genome of ``space`` at every cell
-    position (NAS-Bench-201's one cell for the whole network), vectorised with `cell_costs`:
-    an ``(n, 2)`` int64 array of ``(madds, params)``."""
+    position (NAS-Bench-201's one cell for the whole network), vectorised with `cell_costs`.
+
+    Args:
+        skeleton: a `Skeleton` or a registered name.
+        space: the genomes' space.
+        genomes: `Genome` objects, or rows of ``space.encode``.
+        num_classes: the classifier's outputs.
+        build_rule: ``"live"`` or ``"all"``.
+
+    Returns:
+        An ``(n, 2)`` int64 array of ``(madds, params)``.
+    """
     skeleton = get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
     encoded = _check_encoded(space, genomes if isinstance(genomes, np.ndarray) else space.encode(genomes))
     total = np.tile(np.array(fixed_cost(skeleton, num_classes), dtype=np.int64), (len(encoded), 1))

@@ -18,8 +18,14 @@ from autospace.nn.skeleton import Skeleton, genomes_per_position, get_skeleton
 
 
 class Network(nn.Module):
-    """``head(layers(stem(x)))``: the assembled macro network; ``entries[str(i)]``, a stage's
-    fixed entry block, runs just before ``layers[i]``."""
+    """``head(layers(stem(x)))``: the assembled macro network.
+
+    Args:
+        stem: the stem module.
+        layers: one module per cell position.
+        head: pooling and classifier.
+        entries: a stage's fixed entry block by position: ``entries[i]`` runs just before ``layers[i]``.
+    """
 
     def __init__(self, stem: nn.Module, layers: Sequence[nn.Module], head: nn.Module,
                  entries: dict[int, nn.Module] | None = None) -> None:
@@ -39,9 +45,21 @@ class Network(nn.Module):
 
 
 def assemble(skeleton: Skeleton, layer_modules: Sequence[nn.Module], num_classes: int) -> Network:
-    """Stem + the given modules, one per cell position (module ``i`` must map ``(N, c_in, h, w)``
-    to ``(N, c_out, h/stride, w/stride)`` of ``skeleton.positions[i]``; without ``shared_cell``
-    the positions are the searchable layers) with the stages' entry blocks + head."""
+    """A network from the stem, the given cell modules, the stages' entry blocks and the head.
+
+    Args:
+        skeleton: the skeleton.
+        layer_modules: one module per cell position; module ``i`` maps ``(N, c_in, h, w)`` to
+            ``(N, c_out, h/stride, w/stride)`` of ``skeleton.positions[i]`` (without ``shared_cell``
+            the positions are the searchable layers).
+        num_classes: the classifier's outputs.
+
+    Returns:
+        The network.
+
+    Raises:
+        ConfigError: the number of modules is not the skeleton's number of cell positions.
+    """
     positive_int("num_classes", num_classes)
     if len(layer_modules) != skeleton.num_positions:
         raise ConfigError(f"skeleton {skeleton.name!r} has {skeleton.num_positions} cell positions; "
@@ -68,9 +86,18 @@ def assemble(skeleton: Skeleton, layer_modules: Sequence[nn.Module], num_classes
 
 def build_network(skeleton: Skeleton | str, genomes_per_layer: Genome | Sequence[Genome], num_classes: int,
                   build_rule: str = "live") -> Network:
-    """The network of ``skeleton`` (a `Skeleton` or a registered name) with one cell per layer
-    (a `Genome`: the same cell at every position; with ``shared_cell`` also one per position),
-    its cells built under ``build_rule`` (``"live"`` or ``"all"``, `autospace.nn.plan`)."""
+    """The network of ``skeleton`` with one cell per layer.
+
+    Args:
+        skeleton: a `Skeleton` or a registered name.
+        genomes_per_layer: one `Genome` per searchable layer, or one `Genome` for every position;
+            with ``shared_cell`` also one per cell position.
+        num_classes: the classifier's outputs.
+        build_rule: ``"live"`` or ``"all"`` (`autospace.nn.plan`).
+
+    Returns:
+        The PyTorch network.
+    """
     skeleton = get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
     genomes = genomes_per_position(skeleton, genomes_per_layer)
     cells = [build_cell(g, p.c_in, p.c_out, p.stride, build_rule) for p, g in zip(skeleton.positions, genomes)]
@@ -78,8 +105,16 @@ def build_network(skeleton: Skeleton | str, genomes_per_layer: Genome | Sequence
 
 
 def measure_cost(module: nn.Module, input_shape: Sequence[int]) -> Cost:
-    """``(madds, params)`` measured on a built module: FlopCounterMode FLOPs / 2 of one forward
-    pass of a single zero image of shape ``input_shape`` (C, H, W), in eval mode."""
+    """The cost measured on a built module, to check the analytic model.
+
+    Args:
+        module: the module.
+        input_shape: ``(C, H, W)`` of one image.
+
+    Returns:
+        ``(madds, params)``: FlopCounterMode FLOPs / 2 of one forward pass of a single zero image
+        in eval mode, and ``sum(p.numel())``.
+    """
     was_training = module.training
     module.eval()
     try:

@@ -51,8 +51,13 @@ def positive_int(field: str, value: object, owner: str = "") -> None:
 # ----------------------------------------------------------------------------- registry
 @dataclass(frozen=True)
 class OpSpec:
-    """An edge op: ``build(c_in, c_out, stride) -> nn.Module`` and its exact
-    ``cost(c_in, c_out, h, w, stride) -> (madds, params)``."""
+    """An edge op, registered with `register_op`.
+
+    Attributes:
+        name: the op's name in cell spaces.
+        build: ``build(c_in, c_out, stride) -> nn.Module``.
+        cost: its exact ``cost(c_in, c_out, h, w, stride) -> (madds, params)``.
+    """
 
     name: str
     build: Callable[[int, int, int], nn.Module]
@@ -63,13 +68,35 @@ _OPS: Registry[OpSpec] = Registry("op")
 
 
 def register_op(spec: OpSpec, *, overwrite: bool = False) -> OpSpec:
-    """Make an op available to `build_cell` and the cost model under ``spec.name`` (registering
-    the very same spec again is a no-op)."""
+    """Make an op available to `build_cell` and the cost model under ``spec.name``.
+
+    Registering the very same spec again is a no-op.
+
+    Args:
+        spec: the op.
+        overwrite: replace another op registered under the same name.
+
+    Returns:
+        ``spec``.
+
+    Raises:
+        UnknownNameError: the name is taken by another op without ``overwrite``.
+    """
     return _OPS.register(spec.name, spec, overwrite=overwrite, same_ok=True)
 
 
 def get_op(name: str) -> OpSpec:
-    """The op registered under ``name``."""
+    """The op registered under ``name``.
+
+    Args:
+        name: an op name (``list_ops()`` lists them).
+
+    Returns:
+        Its spec.
+
+    Raises:
+        UnknownNameError: no op has that name; the message lists the known ones.
+    """
     return _OPS.get(name)
 
 

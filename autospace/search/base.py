@@ -21,8 +21,19 @@ Progress = Callable[[dict[str, Any]], None]
 
 @dataclass
 class SearchContext:
-    """The search problem: a skeleton, the candidates per layer (None for the direct EA, which
-    searches the whole open space), data, the MAdds budget, the seed and the device."""
+    """The search problem an algorithm gets.
+
+    Attributes:
+        skeleton: the skeleton, fitted to the data's input shape.
+        space: the candidates per layer (None for an algorithm that searches the whole open space
+            itself, such as the direct EA).
+        data: the dataset split.
+        budget: the MAdds budget window.
+        seed: the search seed.
+        device: where to train.
+        batch_size: images per batch.
+        log: called with each logged step's record (``history.jsonl``).
+    """
 
     skeleton: Skeleton
     space: LayerSpace | None
@@ -36,13 +47,30 @@ class SearchContext:
     """Called with the number of steps an algorithm has just done (its `Algorithm.steps` in all)."""
 
     def stream(self, split: str, offset: int = 0) -> Iterator[Batch]:
-        """Endless seeded batches of ``split`` (``train`` or ``val``); ``offset`` varies the seed."""
+        """Endless seeded batches of a split.
+
+        Args:
+            split: ``"train"`` or ``"val"``.
+            offset: varies the seed, for independent streams.
+
+        Returns:
+            An iterator of ``(images, labels)`` batches.
+        """
         dataset = self.data.train if split == "train" else self.data.val
         return batch_stream(dataset, min(self.batch_size, len(dataset)), self.generator(offset))  # type: ignore[arg-type]
 
     def batches(self, split: str, offset: int, count: int) -> list[Batch]:
-        """The first ``count`` batches of ``stream(split, offset)``, moved to ``device`` once (fixed
-        batches that score many candidates)."""
+        """The first ``count`` batches of ``stream(split, offset)``, moved to ``device`` once (fixed batches
+        that score many candidates).
+
+        Args:
+            split: ``"train"`` or ``"val"``.
+            offset: varies the seed.
+            count: how many batches.
+
+        Returns:
+            The batches, on ``device``.
+        """
         stream = self.stream(split, offset)
         return [(x.to(self.device), y.to(self.device)) for x, y in (next(stream) for _ in range(count))]
 
@@ -55,13 +83,26 @@ class SearchContext:
         return net
 
     def generator(self, offset: int = 0) -> torch.Generator:
-        """A CPU generator seeded from the search seed and ``offset``."""
+        """A CPU generator seeded from the search seed and ``offset``.
+
+        Args:
+            offset: varies the seed.
+
+        Returns:
+            The generator.
+        """
         return torch.Generator().manual_seed(self.seed * 1000 + offset)
 
 
 @dataclass
 class SearchOutcome:
-    """The found cells (one per layer), the algorithm's per-step log and summary numbers."""
+    """What an algorithm returns.
+
+    Attributes:
+        genomes: the found cell of every layer, inside the budget window.
+        history: the algorithm's per-step log (``history.jsonl``).
+        summary: summary numbers (``summary.json``).
+    """
 
     genomes: list[Genome]
     history: list[dict[str, Any]] = field(default_factory=list)

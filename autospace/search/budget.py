@@ -19,7 +19,15 @@ DEFAULT_TOLERANCE = 0.1
 
 @dataclass(frozen=True)
 class Budget:
-    """A MAdds target ``madds`` with relative tolerance ``tolerance``."""
+    """A MAdds target and its window ``[(1 - tolerance) * madds, (1 + tolerance) * madds]``.
+
+    Attributes:
+        madds: the target MAdds.
+        tolerance: the window's relative half-width, in (0, 1).
+
+    Raises:
+        ConfigError: a non-positive ``madds`` or a ``tolerance`` outside (0, 1).
+    """
 
     madds: float
     tolerance: float = DEFAULT_TOLERANCE
@@ -39,10 +47,25 @@ class Budget:
         return (1 + self.tolerance) * self.madds
 
     def admits(self, madds: float) -> bool:
+        """Whether ``madds`` lies inside the window.
+
+        Args:
+            madds: a network's MAdds.
+
+        Returns:
+            True inside ``[low, high]``.
+        """
         return self.low <= madds <= self.high
 
     def distance(self, madds: float) -> float:
-        """How far ``madds`` lies outside the window (0 inside)."""
+        """How far ``madds`` lies outside the window.
+
+        Args:
+            madds: a network's MAdds.
+
+        Returns:
+            The distance to the nearer end of the window (0 inside).
+        """
         return max(self.low - madds, madds - self.high, 0.0)
 
 
@@ -72,8 +95,19 @@ def project(
 ) -> list[int]:
     """``choice`` moved into the budget window by greedy swaps (module docstring).
 
-    ``scores[l][k]`` ranks candidate ``k`` of layer ``l`` (architecture parameters, policy
-    logits...). Raises `ConfigError` naming ``madds_budget`` when no swap sequence reaches the window.
+    Args:
+        choice: the chosen candidate index of every layer.
+        scores: ``scores[l][k]`` ranks candidate ``k`` of layer ``l`` (architecture parameters,
+            policy logits...).
+        costs: ``costs[l][k]``: the MAdds of candidate ``k`` at layer ``l``.
+        fixed: the MAdds no choice changes (stem, entry blocks, head).
+        budget: the window to reach.
+
+    Returns:
+        The projected choice (``choice`` itself when it is inside the window).
+
+    Raises:
+        ConfigError: no swap sequence reaches the window; the message names ``madds_budget``.
     """
     choice = list(choice)
     total = fixed + sum(c[k] for c, k in zip(costs, choice))

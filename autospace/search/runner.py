@@ -47,15 +47,36 @@ _ALGORITHMS: Registry[Algorithm] = Registry("algorithm")
 def register_algorithm(name: str, run: Callable[[SearchContext, Any], SearchOutcome], config_cls: type, *,
                        needs_layer_space: bool = True, steps: Callable[[Any], int] | None = None,
                        overwrite: bool = False) -> None:
-    """Make ``run(ctx, config)`` available as ``algo=name``; its settings are the ``[name]``
-    section of a search config, parsed into the dataclass ``config_cls``. An algorithm that
-    searches the whole open space itself (``ctx.space`` None) sets ``needs_layer_space=False``;
-    one that calls ``ctx.progress(n)`` as it goes gives ``steps(config)``, its total."""
+    """Make ``run(ctx, config)`` available as ``algo=name``.
+
+    Args:
+        name: the name (``--algo``, ``search_architecture(..., algo)``).
+        run: ``run(ctx: SearchContext, config) -> SearchOutcome``.
+        config_cls: the dataclass its ``[name]`` section of a search config is parsed into.
+        needs_layer_space: False for an algorithm that searches the whole open space itself
+            (``ctx.space`` is then None).
+        steps: ``steps(config)``, the total of an algorithm that calls ``ctx.progress(n)`` as it goes
+            (for the progress bar).
+        overwrite: replace another algorithm registered under the same name.
+
+    Raises:
+        UnknownNameError: the name is taken without ``overwrite``.
+    """
     _ALGORITHMS.register(name, Algorithm(name, config_cls, run, needs_layer_space, steps), overwrite=overwrite)
 
 
 def get_algorithm(name: str) -> Algorithm:
-    """The algorithm registered as ``name``."""
+    """The algorithm registered as ``name``.
+
+    Args:
+        name: ``proxyless-g``, ``rl``, ``spos``, ``ea`` or a user's.
+
+    Returns:
+        Its entry: name, config dataclass and ``run``.
+
+    Raises:
+        UnknownNameError: no algorithm has that name; the message lists the known ones.
+    """
     return _ALGORITHMS.get(name)
 
 
@@ -98,7 +119,21 @@ class SearchPlan:
 
 def prepare(space: str, algo: str, madds_budget: float,
             sections: Mapping[str, Mapping[str, Any]] | None = None) -> SearchPlan:
-    """Validate every setting (config ``sections`` as read from TOML) without doing any work."""
+    """Validate every setting without doing any work (and without torch).
+
+    Args:
+        space: ``"irb"``, ``"open"`` or the path of a learned or shrunk space JSON.
+        algo: the algorithm's name.
+        madds_budget: the target MAdds.
+        sections: config sections as read from TOML (``search``, ``data``, ``<algo>``).
+
+    Returns:
+        The resolved plan (`build_context` and `execute` run it).
+
+    Raises:
+        ConfigError: a bad section, key or value (named), an unknown space or a space the
+            algorithm cannot search.
+    """
     sections = check_sections(sections or {}, ("search", "data", *list_algorithms()))
     algorithm = get_algorithm(algo)
     settings = parse_section(SearchSettings, "search", sections.get("search"))
@@ -126,7 +161,15 @@ def _skeleton_name(space: str, requested: str | None) -> str:
 
 
 def build_context(run: SearchPlan, log: Progress | None = None) -> SearchContext:
-    """Load the data, fit the skeleton to it, resolve the candidates per layer (torch loads here)."""
+    """Load the data, fit the skeleton to it and resolve the candidates per layer (torch loads here).
+
+    Args:
+        run: a plan from `prepare`.
+        log: called with each logged step's record.
+
+    Returns:
+        The search context.
+    """
     from autospace.data.loading import load_data
     from autospace.search.base import SearchContext
     from autospace.train.device import resolve_device
@@ -146,8 +189,16 @@ def build_context(run: SearchPlan, log: Progress | None = None) -> SearchContext
 
 
 def execute(run: SearchPlan, ctx: SearchContext, progress: bool = False) -> tuple[Architecture, SearchOutcome]:
-    """Run the algorithm (with a progress bar of its steps when ``progress``, `progress_bar`); the
-    found architecture with its search metadata."""
+    """Run the algorithm.
+
+    Args:
+        run: a plan from `prepare`.
+        ctx: its context from `build_context`.
+        progress: show a progress bar of its steps (`progress_bar`).
+
+    Returns:
+        The found architecture (with its search metadata) and the algorithm's outcome.
+    """
     from autospace.train.device import seeded, torch_threads
 
     start = time.perf_counter()
@@ -166,6 +217,21 @@ def execute(run: SearchPlan, ctx: SearchContext, progress: bool = False) -> tupl
 def search_architecture(space: str, algo: str, madds_budget: float,
                         sections: Mapping[str, Mapping[str, Any]] | None = None,
                         log: Progress | None = None) -> tuple[Architecture, SearchOutcome]:
-    """Validate, prepare and run one search; ``sections`` are config sections as in a TOML file."""
+    """Validate, prepare and run one phase-2 search.
+
+    Args:
+        space: ``"irb"``, ``"open"`` or the path of a learned or shrunk space JSON.
+        algo: ``proxyless-g``, ``rl``, ``spos``, ``ea`` or a registered name.
+        madds_budget: the target MAdds; the result lies within ``search.tolerance`` of it.
+        sections: config sections as in a TOML file: ``search`` (`SearchSettings`: skeleton, seed,
+            device, threads, ...), ``data`` and one named after the algorithm.
+        log: called with each logged step's record.
+
+    Returns:
+        The found `Architecture` and the algorithm's `SearchOutcome`.
+
+    Raises:
+        ConfigError: a bad setting (named), or a budget the space cannot reach.
+    """
     run = prepare(space, algo, madds_budget, sections)
     return execute(run, build_context(run, log))

@@ -29,8 +29,13 @@ OPEN = "open"
 
 @dataclass(frozen=True)
 class LayerSpace:
-    """``candidates[l]``: the cells layer ``l`` may take (distinct by canonical key); ``source``
-    names where they came from (``irb``, ``open`` or a learned space's path)."""
+    """The candidates of every layer of a phase-2 search.
+
+    Attributes:
+        space: the cells' space.
+        candidates: ``candidates[l]``: the cells layer ``l`` may take (distinct by canonical key).
+        source: where they came from (``irb``, ``open`` or a learned space's path).
+    """
 
     space: CellSpace
     candidates: tuple[tuple[Genome, ...], ...]
@@ -41,10 +46,22 @@ class LayerSpace:
         return len(self.candidates)
 
     def sizes(self) -> list[int]:
+        """The number of candidates of every layer."""
         return [len(c) for c in self.candidates]
 
     def index(self, layer: int, genome: Genome) -> int:
-        """Position of ``genome`` among layer ``layer``'s candidates."""
+        """Position of ``genome`` among layer ``layer``'s candidates.
+
+        Args:
+            layer: a searchable layer.
+            genome: one of its candidates.
+
+        Returns:
+            Its index.
+
+        Raises:
+            ConfigError: the genome is not a candidate of that layer.
+        """
         try:
             return self.candidates[layer].index(genome)
         except ValueError:
@@ -138,7 +155,20 @@ def file_skeleton(path: str | Path) -> str | None:
 
 
 def resolve_space(name: str, skeleton: Skeleton, *, open_k: int = 7, seed: int = 0) -> LayerSpace:
-    """``irb``, ``open`` or the path of a learned or shrunk space JSON, as a `LayerSpace` on ``skeleton``."""
+    """A named space or a space file as a `LayerSpace` on ``skeleton``.
+
+    Args:
+        name: ``irb``, ``open`` or the path of a learned or shrunk space JSON.
+        skeleton: the skeleton the candidates are for.
+        open_k: candidates per layer sampled from the open space.
+        seed: the seed of that sample.
+
+    Returns:
+        The candidates per layer.
+
+    Raises:
+        ConfigError: any other name, or a file that does not fit the skeleton.
+    """
     if name == MANUAL:
         return manual_space(skeleton)
     if name == OPEN:

@@ -28,6 +28,14 @@ class Shrinker(ABC):
     The runner calls `step` until `done`, then `result`; `state_dict` / `load_state_dict` between
     steps checkpoint and resume it. Every scored cell is counted in ``queries`` (per layer), every
     cheap score in ``cheap_queries``; ``scored[l]`` maps canonical keys to ``(genome, score)``.
+    A shrinker of your own subclasses it, implements `done`, `step`, `cells`, `own_state` and
+    `load_own_state`, and is registered with `register_shrinker`.
+
+    Args:
+        space: the cell space to shrink.
+        evaluator: scores the cells (each scored cell is a query).
+        config: the ``[shrink]`` settings.
+        cheap: the ``[cheap]`` evaluator of the good-neighbour filter, if any.
     """
 
     def __init__(self, space: CellSpace, evaluator: Evaluator, config: ShrinkConfig,
@@ -76,21 +84,43 @@ class Shrinker(ABC):
 
     # ----------------------------------------------------------------------------- scoring
     def score(self, batch: Sequence[tuple[int, Genome]]) -> list[float]:
-        """Scores of ``(layer, genome)`` pairs, recorded in ``scored`` (one query each)."""
+        """Scores of ``(layer, genome)`` pairs, recorded in ``scored`` (one query each).
+
+        Args:
+            batch: the pairs to score.
+
+        Returns:
+            One score per pair.
+        """
         scores = self.evaluator.score([Candidate(layer, g) for layer, g in batch], self.map_fn) if batch else []
         for (layer, genome), value in zip(batch, scores):
             self.scored[layer].setdefault(genome.key, (genome, value))
         return scores
 
     def cheap_score(self, batch: Sequence[tuple[int, Genome]]) -> list[float]:
-        """Scores of the ``[cheap]`` evaluator (counted in ``cheap_queries``)."""
+        """Scores of the ``[cheap]`` evaluator (counted in ``cheap_queries``).
+
+        Args:
+            batch: the ``(layer, genome)`` pairs to score.
+
+        Returns:
+            One cheap score per pair.
+        """
         assert self.cheap is not None
         self.cheap_queries += len(batch)
         return self.cheap.score([Candidate(layer, g) for layer, g in batch]) if batch else []
 
     def new_cells(self, layer: int, cells: Sequence[Genome] | None, count: int) -> list[Genome]:
-        """Up to ``count`` cells of ``cells`` (None: the whole space) drawn uniformly, distinct by
-        canonical key and not scored before in ``layer``."""
+        """Cells not scored before, drawn uniformly and distinct by canonical key.
+
+        Args:
+            layer: the layer whose scored cells are excluded.
+            cells: the cells to draw from (None: the whole space).
+            count: how many to draw at most.
+
+        Returns:
+            Up to ``count`` cells.
+        """
         known, out, keys = self.scored[layer], [], set()
         if cells is None:
             for _ in range(50 * count):
@@ -119,7 +149,14 @@ class Shrinker(ABC):
                 "history": self.history, "own": self.own_state()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a `state_dict` written with the same config."""
+        """Restore a `state_dict` written with the same config.
+
+        Args:
+            state: what `state_dict` returned.
+
+        Raises:
+            CheckpointError: another state version, or a state written with other settings (named).
+        """
         if state.get("version") != STATE_VERSION:
             raise CheckpointError(f"shrink state version={state.get('version')!r} is not {STATE_VERSION}")
         if state["config"] != self.config.to_dict():
@@ -144,10 +181,21 @@ class Shrinker(ABC):
 
     @abstractmethod
     def load_own_state(self, state: dict[str, Any]) -> None:
-        """Restore `own_state`."""
+        """Restore `own_state`.
+
+        Args:
+            state: what `own_state` returned.
+        """
 
     def genomes(self, dicts: Sequence[Any]) -> tuple[Genome, ...]:
-        """Genomes of ``space`` from their JSON dicts."""
+        """Genomes of ``space`` from their JSON dicts.
+
+        Args:
+            dicts: `Genome.to_dict` outputs.
+
+        Returns:
+            The genomes.
+        """
         return tuple(Genome.from_dict(d, self.space) for d in dicts)
 
 
@@ -158,12 +206,34 @@ _SHRINKERS: Registry[type[Shrinker]] = Registry("shrinker", lazy={
 
 
 def register_shrinker(name: str, shrinker: type[Shrinker], *, overwrite: bool = False) -> type[Shrinker]:
-    """Make ``shrinker`` available as ``shrink.method = name``."""
+    """Make ``shrinker`` available as ``shrink.method = name`` (and ``shrink(space, evaluator, name)``).
+
+    Args:
+        name: the method's name.
+        shrinker: a `Shrinker` subclass.
+        overwrite: replace another shrinker registered under the same name.
+
+    Returns:
+        ``shrinker``.
+
+    Raises:
+        UnknownNameError: the name is taken without ``overwrite``.
+    """
     return _SHRINKERS.register(name, shrinker, overwrite=overwrite)
 
 
 def get_shrinker(name: str) -> type[Shrinker]:
-    """The shrinker class registered as ``name``."""
+    """The shrinker class registered as ``name``.
+
+    Args:
+        name: ``lissnas``, ``random``, ``op_prune``, ``autospace`` or a user's.
+
+    Returns:
+        The `Shrinker` subclass.
+
+    Raises:
+        UnknownNameError: no shrinker has that name; the message lists the known ones.
+    """
     return _SHRINKERS.get(name)
 
 

@@ -95,7 +95,15 @@ class ShrinkConfig:
 
 @dataclass(frozen=True)
 class ShrinkRunConfig:
-    """A validated shrink run: settings, the cell space, the evaluator and the optional cheap one."""
+    """A validated shrink run.
+
+    Attributes:
+        shrink: the ``[shrink]`` settings.
+        space: the cell space to shrink.
+        evaluator: the parsed ``[evaluator]``.
+        cheap: the parsed ``[cheap]`` evaluator, if any.
+        parallel: where independent evaluators score (``[shrink] backend / workers / ...``).
+    """
 
     shrink: ShrinkConfig
     space: CellSpace
@@ -112,7 +120,21 @@ class ShrinkRunConfig:
 
 def parse_shrink_config(data: Mapping[str, Any], base_dir: str | os.PathLike[str] = ".",
                         overrides: Mapping[str, Any] | None = None) -> ShrinkRunConfig:
-    """Validate the tables of a shrink config (the module docstring); ``overrides`` replace ``[shrink]`` keys."""
+    """Validate the tables of a shrink config (the module docstring).
+
+    Args:
+        data: the TOML tables ``[shrink]``, ``[evaluator]`` and optionally ``[cheap]``.
+        base_dir: the folder relative paths are taken relative to.
+        overrides: values replacing ``[shrink]`` keys (CLI flags).
+
+    Returns:
+        The validated run.
+
+    Raises:
+        ConfigError: a missing section, a bad key or value (named), or ``good_neighbours`` without
+            a ``[cheap]`` section.
+        UnknownNameError: an unknown space or method.
+    """
     check_sections(data, SECTIONS, "the shrink config")
     table = {**data.get("shrink", {}), **{k: v for k, v in (overrides or {}).items() if v is not None}}
     skeleton = table.get("skeleton")
@@ -153,6 +175,17 @@ def check_counts(config: ShrinkConfig, space: CellSpace) -> None:
 
 
 def load_shrink_config(path: str | os.PathLike[str], overrides: Mapping[str, Any] | None = None) -> ShrinkRunConfig:
-    """Read and validate a TOML shrink config."""
+    """Read and validate a TOML shrink config.
+
+    Args:
+        path: the config file; relative paths in it are relative to its folder.
+        overrides: values replacing ``[shrink]`` keys.
+
+    Returns:
+        The validated run.
+
+    Raises:
+        ConfigError: a missing or malformed file, or what `parse_shrink_config` refuses.
+    """
     path = Path(path)
     return parse_shrink_config(read_toml(path, what="config"), path.parent, overrides)

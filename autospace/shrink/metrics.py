@@ -46,7 +46,14 @@ def pockets(cells: Sequence[Genome]) -> int:
 
 
 def pocket_labels(cells: Sequence[Genome]) -> list[int]:
-    """The pocket (connected component of the radius-1 graph, largest first) of each cell."""
+    """The pocket of each cell: its connected component of the radius-1 graph, largest first.
+
+    Args:
+        cells: the cells of a space.
+
+    Returns:
+        One pocket index per cell (0: the largest pocket).
+    """
     position = {g: i for i, g in enumerate(cells)}
     graph = nx.Graph()
     graph.add_nodes_from(cells)

@@ -34,7 +34,13 @@ SHRUNK_SPACE = "shrunk_space.json"
 
 @dataclass
 class ShrinkResult:
-    """What `shrink_space` returns."""
+    """What `shrink_space` returns.
+
+    Attributes:
+        shrunk: the shrunk space.
+        history: one record per iteration.
+        shrinker: the shrinker, in its final state.
+    """
 
     shrunk: ShrunkSpace
     history: list[dict[str, Any]]
@@ -65,11 +71,29 @@ def build_shrinker(run: ShrinkRunConfig, evaluator: Evaluator | None = None,
 def shrink_space(run: ShrinkRunConfig, *, out: str | os.PathLike[str] | None = None, resume: bool = False,
                  progress: bool = False, log: Callable[[str], None] | None = None,
                  evaluator: Evaluator | None = None, cheap: Evaluator | None = None) -> ShrinkResult:
-    """Shrink ``run.space`` as ``run`` says. With ``out`` (new or empty), the run writes
-    ``config.toml``, then ``history.jsonl`` and ``checkpoint/`` after every iteration and
-    ``shrunk_space.json`` at the end; ``resume=True`` continues from the checkpoint there (or
-    starts, if there is none), and gives the same result as an uninterrupted run. Independent
-    evaluators are scored on ``run.parallel`` (``[shrink] backend / workers / ray_address / num_gpus``)."""
+    """Shrink ``run.space`` as ``run`` says, optionally in a run directory.
+
+    With ``out`` (new or empty), the run writes ``config.toml``, then ``history.jsonl`` and
+    ``checkpoint/`` after every iteration and ``shrunk_space.json`` at the end.
+
+    Args:
+        run: the validated config (`load_shrink_config`).
+        out: the run directory (None: nothing is written).
+        resume: continue from the checkpoint in ``out`` (or start, if there is none); the result is
+            that of an uninterrupted run.
+        progress: show a progress bar.
+        log: called with one line per iteration.
+        evaluator: use this evaluator instead of building ``run.evaluator``.
+        cheap: use this cheap evaluator instead of building ``run.cheap``.
+
+    Returns:
+        The shrunk space, the history and the shrinker. Independent evaluators are scored on
+        ``run.parallel``.
+
+    Raises:
+        ConfigError: a bad setting, or an ``out`` that is not new or empty.
+        CheckpointError: ``resume`` from a checkpoint of other settings.
+    """
     shrinker = build_shrinker(run, evaluator, cheap)
     run_dir = None if out is None else Path(out)
     new_dir = run_dir is not None and stat_path(run_dir, "--out", ConfigError) is None
@@ -131,8 +155,23 @@ def _prepare(run_dir: Path, run: ShrinkRunConfig, shrinker: Shrinker, resume: bo
 
 def shrink(space: CellSpace | str, evaluator: Evaluator, method: str = "lissnas", *, cheap: Evaluator | None = None,
            **settings: Any) -> ShrunkSpace:
-    """Shrink ``space`` with ``evaluator``'s scores by ``method`` (``lissnas``, ``random``,
-    ``op_prune``, ``autospace``); ``settings`` are `ShrinkConfig` keys, checked as in a config file."""
+    """Shrink ``space`` with ``evaluator``'s scores (no run directory).
+
+    Args:
+        space: the cell space, or a registered name.
+        evaluator: scores the cells.
+        method: ``lissnas``, ``random``, ``op_prune``, ``autospace`` or a registered shrinker.
+        cheap: the evaluator of the good-neighbour filter (``good_neighbours=True``).
+        **settings: `ShrinkConfig` keys (``n``, ``k``, ``r``, ``size``, ``queries``, ...), checked as
+            in a config file.
+
+    Returns:
+        The shrunk space.
+
+    Raises:
+        ConfigError: a bad setting (named).
+        UnknownNameError: an unknown method.
+    """
     name = space if isinstance(space, str) else space.name
     config = parse_section(ShrinkConfig, "shrink", {**settings, "method": method, "space": name})
     cell_space = space if isinstance(space, CellSpace) else get_space(space)
@@ -142,5 +181,15 @@ def shrink(space: CellSpace | str, evaluator: Evaluator, method: str = "lissnas"
 
 def lissnas(space: CellSpace | str, evaluator: Evaluator, *, cheap: Evaluator | None = None,
             **settings: Any) -> ShrunkSpace:
-    """LISSNAS: `shrink` with ``method="lissnas"``."""
+    """LISSNAS: `shrink` with ``method="lissnas"``.
+
+    Args:
+        space: the cell space, or a registered name.
+        evaluator: scores the cells.
+        cheap: the evaluator of the good-neighbour filter.
+        **settings: `ShrinkConfig` keys.
+
+    Returns:
+        The shrunk space.
+    """
     return shrink(space, evaluator, "lissnas", cheap=cheap, **settings)

@@ -19,10 +19,20 @@ KIND = "shrunk_space"
 
 @dataclass(frozen=True)
 class ShrunkSpace:
-    """``layers[l]``: the cells searchable layer ``l`` may take (distinct genomes, in a fixed order).
+    """A shrunk space: the cells each searchable layer may take (``shrunk_space.json``).
 
-    ``method`` names the shrinker (``lissnas``, ``random``, ``op_prune``, ``autospace``),
-    ``skeleton`` the macro network it was shrunk for (None: any), ``meta`` its settings and counts.
+    A shrunk space is a space: `autospace search --space shrunk_space.json` and
+    ``evolve_space(..., cells=...)`` take it.
+
+    Attributes:
+        space: the cells' space.
+        layers: ``layers[l]``: the cells of layer ``l`` (distinct genomes, in a fixed order).
+        method: the shrinker (``lissnas``, ``random``, ``op_prune``, ``autospace``).
+        skeleton: the macro network it was shrunk for (None: any).
+        meta: the method's settings and counts, and the cells' scores.
+
+    Raises:
+        GenomeError: an empty layer, a repeated cell, or a cell of another space.
     """
 
     space: CellSpace
@@ -53,6 +63,7 @@ class ShrunkSpace:
         return [len({g.key for g in cells}) for cells in self.layers]
 
     def to_dict(self) -> dict[str, Any]:
+        """The shrunk space as JSON-ready data (``shrunk_space.json``)."""
         return {
             "schema_version": SCHEMA_VERSION,
             "kind": KIND,
@@ -65,6 +76,17 @@ class ShrunkSpace:
 
     @classmethod
     def from_dict(cls, data: Any) -> ShrunkSpace:
+        """Shrunk space from `to_dict` output.
+
+        Args:
+            data: the mapping `to_dict` writes.
+
+        Returns:
+            The shrunk space.
+
+        Raises:
+            GenomeError: a malformed document; the message names the field.
+        """
         check_document(data, "shrunk space", ("kind", "space", "method", "layers"), optional=("skeleton", "meta"))
         if data["kind"] != KIND:
             raise GenomeError(f"shrunk space field 'kind' must be {KIND!r}, got kind={data['kind']!r}")
@@ -86,17 +108,39 @@ class ShrunkSpace:
         return cls(space, tuple(cells), method, skeleton, dict(meta))
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write as JSON (atomically)."""
+        """Write as JSON, atomically.
+
+        Args:
+            path: the file (``shrunk_space.json``).
+        """
         write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ShrunkSpace:
-        """The shrunk space in ``path``; every error names the file."""
+        """Read a shrunk space.
+
+        Args:
+            path: a ``shrunk_space.json``.
+
+        Returns:
+            The shrunk space.
+
+        Raises:
+            GenomeError: a malformed file; every error names it.
+        """
         return load_document(path, "shrunk space", cls.from_dict)
 
 
 def is_shrunk_file(path: str | os.PathLike[str]) -> bool:
-    """True when ``path`` is a JSON object whose ``kind`` is ``shrunk_space`` (else: a learned space, or bad)."""
+    """Whether ``path`` holds a shrunk space rather than a learned one.
+
+    Args:
+        path: a space file.
+
+    Returns:
+        True when it is a JSON object whose ``kind`` is ``shrunk_space`` (False for a learned space,
+        or an unreadable file).
+    """
     try:
         data = read_document(path, "space file")
     except GenomeError:

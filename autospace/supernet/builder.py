@@ -17,21 +17,37 @@ from autospace.train.device import seeded
 
 
 def path_costs(skeleton: Skeleton, candidates: Sequence[Sequence[Genome]]) -> list[list[int]]:
-    """Analytic MAdds of candidate ``k`` of layer ``l`` in its layer of ``skeleton`` (``[l][k]``)."""
+    """Analytic MAdds of every candidate in its layer.
+
+    Args:
+        skeleton: the skeleton.
+        candidates: the cells of each searchable layer.
+
+    Returns:
+        ``[l][k]``: the MAdds of candidate ``k`` in layer ``l`` of ``skeleton``.
+    """
     return [[layer_cost(spec, g)[0] for g in cands] for spec, cands in zip(skeleton.layers, candidates)]
 
 
 class Supernet:
-    """``network`` (stem, mixed ``layers``, head) on ``skeleton``; path ``k`` of layer ``l`` is the
-    cell ``candidates[l][k]``. ``costs[l][k]`` is its MAdds and ``fixed_madds`` those of the rest.
+    """The weight-sharing supernet: ``network`` (stem, mixed ``layers``, head) on ``skeleton``; path
+    ``k`` of layer ``l`` is the cell ``candidates[l][k]``. ``costs[l][k]`` is its MAdds and
+    ``fixed_madds`` those of the rest.
 
     ``layers[l]`` steers searchable layer ``l``: its `MixedPathLayer`, or with ``shared_cell`` a
-    `TiedPathLayers` over one mixed layer per cell position (each position its own weights, one
-    gate decision and one alpha vector for all); ``mixed_layers`` lists every mixed layer in
-    network order. Weights are initialised from ``seed`` (without touching torch's global generator). With a
-    ``bank``, tensors with the same bank key are one tensor inside the supernet and start from
-    the banked values (``sharing``: which cells share a tensor, `autospace.supernet.weight_bank.SHARING`);
-    ``tensors`` maps each key to its live tensor (empty without a bank).
+    `TiedPathLayers` over one mixed layer per cell position (each position its own weights, one gate
+    decision and one alpha vector for all); ``mixed_layers`` lists every mixed layer in network order.
+    ``tensors`` maps each bank key to its live tensor (empty without a bank).
+
+    Args:
+        skeleton: the macro network.
+        candidates: the cells of each searchable layer (its paths).
+        num_classes: the classifier's outputs.
+        seed: the weights' initialisation (without touching torch's global generator).
+        device: where the network lives.
+        bank: weights inherited across rebuilds: tensors with the same bank key are one tensor
+            inside the supernet and start from the banked values.
+        sharing: which cells share a tensor (`autospace.supernet.weight_bank.SHARING`).
     """
 
     def __init__(self, skeleton: Skeleton, candidates: Sequence[Sequence[Genome]], num_classes: int, *, seed: int,
@@ -60,14 +76,32 @@ class Supernet:
         return [len(c) for c in self.candidates]
 
     def madds(self, choice: Sequence[int]) -> int:
-        """Analytic MAdds of the architecture that takes path ``choice[l]`` at layer ``l``."""
+        """Analytic MAdds of the architecture that takes path ``choice[l]`` at layer ``l``.
+
+        Args:
+            choice: one candidate index per layer.
+
+        Returns:
+            The network's MAdds.
+        """
         return self.fixed_madds + sum(c[k] for c, k in zip(self.costs, choice))
 
     def genomes(self, choice: Sequence[int]) -> list[Genome]:
-        """The cells of the architecture ``choice``."""
+        """The cells of the architecture ``choice``.
+
+        Args:
+            choice: one candidate index per layer.
+
+        Returns:
+            One cell per layer.
+        """
         return [cands[k] for cands, k in zip(self.candidates, choice)]
 
     def use(self, choice: Sequence[int]) -> None:
-        """Run the single path ``choice`` (one candidate index per layer)."""
+        """Run the single path ``choice``.
+
+        Args:
+            choice: one candidate index per layer.
+        """
         for layer, k in zip(self.layers, choice):
             layer.use_path(int(k))

@@ -68,7 +68,13 @@ def sample_paths(table: torch.Tensor, generator: torch.Generator) -> list[int]:
 
 
 class UniformPaths:
-    """A path policy: one path per layer drawn uniformly with ``generator`` (SPOS)."""
+    """A path policy: one path per layer drawn uniformly with ``generator`` (SPOS); calling it returns
+    the next choice.
+
+    Args:
+        sizes: the number of paths of each layer.
+        generator: the seeded generator of the draws.
+    """
 
     def __init__(self, sizes: Sequence[int], generator: torch.Generator) -> None:
         self.table, self.generator = pad_alphas([torch.zeros(n) for n in sizes]), generator

@@ -17,6 +17,9 @@ class MixedPathLayer(nn.Module):
       first) with gate values ``g`` (1 for the active path, 0 otherwise) that receive ``dL/dg``;
       only the active path keeps an autograd graph, so memory stays near one path's, while
       ``dL/dg_j`` is still exact for every involved path.
+
+    Args:
+        paths: one module per candidate cell.
     """
 
     def __init__(self, paths: Sequence[nn.Module]) -> None:
@@ -34,10 +37,23 @@ class MixedPathLayer(nn.Module):
         return len(self.paths)
 
     def use_path(self, active: int) -> None:
+        """Run the single path ``active`` (weight steps, evaluation).
+
+        Args:
+            active: the path's index.
+        """
         self.involved, self.gates = [active], None
 
     def use_gates(self, involved: Sequence[int], gates: torch.Tensor) -> None:
-        """Mix the ``involved`` paths (active first) with ``gates`` (one value per involved path)."""
+        """Mix the ``involved`` paths (active first) with ``gates``.
+
+        Args:
+            involved: the path indices, the active one first.
+            gates: one gate value per involved path.
+
+        Raises:
+            ValueError: a different number of paths and gates.
+        """
         if len(involved) != len(gates):
             raise ValueError(f"{len(involved)} involved paths but {len(gates)} gates")
         self.involved, self.gates = list(involved), gates
@@ -57,10 +73,19 @@ class MixedPathLayer(nn.Module):
 
 class TiedPathLayers:
     """One searchable layer whose cell sits at several cell positions (a ``shared_cell`` skeleton,
-    NAS-Bench-201's one cell for the whole network): one `MixedPathLayer` per position, each with
-    its own path modules, under one gate decision. `use_path` and `use_gates` set every position
-    alike, and every position multiplies by the very same gate tensor, so ``dL/dg`` is the sum
-    over the positions. The network owns the positions' modules; this only steers them."""
+    NAS-Bench-201's one cell for the whole network): one `MixedPathLayer` per position, each with its
+    own path modules, under one gate decision.
+
+    `use_path` and `use_gates` set every position alike, and every position multiplies by the very
+    same gate tensor, so ``dL/dg`` is the sum over the positions. The network owns the positions'
+    modules; this only steers them.
+
+    Args:
+        positions: the mixed layers of the cell positions, with the same number of paths.
+
+    Raises:
+        ValueError: positions with different numbers of paths.
+    """
 
     def __init__(self, positions: Sequence[MixedPathLayer]) -> None:
         sizes = {p.num_paths for p in positions}
@@ -77,10 +102,21 @@ class TiedPathLayers:
         return self.positions[0].num_paths
 
     def use_path(self, active: int) -> None:
+        """Run the single path ``active`` at every position.
+
+        Args:
+            active: the path's index.
+        """
         for layer in self.positions:
             layer.use_path(active)
 
     def use_gates(self, involved: Sequence[int], gates: torch.Tensor) -> None:
+        """Mix the ``involved`` paths with ``gates`` at every position (one gate tensor for all).
+
+        Args:
+            involved: the path indices, the active one first.
+            gates: one gate value per involved path.
+        """
         for layer in self.positions:
             layer.use_gates(involved, gates)
 

@@ -94,14 +94,23 @@ class WeightBank:
 
     @torch.no_grad()
     def load_into(self, named: dict[str, torch.Tensor]) -> None:
-        """Copy the banked tensors into ``named`` (key -> live tensor)."""
+        """Copy the banked tensors into live ones of the same key and shape.
+
+        Args:
+            named: key -> live tensor.
+        """
         for key, tensor in named.items():
             saved = self.tensors.get(key)
             if saved is not None and saved.shape == tensor.shape:
                 tensor.copy_(saved.to(tensor.device))
 
     def restore_momentum(self, named: dict[str, torch.Tensor], optimizer: torch.optim.Optimizer) -> None:
-        """Seed ``optimizer`` (SGD) with the banked momentum buffers of the parameters in ``named``."""
+        """Seed an SGD optimizer with the banked momentum buffers of the parameters in ``named``.
+
+        Args:
+            named: key -> live tensor.
+            optimizer: the weights' SGD optimizer.
+        """
         for key, param in named.items():
             saved = self.momentum.get(key)
             if isinstance(param, nn.Parameter) and saved is not None and saved.shape == param.shape:
@@ -109,7 +118,12 @@ class WeightBank:
 
     @torch.no_grad()
     def store(self, named: dict[str, torch.Tensor], optimizer: torch.optim.Optimizer) -> None:
-        """Bank the tensors in ``named`` and the momentum buffers ``optimizer`` holds for them."""
+        """Bank the tensors in ``named`` and the momentum buffers ``optimizer`` holds for them.
+
+        Args:
+            named: key -> live tensor.
+            optimizer: the weights' SGD optimizer.
+        """
         for key, tensor in named.items():
             self.tensors[key] = tensor.detach().to("cpu", copy=True)
             buf = optimizer.state.get(tensor, {}).get("momentum_buffer") if isinstance(tensor, nn.Parameter) else None

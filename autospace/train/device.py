@@ -38,7 +38,17 @@ def check_threads(threads: int | None, field: str = "threads", *, optional: bool
 
 @contextmanager
 def torch_threads(threads: int | None) -> Iterator[None]:
-    """Run the block with ``threads`` torch CPU threads (``None`` or ``0``: torch's setting), then restore it."""
+    """Run the block with ``threads`` torch CPU threads, then restore the previous setting.
+
+    Args:
+        threads: the thread count (``None`` or ``0``: keep torch's setting).
+
+    Returns:
+        A context manager.
+
+    Raises:
+        ConfigError: a negative or non-integer ``threads``.
+    """
     check_threads(threads)
     before = torch.get_num_threads()
     if threads:
@@ -52,7 +62,14 @@ def torch_threads(threads: int | None) -> Iterator[None]:
 @contextmanager
 def seeded(seed: int) -> Iterator[None]:
     """Run the block with torch's global generators seeded with ``seed``, then restore their state
-    (weight init and dropout are reproducible, and the caller's random stream is untouched)."""
+    (weight init and dropout are reproducible, and the caller's random stream is untouched).
+
+    Args:
+        seed: the seed.
+
+    Returns:
+        A context manager.
+    """
     devices = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)

@@ -32,8 +32,27 @@ if TYPE_CHECKING:
 def train_architecture(arch: Architecture, data: DataSplit, recipe: TrainRecipe, out: Path, *,
                        device: str | torch.device = "cpu", resume: bool = False, progress: bool = True,
                        on_epoch: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
-    """Train ``arch`` on ``data`` into ``out`` (which exists); returns the metrics written.
-    ``on_epoch`` is called with each epoch's history entry once it is checkpointed."""
+    """Train ``arch`` from scratch on ``data`` into ``out``, checkpointing every epoch.
+
+    Writes ``checkpoint.pt`` every epoch, then ``model.pt`` and ``metrics.json`` (docs/guide/formats.md).
+
+    Args:
+        arch: the architecture (`autospace.search.search_architecture` finds one).
+        data: the dataset split.
+        recipe: how to train.
+        out: an existing directory.
+        device: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"``.
+        resume: continue from ``out/checkpoint.pt``.
+        progress: show a progress bar.
+        on_epoch: called with each epoch's history entry once it is checkpointed.
+
+    Returns:
+        The metrics written: top-1, analytic and measured MAdds and params, the recipe and data.
+
+    Raises:
+        CheckpointError: ``resume`` from a checkpoint that does not fit ``arch`` and ``recipe``.
+        TrainingDiverged: a non-finite loss.
+    """
     device = resolve_device(device)
     with seeded(recipe.seed):  # init and dropout; the caller's random stream is restored after
         trainer = StandaloneTrainer(arch.build(), data.train, recipe, device)

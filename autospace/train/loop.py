@@ -17,11 +17,19 @@ from autospace.train.recipe import TrainRecipe
 
 
 class StandaloneTrainer:
-    """Trains ``model`` on ``train`` with ``recipe``: ``recipe.epochs`` epochs, or exactly ``steps``
-    steps over as many passes as they need; the learning-rate schedule spans the whole run.
+    """Trains ``model`` on ``train`` with ``recipe``; the learning-rate schedule spans the whole run.
 
-    ``generator`` draws the batch order (default: seeded with ``recipe.seed``). A non-finite loss
-    raises `TrainingDiverged` before it reaches the weights.
+    Args:
+        model: the network.
+        train: the training set.
+        recipe: epochs, batch size and the optimiser's settings.
+        device: where to train.
+        steps: train exactly this many steps, over as many passes as they need (None:
+            ``recipe.epochs`` epochs).
+        generator: draws the batch order (default: seeded with ``recipe.seed``).
+
+    Raises:
+        TrainingDiverged: a non-finite loss, before it reaches the weights.
     """
 
     def __init__(self, model: nn.Module, train: Dataset, recipe: TrainRecipe, device: torch.device, *,
@@ -46,7 +54,14 @@ class StandaloneTrainer:
         return losses
 
     def train_epoch(self, on_step: Callable[[], None] | None = None) -> float:
-        """One shuffled pass (at most ``steps_per_epoch`` steps, none past the end); its mean loss."""
+        """One shuffled pass (at most ``steps_per_epoch`` steps, none past the end).
+
+        Args:
+            on_step: called after every step (a progress bar).
+
+        Returns:
+            The pass's mean training loss.
+        """
         self.model.train()
         running, count = 0.0, 0
         for x, y in epoch_batches(self.train_set, self.recipe.batch_size, self.generator):
@@ -59,7 +74,18 @@ class StandaloneTrainer:
         return running / max(count, 1)
 
     def train_step(self, x: torch.Tensor, y: torch.Tensor) -> float:
-        """One optimiser and scheduler step on a batch; the loss."""
+        """One optimiser and scheduler step on a batch.
+
+        Args:
+            x: the images.
+            y: their labels.
+
+        Returns:
+            The step's loss.
+
+        Raises:
+            TrainingDiverged: the loss is not finite; the message suggests a lower ``train.lr``.
+        """
         x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
         with autocast(self.device):
             loss = nn.functional.cross_entropy(self.model(x), y, label_smoothing=self.recipe.label_smoothing)
@@ -89,7 +115,17 @@ class StandaloneTrainer:
 
 @torch.no_grad()
 def accuracy(model: nn.Module, data: Dataset | Iterable[Batch], device: torch.device, batch_size: int = 512) -> float:
-    """Top-1 accuracy of ``model`` (eval mode, autocast) on a dataset or on the given batches."""
+    """Top-1 accuracy of ``model`` (eval mode, autocast).
+
+    Args:
+        model: the network.
+        data: a dataset, or ``(images, labels)`` batches.
+        device: where the model runs.
+        batch_size: the evaluation batch size for a dataset.
+
+    Returns:
+        The share of correct predictions.
+    """
     model.to(device).eval()
     if isinstance(data, TensorDataset):
         data = zip(data.tensors[0].split(batch_size), data.tensors[1].split(batch_size))
@@ -134,7 +170,13 @@ def loss_and_accuracy(model: nn.Module, batches: Iterable[Batch], device: torch.
 @torch.no_grad()
 def recalibrate_bn(model: nn.Module, batches: Iterable[Batch], device: torch.device) -> None:
     """Reset BatchNorm running statistics and re-estimate them (cumulative average) on ``batches``
-    through the current path (SPOS: shared BN statistics do not fit any single path)."""
+    through the current path (SPOS: shared BN statistics do not fit any single path).
+
+    Args:
+        model: the network.
+        batches: ``(images, labels)`` training batches.
+        device: where the model runs.
+    """
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     saved = [m.momentum for m in norms]
     for m in norms:

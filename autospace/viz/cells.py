@@ -61,7 +61,14 @@ def arc_heights(dag: nx.DiGraph, positions: dict[int, Point]) -> dict[tuple[int,
 
 
 def describe_cell(genome: Genome) -> str:
-    """A short caption: ``e=6``, ``zero cell``, or ``''`` for a space without ratios."""
+    """A short caption of a cell.
+
+    Args:
+        genome: the cell.
+
+    Returns:
+        ``e=6``, ``zero cell``, or ``''`` for a space without ratios.
+    """
     if genome.is_zero:
         return "zero cell"
     return f"e={genome.ratio}" if genome.ratio is not None else ""
@@ -116,10 +123,18 @@ def labelled_scale(space: CellSpace, fontsize: float = 7.0) -> float:
 
 def add_cell(ax: Axes, genome: Genome, *, origin: Point = (0.0, 0.0), labels: bool = True,
              gid_prefix: str = "", highlight: Collection[tuple[int, int]] | None = None) -> None:
-    """Add the nodes and edges of ``genome`` to ``ax``, shifted by ``origin`` (to lay out many
-    cells on one axes); artists' gids get ``gid_prefix``. Zero edges are omitted; edges that
-    touch a dead node are faded and dashed; dead nodes are grey. With ``highlight`` (searchable
-    edges), every other edge is drawn thin and faded."""
+    """Add the nodes and edges of ``genome`` to ``ax``.
+
+    Zero edges are omitted; edges that touch a dead node are faded and dashed; dead nodes are grey.
+
+    Args:
+        ax: the axes.
+        genome: the cell.
+        origin: shift of the drawing (to lay out many cells on one axes).
+        labels: write the op names on the edges.
+        gid_prefix: prefix of the artists' gids.
+        highlight: searchable edges to highlight; every other edge is drawn thin and faded.
+    """
     space = genome.space
     pos = {n: (x + origin[0], y + origin[1]) for n, (x, y) in node_positions(space).items()}
     heights = arc_heights(space.dag(), node_positions(space))
@@ -142,11 +157,17 @@ def add_cell(ax: Axes, genome: Genome, *, origin: Point = (0.0, 0.0), labels: bo
 def draw_cell(
     genome: Genome, ax: Axes | None = None, *, title: str | None = None, labels: bool = True, legend: bool = True
 ) -> Figure:
-    """Draw ``genome`` as a layered DAG (see `add_cell`) and return the figure.
+    """Draw ``genome`` as a layered DAG (see `add_cell`).
 
-    ``title`` defaults to the space name and the expansion ratio. Set ``labels`` False to drop
-    the op names on the edges (small panels) and ``legend`` False to leave the legend to the
-    caller (see `legend_handles`).
+    Args:
+        genome: the cell.
+        ax: the axes to draw on (None: a new figure).
+        title: the title (default: the space name and the expansion ratio).
+        labels: write the op names on the edges (False for small panels).
+        legend: add the op legend (False: leave it to the caller, see `legend_handles`).
+
+    Returns:
+        The figure.
     """
     space = genome.space
     xmin, xmax, ymin, ymax = cell_extent(space)
@@ -184,9 +205,17 @@ def motif_extent(motif: Motif) -> tuple[float, float, float, float]:
 
 
 def add_motif(ax: Axes, motif: Motif, *, origin: Point = (0.0, 0.0), labels: bool = True, gid_prefix: str = "") -> None:
-    """Add a motif (`autospace.genome.motifs`) to ``ax`` in the cells' style: its ``in`` and
-    ``out`` nodes (the cell's source and sink) as squares, inner nodes as circles named a, b, ...
-    as in `Motif.describe`, edges coloured (and with ``labels``, labelled) by op."""
+    """Add a motif (`autospace.genome.motifs`) to ``ax`` in the cells' style: its ``in`` and ``out``
+    nodes (the cell's source and sink) as squares, inner nodes as circles named a, b, ... as in
+    `Motif.describe`, edges coloured (and with ``labels``, labelled) by op.
+
+    Args:
+        ax: the axes.
+        motif: the motif.
+        origin: shift of the drawing.
+        labels: write the op names on the edges.
+        gid_prefix: prefix of the artists' gids.
+    """
     graph = motif.graph
     base = motif_positions(motif)
     pos = {n: (x + origin[0], y + origin[1]) for n, (x, y) in base.items()}

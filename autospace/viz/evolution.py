@@ -69,8 +69,15 @@ def _number(record: Mapping[str, Any], field: str, index: int) -> float:
 
 
 def switch_off_round(history: Records) -> int | None:
-    """The first round whose ``constraint_active`` is false after a round where it was true;
-    None when the constraint never applied or never switched off."""
+    """The round the reference constraint switched off.
+
+    Args:
+        history: the run's round records (``history.jsonl``, `load_run`).
+
+    Returns:
+        The first round whose ``constraint_active`` is false after a round where it was true; None
+        when the constraint never applied or never switched off.
+    """
     _check(history)
     was_active = False
     for i, record in enumerate(history):
@@ -115,7 +122,17 @@ def _mark_switch_off(ax: Axes, history: Records) -> None:
 
 
 def fitness_curves(history: Records) -> Figure:
-    """Best and mean population fitness of every layer over rounds (two panels)."""
+    """Best and mean population fitness of every layer over rounds (two panels).
+
+    Args:
+        history: the run's round records (``history.jsonl``, `load_run`).
+
+    Returns:
+        The figure.
+
+    Raises:
+        VizError: a history without the needed keys.
+    """
     x = rounds(history)
     fig = Figure(figsize=(10.0, 3.8), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
@@ -129,7 +146,14 @@ def fitness_curves(history: Records) -> Figure:
 
 
 def diversity_curves(history: Records) -> Figure:
-    """Mean pairwise Hamming distance inside each layer's population over rounds."""
+    """Mean pairwise Hamming distance inside each layer's population over rounds.
+
+    Args:
+        history: the run's round records (``history.jsonl``, `load_run`).
+
+    Returns:
+        The figure.
+    """
     x = rounds(history)
     fig = Figure(figsize=(6.5, 3.8), layout="constrained")
     ax = fig.subplots()
@@ -149,8 +173,19 @@ def has_reference(history: Records) -> bool:
 
 
 def reference_distance(history: Records, tau: float | None = None) -> Figure:
-    """Mean Hamming distance of each layer's population to the reference cell over rounds;
-    the rounds under the constraint shaded, its switch-off marked, ``tau`` as a line."""
+    """Mean Hamming distance of each layer's population to the reference cell over rounds; the rounds
+    under the constraint shaded, its switch-off marked.
+
+    Args:
+        history: the run's round records (``history.jsonl``, `load_run`).
+        tau: the constraint's radius, drawn as a line.
+
+    Returns:
+        The figure.
+
+    Raises:
+        VizError: the run had no reference cell.
+    """
     if not has_reference(history):
         raise VizError("history has no reference distance: field 'ref_distance' is null in every round")
     x = rounds(history)
@@ -172,8 +207,18 @@ def reference_distance(history: Records, tau: float | None = None) -> Figure:
 
 
 def convergence(histories: Mapping[str, Records]) -> Figure:
-    """Fig. 3: mean over layers of the best fitness of two or more runs, against rounds and
-    against cumulative wall-clock seconds; each run's constraint switch-off is marked."""
+    """Fig. 3: the mean over layers of the best fitness of two or more runs, against rounds and against
+    cumulative wall-clock seconds; each run's constraint switch-off is marked.
+
+    Args:
+        histories: each run's round records, by run name.
+
+    Returns:
+        The figure.
+
+    Raises:
+        VizError: fewer than two runs, or a history without the needed fields.
+    """
     if len(histories) < 2:
         raise VizError(f"convergence compares two or more runs, got {len(histories)}")
     fig = Figure(figsize=(11.0, 4.0), layout="constrained")

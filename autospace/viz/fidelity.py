@@ -17,7 +17,14 @@ RUN_GID = "epochs-to-correct"
 
 
 def check_ranking_fidelity(data: Any) -> None:
-    """Raise `VizError`, naming the field, unless ``data`` follows the documented format."""
+    """Check a ranking-fidelity document (``ranking_fidelity.json``).
+
+    Args:
+        data: the parsed document.
+
+    Raises:
+        VizError: it does not follow the documented format; the message names the field.
+    """
     if not isinstance(data, Mapping):
         raise VizError(f"ranking fidelity: expected a JSON object, got {type(data).__name__}")
     networks = data.get("networks")
@@ -50,8 +57,19 @@ def _numbers(value: Any, n: int, field: str) -> None:
 
 
 def ranking_fidelity(data: Mapping[str, Any]) -> Figure:
-    """Fitness of each network from its initial value (epoch 0) through the training epochs,
-    one panel per initialisation; the epoch the ranking first matches the ground truth is marked."""
+    """Table 6: the fitness of each network from its initial value (epoch 0) through the training
+    epochs, one panel per initialisation; the epoch the ranking first matches the ground truth is
+    marked.
+
+    Args:
+        data: a ``ranking_fidelity.json`` document.
+
+    Returns:
+        The figure.
+
+    Raises:
+        VizError: a malformed document.
+    """
     check_ranking_fidelity(data)
     networks = data["networks"]
     truth = data["ground_truth"]

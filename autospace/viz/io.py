@@ -43,8 +43,17 @@ def is_number(value: Any) -> bool:
 
 
 def as_learned_space(learned: LearnedLike) -> LearnedSpace:
-    """A `LearnedSpace` from a `LearnedSpace`, a path to ``learned_space.json`` or its parsed
-    dict; checked to have at least one layer and one cell per layer."""
+    """A learned space from any of the forms the figures accept.
+
+    Args:
+        learned: a `LearnedSpace`, a path to ``learned_space.json`` or its parsed dict.
+
+    Returns:
+        The learned space, checked to have at least one layer and one cell per layer.
+
+    Raises:
+        VizError: an empty or malformed learned space.
+    """
     if isinstance(learned, str | Path):
         learned = load_learned_space(Path(learned))
     elif isinstance(learned, Mapping):
@@ -71,7 +80,17 @@ def _read_json(path: Path) -> Any:
 
 
 def load_learned_space(path: str | Path) -> LearnedSpace:
-    """Read ``learned_space.json`` (with `autospace.evolve.LearnedSpace`)."""
+    """Read ``learned_space.json`` (with `autospace.evolve.LearnedSpace`).
+
+    Args:
+        path: the file.
+
+    Returns:
+        The learned space.
+
+    Raises:
+        VizError: a missing or malformed file; the message names it.
+    """
     path = Path(path)
     data = _read_json(path)
     try:
@@ -91,7 +110,15 @@ def load_config(path: str | Path) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class EvolveRunDir:
-    """The files of one evolution run directory; a file the run does not have is None."""
+    """The files of one evolution run directory; a file the run does not have is None.
+
+    Attributes:
+        path: the run directory.
+        config: its ``config.toml``.
+        history: its ``history.jsonl`` records.
+        learned: its ``learned_space.json``.
+        ranking_fidelity: its optional ``ranking_fidelity.json``.
+    """
 
     path: Path
     config: dict[str, Any] | None
@@ -106,7 +133,15 @@ class EvolveRunDir:
 
 @dataclass(frozen=True)
 class SearchRunDir:
-    """The files of one search run directory; a file the run does not have is None."""
+    """The files of one search run directory; a file the run does not have is None.
+
+    Attributes:
+        path: the run directory.
+        architecture: its ``architecture.json``.
+        config: its ``config.toml``.
+        history: its ``history.jsonl`` records.
+        summary: its ``summary.json``.
+    """
 
     path: Path
     architecture: Architecture | None
@@ -186,7 +221,17 @@ def run_kind(path: Path) -> str:
 
 
 def load_run(path: str | Path) -> RunDir:
-    """Read a run directory of either kind (see `run_kind`)."""
+    """Read a run directory of either kind (see `run_kind`).
+
+    Args:
+        path: an evolution or search run directory.
+
+    Returns:
+        Its files as an `EvolveRunDir` or a `SearchRunDir`.
+
+    Raises:
+        VizError: not a run directory, or a malformed file.
+    """
     path = Path(path)
     kind = run_kind(path)
     if kind == "shrink":
@@ -218,7 +263,17 @@ def _load_evolution_run(path: Path) -> EvolveRunDir:
 
 
 def load_search_run(path: str | Path) -> SearchRunDir:
-    """Read a search run directory (`SEARCH_FILES`); a missing file is None."""
+    """Read a search run directory (`SEARCH_FILES`); a missing file is None.
+
+    Args:
+        path: the run directory.
+
+    Returns:
+        Its files.
+
+    Raises:
+        VizError: a malformed file.
+    """
     path = Path(path)
     present = {name: path / name for name in SEARCH_FILES if _present(path / name)}
     return SearchRunDir(

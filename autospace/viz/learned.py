@@ -26,7 +26,17 @@ CELL_SCALE = 0.32  # inches per data unit of the unlabelled cells of panel (d) a
 
 
 def learned_motifs(learned: LearnedLike, *, max_edges: int = 3, random_cells: int = 1000, seed: int = 0) -> MotifTable:
-    """`mine_motifs` over all layers' top-K cells of a learned space (a `LearnedLike`)."""
+    """`mine_motifs` over all layers' top-K cells of a learned space.
+
+    Args:
+        learned: a `LearnedSpace`, a path to ``learned_space.json`` or its parsed dict.
+        max_edges: the largest motif, in edges.
+        random_cells: the size of the random baseline sample of the space.
+        seed: the seed of the random sample.
+
+    Returns:
+        The motif table.
+    """
     learned = as_learned_space(learned)
     layers = [[cell.genome for cell in entries] for entries in learned.layers]
     return mine_motifs(layers, max_edges=max_edges, random_cells=random_cells, seed=seed)
@@ -54,12 +64,25 @@ def headline_motif(table: MotifTable) -> Motif:
 
 def motifs(learned: LearnedLike, *, per_size: int = 4, cells: int = 4, max_edges: int = 3, random_cells: int = 1000,
            seed: int = 0) -> Figure:
-    """The paper's Fig. 4 as mined motifs (`autospace.genome.motifs`): a row per motif size, (a)
-    1 edge, (b) 2, (c) 3, ..., with the ``per_size`` most frequent motifs of that size across all
-    layers' top-K cells, each titled with its support (cells, layers), its share among
-    ``random_cells`` cells drawn from the open space with ``seed``, and its enrichment; then the
-    last row, up to ``cells`` learned cells holding the headline motif (`headline_motif`), its
-    edges highlighted. Artists' gids: ``M<row><i>/...`` for motifs, ``C<i>/...`` for cells."""
+    """The paper's Fig. 4 as mined motifs (`autospace.genome.motifs`).
+
+    A row per motif size, (a) 1 edge, (b) 2, (c) 3, ..., with the most frequent motifs of that size
+    across all layers' top-K cells, each titled with its support (cells, layers), its share among the
+    random cells, and its enrichment; then a last row of learned cells holding the headline motif
+    (`headline_motif`), its edges highlighted. Artists' gids: ``M<row><i>/...`` for motifs,
+    ``C<i>/...`` for cells.
+
+    Args:
+        learned: a `LearnedSpace`, a path to ``learned_space.json`` or its parsed dict.
+        per_size: motifs shown per size.
+        cells: learned cells shown in the last row.
+        max_edges: the largest motif, in edges.
+        random_cells: the size of the random baseline sample of the space.
+        seed: the seed of the random sample.
+
+    Returns:
+        The figure.
+    """
     if min(per_size, cells, max_edges, random_cells) < 1:
         raise VizError(f"motifs: per_size, cells, max_edges and random_cells must be >= 1, got per_size={per_size}, "
                        f"cells={cells}, max_edges={max_edges}, random_cells={random_cells}")
@@ -136,8 +159,15 @@ def _row_name(index: int) -> str:
 
 
 def topk_grid(learned: LearnedLike) -> Figure:
-    """The learned space on one axes: a row per layer, its top-K cells best first, each
-    captioned with layer, rank, ratio and fitness (artists' gids start with ``L<layer>#<rank>/``)."""
+    """The learned space on one axes: a row per layer, its top-K cells best first, each captioned with
+    layer, rank, ratio and fitness (artists' gids start with ``L<layer>#<rank>/``).
+
+    Args:
+        learned: a `LearnedSpace`, a path to ``learned_space.json`` or its parsed dict.
+
+    Returns:
+        The figure.
+    """
     learned = as_learned_space(learned)
     space = learned.space
     cols = max(len(entries) for entries in learned.layers)

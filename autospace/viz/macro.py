@@ -21,14 +21,28 @@ MAX_WIDTH = 6.0
 
 
 def wdg_widths(wdg: WDG) -> dict[tuple[str, str], float]:
-    """Edge -> line width, proportional to the transition count (the largest drawn `MAX_WIDTH`)."""
+    """Edge line widths, proportional to the transition count (the largest drawn `MAX_WIDTH`).
+
+    Args:
+        wdg: the graph.
+
+    Returns:
+        ``{(u, v): width}``.
+    """
     counts = {(u, v): c for u, out in wdg.transitions.items() for v, c in out.items()}
     top = max(counts.values())
     return {edge: max(0.4, MAX_WIDTH * c / top) for edge, c in counts.items()}
 
 
 def draw_wdg(wdg: WDG) -> Figure:
-    """The WDG as a circle of layer types, START and END; edge width by transition count."""
+    """The WDG as a circle of layer types, START and END; edge width by transition count.
+
+    Args:
+        wdg: the graph.
+
+    Returns:
+        The figure.
+    """
     graph = wdg.graph
     inner = sorted(n for n in graph.nodes if n not in (START, END))
     pos = nx.circular_layout([START, *inner, END])
@@ -53,7 +67,14 @@ def draw_wdg(wdg: WDG) -> Figure:
 
 
 def draw_param_distributions(wdg: WDG) -> Figure:
-    """One bar chart per node type and hyper-parameter: the frequency count of each value."""
+    """One bar chart per node type and hyper-parameter: the frequency count of each value.
+
+    Args:
+        wdg: the graph.
+
+    Returns:
+        The figure.
+    """
     panels = [(t, f, counts) for t, fields in sorted(wdg.params.items()) for f, counts in fields.items() if counts]
     cols = min(3, max(1, len(panels)))
     rows = max(1, math.ceil(len(panels) / cols))
@@ -72,7 +93,14 @@ def draw_param_distributions(wdg: WDG) -> Figure:
 
 
 def chain_table(genome: MacroGenome) -> list[tuple[str, str, int, int]]:
-    """Per layer: its label, output shape, MAdds and parameters (`autospace.macro.cost`)."""
+    """The rows of a network's layer table.
+
+    Args:
+        genome: the network.
+
+    Returns:
+        Per layer: its label, output shape, MAdds and parameters (`autospace.macro.cost`).
+    """
     rows, shape = [], genome.input_shape
     for layer, out in zip(genome.layers, genome.shapes):
         madds, params = layer_cost(layer, shape, out)
@@ -82,7 +110,14 @@ def chain_table(genome: MacroGenome) -> list[tuple[str, str, int, int]]:
 
 
 def draw_chain(genome: MacroGenome) -> Figure:
-    """The network as a vertical chain of layer boxes, each with its output shape and costs."""
+    """The network as a vertical chain of layer boxes, each with its output shape and costs.
+
+    Args:
+        genome: the network.
+
+    Returns:
+        The figure.
+    """
     rows = chain_table(genome)
     fig = Figure(figsize=(8, 0.42 * len(rows) + 1.2))
     ax = fig.add_subplot()

@@ -312,8 +312,17 @@ class Report:
 
 
 def build_report(run: RunDir | str | Path) -> Report:
-    """Make every applicable figure of ``run`` (a run directory or a loaded one) in memory, so bad
-    data fails before anything is written."""
+    """Make every applicable figure of ``run`` in memory, so bad data fails before anything is written.
+
+    Args:
+        run: a run directory, or a loaded one.
+
+    Returns:
+        The report: its figures and the notes of the figures it skipped.
+
+    Raises:
+        VizError: a malformed run file.
+    """
     run = run if isinstance(run, EvolveRunDir | SearchRunDir | ShrinkRunDir) else load_run(run)
     planned, notes = plan_figures(run)
     return Report(run, [(name, caption, make()) for name, caption, make in planned], notes)
@@ -330,8 +339,16 @@ def check_writable(report: Report, out: str | Path | None = None, formats: Itera
 
 
 def write_report(report: Report, out: str | Path | None = None, formats: Iterable[str] = ("png",)) -> Path:
-    """Save a built report's figures and ``report.html`` into ``out`` (default
-    ``RUN_DIR/figures``, checked first with `check_writable`); return the path of ``report.html``."""
+    """Save a built report's figures and ``report.html``.
+
+    Args:
+        report: from `build_report`.
+        out: the folder (default ``RUN_DIR/figures``), checked first with `check_writable`.
+        formats: figure formats: ``png``, ``svg``, ``pdf``.
+
+    Returns:
+        The path of ``report.html``.
+    """
     formats = check_formats(formats)
     out = check_writable(report, out, formats)
     shown = [(name, caption, save_figure(fig, out / name, formats)) for name, caption, fig in report.figures]
@@ -342,9 +359,20 @@ def write_report(report: Report, out: str | Path | None = None, formats: Iterabl
 
 def save_report(run: RunDir | str | Path, out: str | Path | None = None, formats: Iterable[str] = ("png",), *,
                 on_skip: Callable[[str], None] | None = None) -> Path:
-    """Write every applicable figure of ``run`` (a run directory or a loaded one) and ``report.html``
-    into ``out`` (default ``RUN_DIR/figures``); return the report's path. Each skipped figure's note
-    goes to ``on_skip`` (if given) and into the report."""
+    """Write every applicable figure of ``run`` and ``report.html``.
+
+    Args:
+        run: a run directory, or a loaded one.
+        out: the folder (default ``RUN_DIR/figures``).
+        formats: figure formats: ``png``, ``svg``, ``pdf``.
+        on_skip: called with each skipped figure's note (the notes go into the report too).
+
+    Returns:
+        The path of ``report.html``.
+
+    Raises:
+        VizError: a malformed run file, before anything is written.
+    """
     formats = check_formats(formats)
     report = build_report(run)
     if on_skip is not None:

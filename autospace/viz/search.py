@@ -48,9 +48,19 @@ def budget_text(budget: float, tolerance: float | None = None) -> str:
 def architecture_figure(
     arch: Architecture, budget: float | None = None, tolerance: float | None = None, cols: int = 4
 ) -> Figure:
-    """The found architecture: a grid of one panel per searchable layer (axes gid ``layer-<i>``),
-    each cell captioned with its layer's shape and cost; the title gives the total MAdds and
-    params against ``budget`` (with its relative ``tolerance``)."""
+    """The found architecture: a grid of one panel per searchable layer (axes gid ``layer-<i>``), each
+    cell captioned with its layer's shape and cost; the title gives the total MAdds and params
+    against the budget.
+
+    Args:
+        arch: the architecture.
+        budget: the MAdds budget, if any.
+        tolerance: its relative tolerance.
+        cols: panels per row.
+
+    Returns:
+        The figure.
+    """
     if cols < 1:
         raise VizError(f"architecture: cols must be >= 1, got {cols}")
     layers, genomes = arch.skeleton.layers, arch.genomes
@@ -111,9 +121,20 @@ def _value(record: Mapping[str, Any], key: str, index: int) -> float:
 
 def search_curves(history: Sequence[Mapping[str, Any]], budget: float | None = None, tolerance: float | None = None,
                   title: str = "Search curves", cols: int = 3) -> Figure:
-    """Every numeric key of the search history against its x key (`curve_series`), one panel per
-    key (line gid ``curve-<key>``); panels of MAdds keys (``*madds``) draw ``budget`` as a
-    horizontal line (gid ``budget``) and its tolerance window as a band (gid ``budget-window``)."""
+    """Every numeric key of the search history against its x key (`curve_series`), one panel per key
+    (line gid ``curve-<key>``); panels of MAdds keys (``*madds``) draw the budget as a horizontal line
+    (gid ``budget``) and its tolerance window as a band (gid ``budget-window``).
+
+    Args:
+        history: the search's ``history.jsonl`` records.
+        budget: the MAdds budget, if any.
+        tolerance: its relative tolerance.
+        title: the figure's title.
+        cols: panels per row.
+
+    Returns:
+        The figure.
+    """
     series = curve_series(history)
     if not series:
         raise VizError(f"search curves: no history record has a numeric field and one of {', '.join(X_KEYS)}")

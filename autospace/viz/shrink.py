@@ -23,7 +23,14 @@ MAX_EMBEDDED = 1500
 
 @dataclass(frozen=True)
 class ShrinkRunDir:
-    """The files of one shrink run directory; a file the run does not have is None."""
+    """The files of one shrink run directory; a file the run does not have is None.
+
+    Attributes:
+        path: the run directory.
+        config: its ``config.toml``.
+        history: its ``history.jsonl`` records.
+        shrunk: its ``shrunk_space.json``.
+    """
 
     path: Path
     config: dict[str, Any] | None
@@ -36,7 +43,17 @@ class ShrinkRunDir:
 
 
 def load_shrunk(path: Path) -> ShrunkSpace:
-    """Read ``shrunk_space.json``; a bad file is a `CheckpointError` naming it."""
+    """Read ``shrunk_space.json``.
+
+    Args:
+        path: the file.
+
+    Returns:
+        The shrunk space.
+
+    Raises:
+        CheckpointError: a bad file; the message names it.
+    """
     from autospace.errors import CheckpointError
 
     try:
@@ -46,8 +63,17 @@ def load_shrunk(path: Path) -> ShrunkSpace:
 
 
 def pockets_embedding(shrunk: ShrunkSpace, layer: int = 0, seed: int = 0) -> Figure:
-    """The cells of ``layer`` placed by metric MDS on their Hamming distances, coloured by score
-    (grey: not scored), each pocket (connected component of the radius-1 graph) outlined."""
+    """The cells of a layer placed by metric MDS on their Hamming distances, coloured by score (grey:
+    not scored), each pocket (connected component of the radius-1 graph) outlined.
+
+    Args:
+        shrunk: the shrunk space.
+        layer: the layer.
+        seed: the seed of the MDS layout.
+
+    Returns:
+        The figure.
+    """
     from scipy.spatial import ConvexHull, QhullError
     from sklearn.manifold import MDS
 
@@ -103,7 +129,15 @@ def _scores(shrunk: ShrunkSpace, layer: int) -> list[float | None]:
 
 
 def op_frequency_shift(shrunk: ShrunkSpace, layer: int = 0) -> Figure:
-    """Per-edge op frequency in the full space (uniform: every op on every edge) and in the shrunk one."""
+    """Per-edge op frequency in the full space (uniform: every op on every edge) and in the shrunk one.
+
+    Args:
+        shrunk: the shrunk space.
+        layer: the layer.
+
+    Returns:
+        The figure.
+    """
     space = shrunk.space
     cells = shrunk.layers[layer]
     after = np.zeros((space.num_edges, len(space.ops)))
@@ -129,7 +163,14 @@ def op_frequency_shift(shrunk: ShrunkSpace, layer: int = 0) -> Figure:
 
 
 def mean_score_curve(history: list[dict[str, Any]]) -> Figure:
-    """The mean (line) and best (dashed) score of each iteration's sample, per layer (LISSNAS history)."""
+    """The mean (line) and best (dashed) score of each iteration's sample, per layer (LISSNAS history).
+
+    Args:
+        history: the shrink run's ``history.jsonl`` records.
+
+    Returns:
+        The figure.
+    """
     series: dict[int, list[tuple[int, float, float]]] = {}
     for record in history:
         for entry in record.get("layers", []):
@@ -150,5 +191,12 @@ def mean_score_curve(history: list[dict[str, Any]]) -> Figure:
 
 
 def has_iterations(history: list[dict[str, Any]] | None) -> bool:
-    """Whether ``history`` holds per-layer sample means (a LISSNAS run; baselines have none)."""
+    """Whether a shrink history holds per-layer sample means (a LISSNAS run; baselines have none).
+
+    Args:
+        history: the records, or None.
+
+    Returns:
+        True for a LISSNAS history.
+    """
     return any(e.get("mean") is not None for r in history or [] for e in r.get("layers", []))

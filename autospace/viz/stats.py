@@ -16,8 +16,14 @@ ZERO_LABEL = "zero"
 
 
 def op_frequency(learned: LearnedLike) -> np.ndarray:
-    """Matrix ``(layers, ops)``: the share of a layer's top-K edges that carry each op of the
-    space (in ``space.ops`` order, zero op included); rows sum to 1."""
+    """The share of each layer's top-K edges that carry each op.
+
+    Args:
+        learned: a `LearnedSpace`, a path to ``learned_space.json`` or its parsed dict.
+
+    Returns:
+        A ``(layers, ops)`` matrix (ops in ``space.ops`` order, zero op included); rows sum to 1.
+    """
     learned = as_learned_space(learned)
     ops = learned.space.ops
     counts = np.zeros((len(learned.layers), len(ops)))
@@ -29,7 +35,14 @@ def op_frequency(learned: LearnedLike) -> np.ndarray:
 
 
 def op_heatmap(learned: LearnedLike) -> Figure:
-    """Heatmap of op frequency per layer (rows: layers, columns: ops), annotated in percent."""
+    """Heatmap of op frequency per layer (rows: layers, columns: ops), annotated in percent.
+
+    Args:
+        learned: a `LearnedSpace`, a path to ``learned_space.json`` or its parsed dict.
+
+    Returns:
+        The figure.
+    """
     learned = as_learned_space(learned)
     freq = op_frequency(learned)
     ops = learned.space.ops
@@ -54,8 +67,15 @@ def _k(learned: LearnedSpace) -> int:
 
 
 def ratio_counts(learned: LearnedLike) -> tuple[list[str], np.ndarray]:
-    """Category labels (each ratio, then ``zero``) and a ``(layers, categories)`` count
-    matrix of the top-K cells' expansion ratios; zero cells count as ``zero``."""
+    """How often each expansion ratio occurs in each layer's top-K cells.
+
+    Args:
+        learned: a `LearnedSpace`, a path to ``learned_space.json`` or its parsed dict.
+
+    Returns:
+        Category labels (each ratio, then ``zero``) and a ``(layers, categories)`` count matrix;
+        zero cells count as ``zero``.
+    """
     learned = as_learned_space(learned)
     space = learned.space
     if not space.has_ratio:
@@ -70,8 +90,15 @@ def ratio_counts(learned: LearnedLike) -> tuple[list[str], np.ndarray]:
 
 
 def ratio_per_layer(learned: LearnedLike) -> Figure:
-    """Stacked bars: how many of each layer's top-K cells take each expansion ratio, with the
-    best cell's ratio marked."""
+    """Stacked bars: how many of each layer's top-K cells take each expansion ratio, with the best
+    cell's ratio marked.
+
+    Args:
+        learned: a `LearnedSpace`, a path to ``learned_space.json`` or its parsed dict.
+
+    Returns:
+        The figure.
+    """
     learned = as_learned_space(learned)
     labels, counts = ratio_counts(learned)
     ratios = learned.space.ratios
@@ -131,8 +158,19 @@ def topk_costs(learned: LearnedLike, skeleton: str | None = None) -> tuple[np.nd
 
 
 def cost_per_layer(learned: LearnedLike, skeleton: str | None = None) -> Figure:
-    """MAdds and params per layer (analytic cost model of `autospace.nn`): the best cell as a
-    bar, every other top-K cell as a dot."""
+    """MAdds and params per layer (analytic cost model of `autospace.nn`): the best cell as a bar, every
+    other top-K cell as a dot.
+
+    Args:
+        learned: a `LearnedSpace`, a path to ``learned_space.json`` or its parsed dict.
+        skeleton: the skeleton to cost the cells on (default: the learned space's).
+
+    Returns:
+        The figure.
+
+    Raises:
+        VizError: no skeleton given or recorded, or cells the skeleton cannot take.
+    """
     learned = as_learned_space(learned)
     madds, params = topk_costs(learned, skeleton)
     layers = np.arange(len(learned.layers))

@@ -43,7 +43,14 @@ SAVE_DPI = 150
 
 
 def op_color(op: str) -> str:
-    """The colour of ``op`` in every figure."""
+    """The colour of an op in every figure.
+
+    Args:
+        op: the op's name.
+
+    Returns:
+        A matplotlib colour.
+    """
     if op in OP_COLORS:
         return OP_COLORS[op]
     palette = colormaps["tab20"]
