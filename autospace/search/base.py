@@ -33,6 +33,8 @@ class SearchContext:
         device: where to train.
         batch_size: images per batch.
         log: called with each logged step's record (``history.jsonl``).
+        progress: called with the number of steps an algorithm has just done (its `Algorithm.steps`
+            in all), e.g. to advance a progress bar.
     """
 
     skeleton: Skeleton
@@ -44,7 +46,6 @@ class SearchContext:
     batch_size: int
     log: Progress = field(default=lambda record: None)
     progress: Callable[[int], object] = field(default=lambda steps: None)
-    """Called with the number of steps an algorithm has just done (its `Algorithm.steps` in all)."""
 
     def stream(self, split: str, offset: int = 0) -> Iterator[Batch]:
         """Endless seeded batches of a split.
