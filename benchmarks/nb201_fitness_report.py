@@ -22,7 +22,8 @@ and with uniform weight sampling neither do the weights):
 * static signals on the same cells: ``params`` (NB201's network), ``params_proxy``, ``synflow``,
   ``synflow_proxy`` and the table's ``val12``.
 
-    python benchmarks/nb201_fitness_report.py RUN_DIR [RUN_DIR ...] [--samples 0-4] [--figure F.png] [--json F]
+    python benchmarks/nb201_fitness_report.py RUN_DIR [RUN_DIR ...] [--samples 0-4] [--figure F.png] \\
+        [--signals "alpha;params;..."] [--markdown F.md] [--json F]
 
 A RUN_DIR holds one run's ``sample<i>.json`` files; the report gives, per directory and read-out, the mean
 Kendall tau against test200 over the samples with its 95 % bootstrap interval, the mean Spearman rho and
@@ -195,6 +196,27 @@ def print_summary(summary: dict[str, Any]) -> None:
               f"{r['top5']:5.2f} {r['cpu_s']:7.0f}")
 
 
+def markdown(summary: dict[str, Any], signals: Sequence[str], pairs: Sequence[tuple[str, str]] = ()) -> str:
+    """The last checkpoint's row of each of ``signals`` (in that order) as a Markdown table, then for each
+    pair ``(a, b)`` the mean per-sample difference tau(a) - tau(b) with its bootstrap interval (paired:
+    both signals read on the same cells and weights)."""
+    last = max(row["round"] for row in summary["table"])
+    rows = {r["signal"]: r for r in summary["table"] if r["round"] == last}
+    lines = [f"{summary['kind']} samples {summary['samples']} ({Path(summary['run']).name}, round {last})", "",
+             "| signal | Kendall τ [95 % CI] | Spearman ρ | top-5 | CPU-s |", "| --- | --- | --- | --- | --- |"]
+    for name in signals:
+        if name in rows:
+            r = rows[name]
+            lines.append(f"| `{name}` | {r['tau']:+.3f} [{r['tau_low']:+.3f}, {r['tau_high']:+.3f}] | {r['rho']:+.3f} "
+                         f"| {r['top5']:.2f} | {r['cpu_s']:.0f} |")
+    for a, b in pairs:
+        if a in rows and b in rows:
+            diff = np.subtract(rows[a]["tau_per_sample"], rows[b]["tau_per_sample"])
+            mean, low, high = bootstrap_mean_ci(diff.tolist())
+            lines.append(f"\npaired: τ(`{a}`) − τ(`{b}`) = {mean:+.3f} [{low:+.3f}, {high:+.3f}]")
+    return "\n".join(lines) + "\n"
+
+
 def figure(summaries: list[dict[str, Any]], signals: Sequence[str], path: Path) -> None:
     """tau against CPU-seconds, one curve per signal with its interval, one panel per kind of sample."""
     from matplotlib.figure import Figure
@@ -238,15 +260,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("runs", type=Path, nargs="+", help="run directories of nb201_fitness_protocol.py")
     ap.add_argument("--samples", type=parse_range, help="only these samples, e.g. 0-4 or 5-9")
     ap.add_argument("--figure", type=Path, help="tau against CPU-seconds")
-    ap.add_argument("--signals", default="alpha,val_loss_z,one_shot_all,prior(params_proxy, 0.9)+val_loss_z,params,synflow,val12",
-                    help="signals drawn in the figure, comma-separated")
+    ap.add_argument("--signals", default="alpha;val_loss_z;one_shot_all;prior(params_proxy, 0.9)+val_loss_z;params;synflow;val12",
+                    help="signals drawn in the figure and listed by --markdown, separated by ';'")
+    ap.add_argument("--markdown", type=Path, help="write the --signals rows of each run as Markdown tables here")
+    ap.add_argument("--paired", action="append", default=[], metavar="A|B",
+                    help="with --markdown: the paired difference tau(A) - tau(B) over the samples (repeatable)")
     ap.add_argument("--json", type=Path, help="write the summaries here")
     args = ap.parse_args(argv)
     summaries = [summarise(run, args.samples) for run in args.runs]
     for summary in summaries:
         print_summary(summary)
     if args.figure:
-        figure(summaries, args.signals.split(","), args.figure)
+        figure(summaries, args.signals.split(";"), args.figure)
+    if args.markdown:
+        pairs = [tuple(pair.split("|", 1)) for pair in args.paired]
+        args.markdown.write_text("\n".join(markdown(summary, args.signals.split(";"), pairs) for summary in summaries))
     if args.json:
         args.json.write_text(json.dumps(summaries, indent=1))
     return 0
