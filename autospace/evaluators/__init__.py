@@ -30,8 +30,10 @@ __all__ = [
     "register_evaluator",
 ]
 
-# torch-based evaluator classes are imported on first use, like their names in the registry
+# torch-based evaluator classes and the zero-cost proxies' registry are imported on first use, like
+# the evaluators' names in the registry
 _LAZY = {cls: module for module, cls in TORCH_EVALUATORS.values()}
+_LAZY |= {name: "autospace.evaluators.proxies" for name in ("get_proxy", "list_proxies", "register_proxy")}
 __all__ += list(_LAZY)
 
 
