@@ -8,9 +8,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from autospace.data.cache import cache_entry, cache_root, cached_image_tree
-from autospace.data.config import DATASETS, SPLITS
+from autospace.data.config import SPLITS
 from autospace.data.idx import read_idx, write_idx
 from autospace.data.imagetree import ImageArrays, decode_image_tree
+from autospace.data.registry import DATASETS, list_datasets, register_dataset
 
 if TYPE_CHECKING:
     from autospace.data.augment import ImageTensors, ImageTransform, crop_flip
@@ -54,6 +55,7 @@ __all__ = [
     "crop_flip",
     "decode_image_tree",
     "get_dataset",
+    "list_datasets",
     "load_cifar",
     "load_digits",
     "load_image_archive",
@@ -61,6 +63,7 @@ __all__ = [
     "load_mnist",
     "pool_split",
     "read_idx",
+    "register_dataset",
     "split_indices",
     "write_idx",
 ]
