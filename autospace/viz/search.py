@@ -12,10 +12,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from autospace.errors import VizError
 from autospace.genome import Genome
 from autospace.nn import Architecture, LayerSpec, layer_cost
 from autospace.viz.cells import cell_extent, describe_cell, draw_cell, figure_legend, labelled_scale
-from autospace.viz.io import VizError, is_number
+from autospace.viz.io import is_number
 from autospace.viz.style import INK
 
 X_KEYS = ("step", "generation", "round", "epoch")
