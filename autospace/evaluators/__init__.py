@@ -13,6 +13,7 @@ from autospace.evaluators.registry import (
     register_evaluator,
 )
 from autospace.evaluators.tabular import TabularEvaluator
+from autospace.lazy import lazy_exports
 
 __all__ = [
     "AnalyticEvaluator",
@@ -35,11 +36,4 @@ __all__ = [
 _LAZY = {cls: module for module, cls in TORCH_EVALUATORS.values()}
 _LAZY |= {name: "autospace.evaluators.proxies" for name in ("get_proxy", "list_proxies", "register_proxy")}
 __all__ += list(_LAZY)
-
-
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)
