@@ -16,8 +16,7 @@ Names are imported on first use, so ``import autospace`` does not import torch.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from autospace.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -55,10 +54,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'autospace' has no attribute {name!r}")
+__getattr__ = lazy_exports("autospace", _EXPORTS)
 
 
 def __dir__() -> list[str]:

@@ -35,5 +35,9 @@ class EvolveError(AutospaceError):
     """The evolution engine cannot go on (e.g. a constraint no cell satisfies) or was misused."""
 
 
+class VizError(AutospaceError, ValueError):
+    """Data given to a figure is missing a field or holds a bad value."""
+
+
 class TrainingDiverged(AutospaceError):
     """A training loss became non-finite (usually: lower the learning rate)."""

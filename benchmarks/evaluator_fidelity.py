@@ -40,7 +40,8 @@ from scipy.stats import kendalltau
 from autospace.atomic import write_json
 from autospace.data import DataSplit, get_dataset
 from autospace.evaluators import Candidate, LowFidelityEvaluator, MixedEvaluator, SupernetEvaluator
-from autospace.evaluators.zero_cost import PROXIES, ZeroCostEvaluator
+from autospace.evaluators.proxies import STANDARD_PROXIES
+from autospace.evaluators.zero_cost import ZeroCostEvaluator
 from autospace.genome import Genome, get_space
 from autospace.nn import Skeleton, build_network, cell_cost, get_skeleton
 from autospace.supernet import SupernetConfig
@@ -51,7 +52,7 @@ RECIPE = ScoringRecipe(epochs=2, batch_size=128, lr=0.1, seed=0)
 # samples (--seed 0 and 1). Under ~60 SGD steps (batch 128, or 1 epoch of 2,000 at batch 64) the
 # low-fidelity score ranks worse than chance.
 LOW_FIDELITY = {"epochs": 1, "batch_size": 32, "lr": 0.1, "train_size": 4000}
-EVALUATORS = (*PROXIES, "low_fidelity", "mixed", "supernet")
+EVALUATORS = (*STANDARD_PROXIES, "low_fidelity", "mixed", "supernet")
 CACHE_SCHEMA = "autospace.benchmarks.evaluator_fidelity.truth/1"
 
 
@@ -198,7 +199,7 @@ def main() -> int:
         }
 
     scores: dict[str, list[float]] = {}
-    for proxy in PROXIES:
+    for proxy in STANDARD_PROXIES:
         if proxy in only:
             start = time.perf_counter()
             scores[proxy] = ZeroCostEvaluator(proxy, skeleton, data, seed=args.seed).score(cands)

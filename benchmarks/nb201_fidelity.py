@@ -34,7 +34,7 @@ import torch
 from scipy import stats
 
 from autospace.data import get_dataset
-from autospace.evaluators.proxies import PROXIES
+from autospace.evaluators.proxies import STANDARD_PROXIES, get_proxy
 from autospace.evaluators.zero_cost import proxy_batches
 from autospace.genome import Genome
 from autospace.nn import build_network, get_skeleton, network_cost
@@ -95,7 +95,7 @@ def measure(rows: list[dict[str, str]], names: list[str], args: argparse.Namespa
     data = get_dataset("cifar10", args.images, split="nb201", seed=args.seed)
     batch = {}
     for name in names:
-        conv = PROXIES[name]
+        conv = get_proxy(name)
         x, y = proxy_batches(data.train, conv.batch_size, conv.augment, 1, args.seed)[0]
         batch[name] = (x.to(device), y.to(device))
     cols: dict[str, list[float]] = {k: [] for k in ("test200", "val12", "params", "flops", *names)}
@@ -118,7 +118,7 @@ def measure(rows: list[dict[str, str]], names: list[str], args: argparse.Namespa
         step_seconds: dict[int, float] = {}
         for name in names:
             net, (x, y) = network(genome), batch[name]
-            score, dt = timed(device, lambda: PROXIES[name].score(net, x, y))  # noqa: B023
+            score, dt = timed(device, lambda: get_proxy(name).score(net, x, y))  # noqa: B023
             cols[name].append(score)
             seconds[name] += dt
             if i % args.step_every == 0:
@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
     pick.add_argument("--arch-file", help="one NB201 arch string per line")
     pick.add_argument("--all", action="store_true", help="all 15,625 cells")
     ap.add_argument("--seed", type=int, default=0, help="sample, batches and network init")
-    ap.add_argument("--proxies", default=",".join(PROXIES), help="comma-separated subset")
+    ap.add_argument("--proxies", default=",".join(STANDARD_PROXIES), help="comma-separated subset")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     ap.add_argument("--step-every", type=int, default=10, help="time an SGD step on every k-th cell")
@@ -191,9 +191,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     args = ap.parse_args(argv)
     names = [p for p in args.proxies.split(",") if p]
-    unknown = [p for p in names if p not in PROXIES]
+    unknown = [p for p in names if p not in STANDARD_PROXIES]
     if unknown:
-        ap.error(f"--proxies: unknown {unknown}; choose from {list(PROXIES)}")
+        ap.error(f"--proxies: unknown {unknown}; choose from {list(STANDARD_PROXIES)}")
     if args.step_every < 1:
         ap.error("--step-every must be >= 1")
     rows = choose_rows(read_table(args.data), args)

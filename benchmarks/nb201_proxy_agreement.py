@@ -37,7 +37,7 @@ import torch
 from common import CIFAR10, NB201_TABLE, read_nb201
 
 from autospace.data import get_dataset
-from autospace.evaluators.proxies import FLOOR, PROXIES
+from autospace.evaluators.proxies import FLOOR, STANDARD_PROXIES, get_proxy
 from autospace.evaluators.ranking import spearman_rho
 from autospace.evaluators.zero_cost import proxy_batches
 from autospace.genome import Genome
@@ -58,7 +58,7 @@ def naslib_arch(indices: tuple[int, ...]) -> str:
 def score(proxy: str, genome: Genome, x: torch.Tensor, y: torch.Tensor, seed: int) -> float:
     with seeded(seed):
         net = build_network(get_skeleton("nb201"), genome, 10, build_rule="all").train()
-    return PROXIES[proxy].score(net, x, y)
+    return get_proxy(proxy).score(net, x, y)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     test_batch = (data.test.tensors[0][test_idx], data.test.tensors[1][test_idx])
     out: dict[str, Any] = {"cells": archs, "naslib_keys": picked, "proxies": {}}
     for proxy in args.proxies:
-        conv = PROXIES[proxy]
+        conv = get_proxy(proxy)
         batches = {s: proxy_batches(data.train, conv.batch_size, conv.augment, 1, s)[0] for s in (args.seed, args.seed + 1)}
         theirs = [float(published[k][NASLIB_NAMES.get(proxy, proxy)]) for k in picked]
         variants = {

@@ -39,7 +39,7 @@ from scipy import stats
 from autospace.data import DataSplit, get_dataset
 from autospace.data.batches import Batch, epoch_batches
 from autospace.evaluators import Candidate, SupernetEvaluator
-from autospace.evaluators.proxies import PROXIES
+from autospace.evaluators.proxies import STANDARD_PROXIES, get_proxy
 from autospace.evaluators.ranking_fidelity import PAPER_INITS, epochs_to_correct
 from autospace.evaluators.zero_cost import proxy_batches
 from autospace.evolve.momentum import momentum_update
@@ -83,7 +83,7 @@ def static_signals(cells: list[Genome], data: DataSplit, proxies: list[str], see
     """``params`` (NB201's network, every edge built) and each zero-cost proxy, per cell."""
     out: dict[str, list[float]] = {"params": [float(network_cost(SKELETON, g, 10, build_rule="all")[1]) for g in cells]}
     for name in proxies:
-        proxy = PROXIES[name]
+        proxy = get_proxy(name)
         x, y = (t.to(device) for t in proxy_batches(data.train, proxy.batch_size, proxy.augment, 1, seed)[0])
         scores = []
         for g in cells:
@@ -220,9 +220,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     ap.add_argument("--out", type=Path, help="write the result as JSON here")
     args = ap.parse_args(argv)
-    unknown = [p for p in args.proxies if p not in PROXIES]
+    unknown = [p for p in args.proxies if p not in STANDARD_PROXIES]
     if unknown:
-        ap.error(f"--proxies: unknown {unknown}; choose from {list(PROXIES)}")
+        ap.error(f"--proxies: unknown {unknown}; choose from {list(STANDARD_PROXIES)}")
     for name in ("cells", "rounds", "steps", "eval_every", "epochs"):
         if getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')} must be >= 1")

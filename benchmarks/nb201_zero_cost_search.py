@@ -42,7 +42,7 @@ from autospace.evaluators import TabularEvaluator
 from autospace.evaluators.base import Candidate, Evaluator
 from autospace.evaluators.low_fidelity import LowFidelityEvaluator
 from autospace.evaluators.mixed import MixedEvaluator
-from autospace.evaluators.proxies import PROXIES
+from autospace.evaluators.proxies import STANDARD_PROXIES
 from autospace.evaluators.zero_cost import ZeroCostEvaluator
 from autospace.evolve import Engine, EvolveConfig
 from autospace.genome import Genome, get_space
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path("../shared/data/nb201/cifar10.csv"), help="NB201 table")
     ap.add_argument("--images", default="../shared/data/cifar10/cifar10-jpeg.tar.gz", help="CIFAR-10 root/archive")
-    ap.add_argument("--proxy", default="synflow", choices=sorted(PROXIES))
+    ap.add_argument("--proxy", default="synflow", choices=sorted(STANDARD_PROXIES))
     ap.add_argument("--proxy-seed", type=int, default=0, help="the proxy's batch and network init")
     ap.add_argument("--budgets", default="10,100,1000")
     ap.add_argument("--seeds", type=int, default=20, help="search seeds per (strategy, budget)")

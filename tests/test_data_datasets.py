@@ -1,4 +1,5 @@
-"""Datasets: digits, MNIST from IDX files (real shared files and synthetic ones), CIFAR / ImageFolder errors."""
+"""Datasets: digits, MNIST from IDX files (real shared files and synthetic ones), CIFAR / ImageFolder errors,
+and datasets registered by name."""
 
 from __future__ import annotations
 
@@ -10,8 +11,20 @@ import numpy as np
 import pytest
 import torch
 
-from autospace.data import get_dataset, load_mnist, read_idx, split_indices, write_idx
-from autospace.errors import DataError
+from autospace.data import (
+    DATASETS,
+    DataSplit,
+    get_dataset,
+    list_datasets,
+    load_mnist,
+    read_idx,
+    register_dataset,
+    split_indices,
+    write_idx,
+)
+from autospace.data.config import DataConfig
+from autospace.data.registry import _DATASETS
+from autospace.errors import ConfigError, DataError, UnknownNameError
 
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
@@ -121,7 +134,7 @@ def test_missing_paths_name_the_path(tmp_path: Path) -> None:
         get_dataset("cifar100")
     with pytest.raises(DataError, match="not a directory"):
         get_dataset("imagefolder", tmp_path / "missing")
-    with pytest.raises(DataError, match="unknown dataset 'svhn'"):
+    with pytest.raises(UnknownNameError, match=r"dataset='svhn' is not a known dataset; choose one of \['cifar10'"):
         get_dataset("svhn")
 
 
@@ -166,3 +179,25 @@ def test_get_dataset_pools_to_image_size() -> None:
     assert data.input_shape == (1, 4, 4) and data.train.tensors[0].shape[1:] == (1, 4, 4)
     with pytest.raises(DataError, match="image_size=5"):
         get_dataset("digits", image_size=5)
+
+
+def test_a_registered_dataset_loads_by_name_and_passes_the_config_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_DATASETS, "_items", dict(_DATASETS._items))  # the registration ends with the test
+    calls = []
+
+    def toy(root: str | None, *, split: str | None, val_fraction: float | None, seed: int,
+            image_size: int | None) -> DataSplit:
+        calls.append((root, split, val_fraction, seed, image_size))
+        x, y = torch.zeros(6, 1, 4, 4), torch.arange(6) % 2
+        return DataSplit("toy", torch.utils.data.TensorDataset(x[:4], y[:4]),
+                         torch.utils.data.TensorDataset(x[4:], y[4:]), 2, (1, 4, 4))
+
+    with pytest.raises(ConfigError, match="data.name='toy' is not one of"):
+        DataConfig(name="toy")
+    register_dataset("toy", toy)
+    assert DataConfig(name="toy").name == "toy"
+    assert list_datasets() == sorted([*DATASETS, "toy"])
+    assert get_dataset("toy", "here", val_fraction=0.5, seed=3).describe()["train"] == 4
+    assert calls == [("here", None, 0.5, 3, None)]
+    with pytest.raises(UnknownNameError, match="dataset name='toy' is already registered"):
+        register_dataset("toy", toy)

@@ -13,7 +13,7 @@ from autospace.errors import ConfigError
 from autospace.genome import AUTOSPACE, IRB, MBCONV, NB201, Genome
 from autospace.nn import (
     Head,
-    LayerSpec,
+    SearchableLayer,
     Skeleton,
     Stem,
     assemble,
@@ -36,8 +36,8 @@ def test_named_skeletons() -> None:
 
 def test_mobilenet_v2_layers_follow_torchvision_table() -> None:
     layers = get_skeleton("mobilenet_v2").layers
-    assert layers[0] == LayerSpec(0, 32, 16, 1, 112)
-    assert layers[1] == LayerSpec(1, 16, 24, 2, 112)
+    assert layers[0] == SearchableLayer(0, 32, 16, 1, 112)
+    assert layers[1] == SearchableLayer(1, 16, 24, 2, 112)
     assert [l.c_out for l in layers] == [16, 24, 24, 32, 32, 32, 64, 64, 64, 64, 96, 96, 96, 160, 160, 160, 320]
     assert [l.stride for l in layers] == [1, 2, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1]
     assert [l.hw for l in layers][-1] == 7 and layers[-1].hw_out == 7
@@ -47,7 +47,7 @@ def test_mobilenet_v2_layers_follow_torchvision_table() -> None:
 def test_proxyless_layers() -> None:
     skeleton = get_skeleton("proxyless")
     layers = skeleton.layers
-    assert skeleton.stem.out_channels == 16 and layers[0] == LayerSpec(0, 16, 24, 2, 112)
+    assert skeleton.stem.out_channels == 16 and layers[0] == SearchableLayer(0, 16, 24, 2, 112)
     widths = [24] * 4 + [40] * 4 + [80] * 4 + [96] * 4 + [192] * 4 + [320]
     assert [l.c_out for l in layers] == widths
     assert [l.index for l in layers if l.stride == 2] == [0, 4, 8, 16]

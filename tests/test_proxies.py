@@ -1,5 +1,6 @@
 """Each zero-cost proxy on fixed tiny networks against a value computed by hand (closed forms)
-or by an independent route (torch's full Hessian), determinism, and FLOOR for dead networks."""
+or by an independent route (torch's full Hessian), determinism, FLOOR for dead networks, and the
+registry of proxies by name."""
 
 from __future__ import annotations
 
@@ -9,7 +10,20 @@ import pytest
 import torch
 from torch import nn
 
-from autospace.evaluators.proxies import FLOOR, PROXIES, fisher, grad_norm, grasp, jacob_cov, naswot, snip, synflow
+from autospace.errors import ConfigError, UnknownNameError
+from autospace.evaluators import get_proxy, list_proxies, register_proxy
+from autospace.evaluators.proxies import (
+    _PROXIES,
+    FLOOR,
+    STANDARD_PROXIES,
+    fisher,
+    grad_norm,
+    grasp,
+    jacob_cov,
+    naswot,
+    snip,
+    synflow,
+)
 from autospace.genome import Genome
 from autospace.nn import build_network, get_skeleton
 
@@ -85,16 +99,16 @@ class _Dead(nn.Module):
         return x * 0
 
 
-@pytest.mark.parametrize("name", sorted(PROXIES))
+@pytest.mark.parametrize("name", sorted(STANDARD_PROXIES))
 def test_dead_networks_score_the_floor(name: str) -> None:
     torch.manual_seed(0)
     dead = nn.Sequential(nn.Linear(3, 4, bias=False), _Dead(), nn.ReLU(), nn.Linear(4, 4, bias=False), nn.ReLU(),
                          nn.Linear(4, 2, bias=False))
-    assert PROXIES[name].score(dead, X, Y) == FLOOR
-    assert math.isfinite(PROXIES[name].score(nn.Sequential(nn.Linear(3, 2)), X[:1], Y[:1]))  # one image
+    assert get_proxy(name).score(dead, X, Y) == FLOOR
+    assert math.isfinite(get_proxy(name).score(nn.Sequential(nn.Linear(3, 2)), X[:1], Y[:1]))  # one image
 
 
-@pytest.mark.parametrize("name", sorted(PROXIES))
+@pytest.mark.parametrize("name", sorted(STANDARD_PROXIES))
 def test_nb201_cells_deterministic_and_never_nan(name: str) -> None:
     sk = get_skeleton("nb201")
     gen = torch.Generator().manual_seed(0)
@@ -105,11 +119,28 @@ def test_nb201_cells_deterministic_and_never_nan(name: str) -> None:
                  "|nor_conv_3x3~0|+|none~0|nor_conv_1x1~1|+|skip_connect~0|none~1|avg_pool_3x3~2|"):
         torch.manual_seed(1)
         net = build_network(sk, Genome.from_nb201(arch), 10, build_rule="all").train()
-        scores.append(PROXIES[name].score(net, x, y))
+        scores.append(get_proxy(name).score(net, x, y))
     assert scores[0] == FLOOR
     assert math.isfinite(scores[1]) and scores[1] > FLOOR and scores[1] == scores[2]
 
 
 def test_published_batches() -> None:
-    assert {(p.batch_size, p.augment) for n, p in PROXIES.items() if n != "naswot"} == {(64, True)}
-    assert (PROXIES["naswot"].batch_size, PROXIES["naswot"].augment) == (128, False)
+    assert {(get_proxy(n).batch_size, get_proxy(n).augment) for n in STANDARD_PROXIES if n != "naswot"} == {(64, True)}
+    assert (get_proxy("naswot").batch_size, get_proxy("naswot").augment) == (128, False)
+
+
+def test_registry_lists_every_built_in_proxy_and_lcmnas() -> None:
+    assert list_proxies() == sorted([*STANDARD_PROXIES, "lcmnas"])
+    lcmnas = get_proxy("lcmnas")
+    assert (lcmnas.score.__name__, lcmnas.batch_size, lcmnas.augment) == ("lcmnas_score", 256, True)
+
+
+def test_duplicate_and_unknown_names_are_clear_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_PROXIES, "_items", dict(_PROXIES._items))  # registrations end with the test
+    with pytest.raises(UnknownNameError, match=r"proxy name='snip' is already registered \(pass overwrite=True\)"):
+        register_proxy("snip", grad_norm)
+    assert register_proxy("snip", grad_norm, overwrite=True).score is grad_norm
+    with pytest.raises(UnknownNameError, match=r"proxy='magic' is not a known proxy; choose one of \['fisher'"):
+        get_proxy("magic")
+    with pytest.raises(ConfigError, match="batch_size=0"):
+        register_proxy("tiny_batch", grad_norm, batch_size=0)

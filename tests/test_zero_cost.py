@@ -19,7 +19,7 @@ from autospace.evaluators import (
     create_evaluator,
 )
 from autospace.evaluators.mixed import rank_normalise
-from autospace.evaluators.proxies import FLOOR, PROXIES
+from autospace.evaluators.proxies import _PROXIES, FLOOR, STANDARD_PROXIES, register_proxy
 from autospace.evaluators.zero_cost import proxy_batches
 from autospace.genome import Genome, get_space
 from autospace.train import ScoringRecipe
@@ -35,7 +35,7 @@ def _cands(n: int, layer: int = 1) -> list[Candidate]:
     return [Candidate(layer, SPACE.sample(rng)) for _ in range(n)]
 
 
-@pytest.mark.parametrize("proxy", sorted(PROXIES))
+@pytest.mark.parametrize("proxy", sorted(STANDARD_PROXIES))
 def test_proxies_are_finite_deterministic_and_discriminate(proxy: str) -> None:
     ev = ZeroCostEvaluator(proxy, "tiny", DIGITS, seed=0)
     cands = _cands(4)
@@ -51,6 +51,19 @@ def test_degenerate_network_gets_the_floor_not_nan() -> None:
     assert ev.score([Candidate(1, ZERO)]) == [FLOOR]  # layer 1 changes width: a zero cell kills the signal
     with pytest.raises(UnknownNameError, match="proxy='magic'"):
         ZeroCostEvaluator("magic", "tiny", DIGITS)
+
+
+def test_a_registered_proxy_is_usable_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_PROXIES, "_items", dict(_PROXIES._items))  # the registration ends with the test
+
+    def weight_count(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+        return float(sum(p.numel() for p in net.parameters()))
+
+    register_proxy("weight_count", weight_count, batch_size=8, augment=False)
+    ev = create_evaluator("zero_cost", space=SPACE, layers=4, proxy="weight_count")
+    assert (ev.describe()["proxy"], ev.batch_size, ev.augment) == ("weight_count", 8, False)
+    cands = [Candidate(1, ZERO), Candidate(1, CONV)]
+    assert ev.score(cands) == [float(sum(p.numel() for p in ev.builder.network(c).parameters())) for c in cands]
 
 
 def test_published_batch_unless_overridden() -> None:

@@ -4,13 +4,14 @@ trees and archives, decoded once into a cache) and ImageFolder; whole-batch augm
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from autospace.data.cache import cache_entry, cache_root, cached_image_tree
-from autospace.data.config import DATASETS, SPLITS
+from autospace.data.config import SPLITS
 from autospace.data.idx import read_idx, write_idx
 from autospace.data.imagetree import ImageArrays, decode_image_tree
+from autospace.data.registry import DATASETS, list_datasets, register_dataset
+from autospace.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from autospace.data.augment import ImageTensors, ImageTransform, crop_flip
@@ -34,11 +35,7 @@ _TORCH_NAMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """The PyTorch names, imported on first use."""
-    if name in _TORCH_NAMES:
-        return getattr(importlib.import_module(_TORCH_NAMES[name]), name)
-    raise AttributeError(f"module 'autospace.data' has no attribute {name!r}")
+__getattr__ = lazy_exports("autospace.data", _TORCH_NAMES)
 
 
 __all__ = [
@@ -54,6 +51,7 @@ __all__ = [
     "crop_flip",
     "decode_image_tree",
     "get_dataset",
+    "list_datasets",
     "load_cifar",
     "load_digits",
     "load_image_archive",
@@ -61,6 +59,7 @@ __all__ = [
     "load_mnist",
     "pool_split",
     "read_idx",
+    "register_dataset",
     "split_indices",
     "write_idx",
 ]

@@ -16,10 +16,11 @@ from torch.utils.data import Dataset, Subset, TensorDataset
 
 from autospace.data.augment import ImageTensors, ImageTransform
 from autospace.data.cache import cached_image_tree
-from autospace.data.config import DATASETS, SPLITS
+from autospace.data.config import SPLITS
 from autospace.data.idx import read_idx
 from autospace.data.imagetree import TEST, TRAIN, ImageArrays, is_archive
 from autospace.data.pooling import pool_factor, pooled
+from autospace.data.registry import DatasetLoader, dataset_loader, register_dataset
 from autospace.errors import DataError
 
 DEFAULT_MNIST_ROOT = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
@@ -249,10 +250,12 @@ def pool_split(split: DataSplit, image_size: int) -> DataSplit:
 
 def get_dataset(name: str, root: str | Path | None = None, *, split: str | None = None,
                 val_fraction: float | None = None, seed: int = 0, image_size: int | None = None) -> DataSplit:
-    """Dataset ``name`` (one of `DATASETS`) with a deterministic train / validation split.
+    """Dataset ``name`` (one of `list_datasets`) with a deterministic train / validation split, from
+    the loader registered under the name (`register_dataset`).
 
     Args:
-        name: one of `DATASETS`.
+        name: a registered dataset: the built-ins ``digits``, ``mnist``, ``cifar10``, ``cifar100``,
+            ``imagefolder``, or one of `register_dataset`.
         root: the data (required for cifar10/100 and imagefolder; MNIST defaults to
             ``../shared/data/mnist``): see `load_cifar`; for imagefolder a directory (read image by
             image) or a .tar/.tar.gz archive (`load_image_archive`).
@@ -266,25 +269,59 @@ def get_dataset(name: str, root: str | Path | None = None, *, split: str | None 
         The split.
 
     Raises:
-        DataError: an unknown name, a missing or malformed root, or a bad split, fraction or size.
+        UnknownNameError: an unknown name; the message lists the known ones.
+        DataError: a missing or malformed root, or a bad split, fraction or size.
     """
-    if name in ("digits", "mnist") and split is not None:
-        raise DataError(f"split={split!r} applies to cifar10, cifar100 and imagefolder, not {name!r}")
-    if name not in DATASETS:
-        raise DataError(f"unknown dataset {name!r}; expected one of {list(DATASETS)}")
-    if name == "imagefolder":
-        if root is None:
-            raise DataError(f"dataset {name!r} needs a root directory (root=None given)")
-        size = 224 if image_size is None else image_size
-        if is_archive(Path(root)):
-            return load_image_archive(root, size, split=split, val_fraction=val_fraction, seed=seed)
-        return load_imagefolder(root, size, _val_fraction(split, val_fraction, 0.1), seed)
-    if name == "digits":
-        data = load_digits(val_fraction or 0.2, seed)
-    elif name == "mnist":
-        data = load_mnist(root, val_fraction or 0.2, seed)
-    elif root is None:
-        raise DataError(f"dataset {name!r} needs a root directory (root=None given)")
-    else:
-        data = load_cifar(name, root, split=split, val_fraction=val_fraction, seed=seed)
+    return dataset_loader(name)(root, split=split, val_fraction=val_fraction, seed=seed, image_size=image_size)
+
+
+def _sized(data: DataSplit, image_size: int | None) -> DataSplit:
     return data if image_size is None else pool_split(data, image_size)
+
+
+def _no_split(name: str, split: str | None) -> None:
+    if split is not None:
+        raise DataError(f"split={split!r} applies to cifar10, cifar100 and imagefolder, not {name!r}")
+
+
+def _root(name: str, root: str | Path | None) -> str | Path:
+    if root is None:
+        raise DataError(f"dataset {name!r} needs a root directory (root=None given)")
+    return root
+
+
+def _digits(root: str | Path | None, *, split: str | None, val_fraction: float | None, seed: int,
+            image_size: int | None) -> DataSplit:
+    _no_split("digits", split)
+    return _sized(load_digits(val_fraction or 0.2, seed), image_size)
+
+
+def _mnist(root: str | Path | None, *, split: str | None, val_fraction: float | None, seed: int,
+           image_size: int | None) -> DataSplit:
+    _no_split("mnist", split)
+    return _sized(load_mnist(root, val_fraction or 0.2, seed), image_size)
+
+
+def _cifar(name: str) -> DatasetLoader:
+    def load(root: str | Path | None, *, split: str | None, val_fraction: float | None, seed: int,
+             image_size: int | None) -> DataSplit:
+        data = load_cifar(name, _root(name, root), split=split, val_fraction=val_fraction, seed=seed)
+        return _sized(data, image_size)
+
+    return load
+
+
+def _imagefolder(root: str | Path | None, *, split: str | None, val_fraction: float | None, seed: int,
+                 image_size: int | None) -> DataSplit:
+    root = _root("imagefolder", root)
+    size = 224 if image_size is None else image_size
+    if is_archive(Path(root)):
+        return load_image_archive(root, size, split=split, val_fraction=val_fraction, seed=seed)
+    return load_imagefolder(root, size, _val_fraction(split, val_fraction, 0.1), seed)
+
+
+register_dataset("digits", _digits)
+register_dataset("mnist", _mnist)
+register_dataset("cifar10", _cifar("cifar10"))
+register_dataset("cifar100", _cifar("cifar100"))
+register_dataset("imagefolder", _imagefolder)

@@ -13,6 +13,7 @@ from autospace.evaluators.registry import (
     register_evaluator,
 )
 from autospace.evaluators.tabular import TabularEvaluator
+from autospace.lazy import lazy_exports
 
 __all__ = [
     "AnalyticEvaluator",
@@ -30,14 +31,9 @@ __all__ = [
     "register_evaluator",
 ]
 
-# torch-based evaluator classes are imported on first use, like their names in the registry
+# torch-based evaluator classes and the zero-cost proxies' registry are imported on first use, like
+# the evaluators' names in the registry
 _LAZY = {cls: module for module, cls in TORCH_EVALUATORS.values()}
+_LAZY |= {name: "autospace.evaluators.proxies" for name in ("get_proxy", "list_proxies", "register_proxy")}
 __all__ += list(_LAZY)
-
-
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)

@@ -15,7 +15,7 @@ import math
 import torch
 from torch import nn
 
-from autospace.evaluators.proxies import FLOOR, Proxy, jacobian_eigenvalues
+from autospace.evaluators.proxies import FLOOR, jacobian_eigenvalues, register_proxy
 
 K = 1e-5
 
@@ -33,5 +33,4 @@ def lcmnas_score(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     return FLOOR if eigenvalues is None else eigen_score(eigenvalues)
 
 
-LCMNAS_PROXIES = {"lcmnas": Proxy(lcmnas_score, batch_size=256, augment=True)}
-"""The proxies of this module by name (the ``zero_cost`` evaluator offers them with `PROXIES`)."""
+register_proxy("lcmnas", lcmnas_score, batch_size=256, augment=True)

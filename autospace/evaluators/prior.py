@@ -18,16 +18,16 @@ from scipy.stats import rankdata
 
 from autospace.data import DataSplit
 from autospace.errors import ConfigError
-from autospace.evaluators.proxies import PROXIES
+from autospace.evaluators.proxies import STANDARD_PROXIES, get_proxy
 from autospace.evaluators.zero_cost import proxy_batches
 from autospace.genome import Genome
 from autospace.nn import Skeleton, build_network, layer_cost
 from autospace.train.device import seeded
 
-PRIORS = ("none", "params", *PROXIES)
-"""``none``, ``params`` (the cell's parameters in its layer) or a zero-cost proxy of
-`autospace.evaluators.proxies` (on the network with the cell at every layer, at initialisation); several
-joined by ``+`` combine (`CellPrior`)."""
+PRIORS = ("none", "params", *STANDARD_PROXIES)
+"""``none``, ``params`` (the cell's parameters in its layer) or one of the zero-cost proxies
+`autospace.evaluators.proxies.STANDARD_PROXIES` (on the network with the cell at every layer, at
+initialisation); several joined by ``+`` combine (`CellPrior`)."""
 
 
 def standardised(values: Sequence[float]) -> list[float]:
@@ -90,7 +90,7 @@ class CellPrior:
     def _compute(self, kind: str, layer: int, genome: Genome) -> float:
         if kind == "params":
             return float(layer_cost(self.skeleton.layers[layer], genome)[1])
-        proxy = PROXIES[kind]
+        proxy = get_proxy(kind)
         if kind not in self._batches:
             self._batches[kind] = proxy_batches(self.data.train, proxy.batch_size, proxy.augment, 1, self.seed)[0]
         with seeded(self.seed):

@@ -29,7 +29,9 @@ and per-weight (or per-channel) scores summed over the weights of every ``Conv2d
   ``K = c c^T + (1 - c)(1 - c)^T`` (units where two codes agree: code length minus Hamming
   distance), accumulated ReLU by ReLU; the score is ``log|K|`` by ``slogdet``.
 
-`PROXIES` maps each name to its function and batch convention (`Proxy`). A network on which a
+Every proxy is registered by name with its batch convention (`Proxy`): `register_proxy` adds one
+(a new proxy is a typical ablation), `get_proxy` finds one, `list_proxies` lists them, LCMNAS's
+``lcmnas`` (`autospace.evaluators.lcmnas_score`) included. A network on which a
 proxy carries no signal (every scored gradient zero, no activations, a constant Jacobian, a
 singular kernel) or whose value is not finite scores `FLOOR`, never NaN. The published code would
 give ``grasp`` 0 on such a net (the middle of its signed range); `FLOOR` ranks it last, where an
@@ -45,6 +47,9 @@ from typing import Any
 
 import torch
 from torch import nn
+
+from autospace.errors import ConfigError
+from autospace.registry import Registry
 
 FLOOR = -1e9
 """Score of a network on which a proxy is undefined (no activations, zero gradients, ...)."""
@@ -300,12 +305,61 @@ class Proxy:
     augment: bool = True
 
 
-PROXIES: dict[str, Proxy] = {
-    "grad_norm": Proxy(grad_norm),
-    "snip": Proxy(snip),
-    "grasp": Proxy(grasp),
-    "fisher": Proxy(fisher),
-    "synflow": Proxy(synflow),
-    "jacob_cov": Proxy(jacob_cov),
-    "naswot": Proxy(naswot, batch_size=128, augment=False),
-}
+_PROXIES: Registry[Proxy] = Registry("proxy", lazy={"lcmnas": "autospace.evaluators.lcmnas_score"})
+
+
+def register_proxy(name: str, score: ProxyFn, *, batch_size: int = 64, augment: bool = True,
+                   overwrite: bool = False) -> Proxy:
+    """Make ``score`` available under ``name``, e.g. as ``[evaluator] proxy = NAME`` of ``zero_cost``.
+
+    Args:
+        name: the name it answers to.
+        score: the proxy, ``(net, images, labels) -> float`` (higher: predicted better).
+        batch_size: the training images of its batch.
+        augment: whether the batch has the training augmentation (crop + flip).
+        overwrite: replace another proxy registered under the same name.
+
+    Returns:
+        The registered `Proxy`.
+
+    Raises:
+        ConfigError: ``batch_size`` below 1.
+        UnknownNameError: the name is empty, or taken without ``overwrite``.
+    """
+    if batch_size < 1:
+        raise ConfigError(f"proxy {name!r}: batch_size={batch_size!r} must be >= 1")
+    return _PROXIES.register(name, Proxy(score, batch_size, augment), overwrite=overwrite)
+
+
+def get_proxy(name: str) -> Proxy:
+    """The proxy registered as ``name`` (LCMNAS's is imported on first use).
+
+    Args:
+        name: a registered proxy name.
+
+    Returns:
+        Its function and batch convention.
+
+    Raises:
+        UnknownNameError: no proxy has that name; the message lists the known ones.
+    """
+    return _PROXIES.get(name)
+
+
+def list_proxies() -> list[str]:
+    """Names of the registered proxies (the built-in ones included), sorted."""
+    return _PROXIES.names()
+
+
+STANDARD_PROXIES = ("grad_norm", "snip", "grasp", "fisher", "synflow", "jacob_cov", "naswot")
+"""The proxies of this module in the order above: the set the NAS-Bench-201 benchmarks and the
+training-free prior (`autospace.evaluators.prior`) offer (`list_proxies` also lists ``lcmnas`` and
+those users register)."""
+
+register_proxy("grad_norm", grad_norm)
+register_proxy("snip", snip)
+register_proxy("grasp", grasp)
+register_proxy("fisher", fisher)
+register_proxy("synflow", synflow)
+register_proxy("jacob_cov", jacob_cov)
+register_proxy("naswot", naswot, batch_size=128, augment=False)

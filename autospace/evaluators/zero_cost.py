@@ -1,6 +1,6 @@
 """The ``zero_cost`` evaluator: each candidate's standalone network at initialisation scored by a
-zero-cost proxy (`autospace.evaluators.proxies`, which documents each proxy's conventions, or
-``lcmnas``, `autospace.evaluators.lcmnas_score`) on
+zero-cost proxy registered by name (`autospace.evaluators.proxies`, which documents each proxy's
+conventions; ``lcmnas``, `autospace.evaluators.lcmnas_score`; or one of `register_proxy`) on
 batches of the training split drawn once from the seed.
 
 By default every proxy uses its published batch: 64 augmented images (crop + flip), or for
@@ -22,19 +22,15 @@ from torch.utils.data import Dataset
 
 from autospace.data import DataSplit, ImageTensors
 from autospace.data.batches import Batch, epoch_batches
-from autospace.errors import ConfigError, UnknownNameError
+from autospace.errors import ConfigError
 from autospace.evaluators.base import Candidate, Evaluator
-from autospace.evaluators.lcmnas_score import LCMNAS_PROXIES
-from autospace.evaluators.proxies import FLOOR, PROXIES
+from autospace.evaluators.proxies import FLOOR, get_proxy
 from autospace.evaluators.registry import register_evaluator
 from autospace.evaluators.standalone import StandaloneBuilder
 from autospace.genome import CellSpace, Genome
 from autospace.macro.space import MacroSpace
 from autospace.nn import Skeleton
 from autospace.train.device import seeded
-
-ALL_PROXIES = {**PROXIES, **LCMNAS_PROXIES}
-"""Every proxy the evaluator offers by name."""
 
 
 def proxy_batches(train: Dataset, batch_size: int, augment: bool, count: int, seed: int) -> list[Batch]:
@@ -54,11 +50,9 @@ class ZeroCostEvaluator(Evaluator):
                  batches: int = 1, context: Genome | None = None, split: str | None = None,
                  image_size: int | None = None, build_rule: str = "live", seed: int = 0) -> None:
         super().__init__()
-        if proxy not in ALL_PROXIES:
-            raise UnknownNameError(f"evaluator.proxy={proxy!r} is not a known proxy; choose one of {sorted(ALL_PROXIES)}")
+        convention = get_proxy(proxy)
         if batches < 1:
             raise ConfigError(f"evaluator.batches={batches!r} must be >= 1")
-        convention = ALL_PROXIES[proxy]
         self.proxy, self.batches = proxy, batches
         self.batch_size = convention.batch_size if batch_size is None else batch_size
         self.augment = convention.augment if augment is None else augment
@@ -72,7 +66,7 @@ class ZeroCostEvaluator(Evaluator):
             net = self.builder.network(candidate)
             net.train()
             with seeded(self.builder.seed):  # dropout masks (macro genomes have Dropout) from the seed
-                scores.append(ALL_PROXIES[self.proxy].score(net, x, y))
+                scores.append(get_proxy(self.proxy).score(net, x, y))
         score = float(np.mean(scores))
         return score if math.isfinite(score) else FLOOR
 

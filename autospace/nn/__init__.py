@@ -4,9 +4,9 @@ PyTorch modules. ``import autospace.nn`` does not import torch; the PyTorch name
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from autospace.lazy import lazy_exports
 from autospace.nn.architecture import Architecture
 from autospace.nn.cost import (
     cell_cost,
@@ -23,7 +23,7 @@ from autospace.nn.skeleton import (
     CellPosition,
     EntryBlock,
     Head,
-    LayerSpec,
+    SearchableLayer,
     Skeleton,
     Stage,
     Stem,
@@ -50,11 +50,7 @@ _TORCH_NAMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """The PyTorch names, imported on first use."""
-    if name in _TORCH_NAMES:
-        return getattr(importlib.import_module(_TORCH_NAMES[name]), name)
-    raise AttributeError(f"module 'autospace.nn' has no attribute {name!r}")
+__getattr__ = lazy_exports("autospace.nn", _TORCH_NAMES)
 
 
 __all__ = [
@@ -64,9 +60,9 @@ __all__ = [
     "CellPosition",
     "EntryBlock",
     "Head",
-    "LayerSpec",
     "Network",
     "OpSpec",
+    "SearchableLayer",
     "Skeleton",
     "Stage",
     "Stem",

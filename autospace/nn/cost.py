@@ -22,7 +22,7 @@ from autospace.errors import ConfigError, GenomeError
 from autospace.genome import CellSpace, Genome
 from autospace.nn.ops import Cost, conv_cost, get_op, out_size, positive_int
 from autospace.nn.plan import built_edges, built_mask, check_widths, edge_widths, inner_width
-from autospace.nn.skeleton import LayerSpec, Skeleton, check_genomes, genomes_per_position, get_skeleton
+from autospace.nn.skeleton import SearchableLayer, Skeleton, check_genomes, genomes_per_position, get_skeleton
 
 
 def _pair(hw: int | tuple[int, int]) -> tuple[int, int]:
@@ -167,7 +167,7 @@ def _add(a: Cost, b: Cost) -> Cost:
     return a[0] + b[0], a[1] + b[1]
 
 
-def layer_cost(layer: LayerSpec, genome: Genome, build_rule: str = "live") -> Cost:
+def layer_cost(layer: SearchableLayer, genome: Genome, build_rule: str = "live") -> Cost:
     """The cost of ``genome`` in one searchable layer of a skeleton, summed over its cell positions.
 
     Args:

@@ -101,7 +101,7 @@ class CellPosition:
 
 
 @dataclass(frozen=True)
-class LayerSpec:
+class SearchableLayer:
     """One searchable layer: its cell ``c_in -> c_out`` at ``stride`` on an ``hw x hw`` input,
     and at the ``tied`` further positions (a skeleton with ``shared_cell``), all with one genome."""
 
@@ -183,13 +183,13 @@ class Skeleton:
         return self._walk()[1]
 
     @property
-    def layers(self) -> list[LayerSpec]:
+    def layers(self) -> list[SearchableLayer]:
         """The searchable layers, in order: one per position, or one for all with ``shared_cell``."""
         positions = self.positions
         if self.shared_cell:
             first = positions[0]
-            return [LayerSpec(0, first.c_in, first.c_out, first.stride, first.hw, tuple(positions[1:]))]
-        return [LayerSpec(i, p.c_in, p.c_out, p.stride, p.hw) for i, p in enumerate(positions)]
+            return [SearchableLayer(0, first.c_in, first.c_out, first.stride, first.hw, tuple(positions[1:]))]
+        return [SearchableLayer(i, p.c_in, p.c_out, p.stride, p.hw) for i, p in enumerate(positions)]
 
     @property
     def num_layers(self) -> int:

@@ -20,7 +20,7 @@ from autospace.evolve import LearnedSpace
 from autospace.files import check_file, stat_path
 from autospace.genome import CellSpace, Genome, get_space
 from autospace.macro.space import MacroSpace
-from autospace.nn import LayerSpec, Skeleton
+from autospace.nn import SearchableLayer, Skeleton
 from autospace.shrink.space import ShrunkSpace, is_shrunk_file
 
 MANUAL = "irb"
@@ -68,7 +68,7 @@ class LayerSpace:
             raise ConfigError(f"layer {layer}: genome {genome!r} is not a candidate of space {self.source!r}") from None
 
 
-def skip_allowed(spec: LayerSpec) -> bool:
+def skip_allowed(spec: SearchableLayer) -> bool:
     """A layer may be skipped when its cell has a residual (stride 1, same width)."""
     return spec.stride == 1 and spec.c_in == spec.c_out
 
@@ -81,7 +81,7 @@ def zero_genome(space: CellSpace) -> Genome:
     return Genome(space, [space.zero_op] * space.num_edges, ratio)
 
 
-def _with_skip_rule(space: CellSpace, cells: list[Genome], spec: LayerSpec) -> tuple[Genome, ...]:
+def _with_skip_rule(space: CellSpace, cells: list[Genome], spec: SearchableLayer) -> tuple[Genome, ...]:
     """Non-zero cells, distinct by key, in order; then the zero cell where the layer allows it."""
     seen: set[str] = set()
     out: list[Genome] = []

@@ -5,8 +5,7 @@ Names are imported on first use, so ``autospace train`` checks its files and fla
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from autospace.lazy import lazy_exports
 
 _EXPORTS = {
     "train_architecture": "autospace.train.final",
@@ -20,10 +19,7 @@ _EXPORTS = {
 __all__ = ["ScoringRecipe", "StandaloneTrainer", "TrainRecipe", "accuracy", "loss_and_accuracy", "recalibrate_bn", "train_architecture"]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'autospace.train' has no attribute {name!r}")
+__getattr__ = lazy_exports("autospace.train", _EXPORTS)
 
 
 def __dir__() -> list[str]:

@@ -5,13 +5,13 @@ Every figure function takes plain data and returns a matplotlib `Figure` (no pyp
 backend works); nothing here imports torch.
 """
 
+from autospace.errors import VizError
 from autospace.viz.cells import add_cell, add_motif, describe_cell, draw_cell
 from autospace.viz.evolution import convergence, diversity_curves, fitness_curves, reference_distance, switch_off_round
 from autospace.viz.fidelity import check_ranking_fidelity, ranking_fidelity
 from autospace.viz.io import (
     EvolveRunDir,
     SearchRunDir,
-    VizError,
     as_learned_space,
     load_learned_space,
     load_run,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from autospace.errors import VizError
 from autospace.files import check_target, path_arg
-from autospace.viz.io import EvolveRunDir, VizError, load_run
+from autospace.viz.io import EvolveRunDir, load_run
 from autospace.viz.report import (
     COMPARISON,
     build_report,

@@ -14,7 +14,8 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from autospace.viz.io import VizError, is_number
+from autospace.errors import VizError
+from autospace.viz.io import is_number
 from autospace.viz.style import INK
 
 Records = Sequence[Mapping[str, Any]]

@@ -11,7 +11,8 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from autospace.viz.io import VizError, is_number
+from autospace.errors import VizError
+from autospace.viz.io import is_number
 
 RUN_GID = "epochs-to-correct"
 

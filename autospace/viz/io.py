@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from autospace.config import read_toml
-from autospace.errors import AutospaceError, CheckpointError, ConfigError, GenomeError
+from autospace.errors import CheckpointError, ConfigError, GenomeError, VizError
 from autospace.evolve.history import read_history
 from autospace.files import check_file, read_json, shown, stat_path
 from autospace.evolve.learned import LearnedSpace
@@ -31,10 +31,6 @@ from autospace.viz.shrink import ShrinkRunDir, load_shrunk
 
 LearnedLike = LearnedSpace | str | Path | Mapping[str, Any]
 """What the learned-space figures accept: a `LearnedSpace`, a path to its JSON, or the parsed JSON."""
-
-
-class VizError(AutospaceError, ValueError):
-    """Data given to a figure is missing a field or holds a bad value."""
 
 
 def is_number(value: Any) -> bool:

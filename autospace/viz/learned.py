@@ -6,6 +6,7 @@ import math
 
 from matplotlib.figure import Figure, SubFigure
 
+from autospace.errors import VizError
 from autospace.evolve.learned import LearnedSpace
 from autospace.genome import live_nodes
 from autospace.genome.motifs import Motif, MotifTable, mine_motifs
@@ -20,7 +21,7 @@ from autospace.viz.cells import (
     legend_handles,
     motif_extent,
 )
-from autospace.viz.io import LearnedLike, VizError, as_learned_space
+from autospace.viz.io import LearnedLike, as_learned_space
 
 CELL_SCALE = 0.32  # inches per data unit of the unlabelled cells of panel (d) and the top-K grid
 

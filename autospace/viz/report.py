@@ -14,6 +14,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from autospace.atomic import open_atomic
+from autospace.errors import VizError
 from autospace.files import check_target
 from autospace.macro.space import MacroSpace
 from autospace.rundir import ARCHITECTURE, HISTORY, LEARNED_SPACE
@@ -27,7 +28,7 @@ from autospace.viz.evolution import (
     switch_off_round,
 )
 from autospace.viz.fidelity import ranking_fidelity
-from autospace.viz.io import EvolveRunDir, RunDir, SearchRunDir, VizError, config_table, is_number, load_run
+from autospace.viz.io import EvolveRunDir, RunDir, SearchRunDir, config_table, is_number, load_run
 from autospace.viz.learned import motifs, topk_grid
 from autospace.viz.macro import draw_chain
 from autospace.viz.search import X_KEYS, architecture_figure, budget_text, curve_series, search_curves, x_key

@@ -12,10 +12,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from autospace.errors import VizError
 from autospace.genome import Genome
-from autospace.nn import Architecture, LayerSpec, layer_cost
+from autospace.nn import Architecture, SearchableLayer, layer_cost
 from autospace.viz.cells import cell_extent, describe_cell, draw_cell, figure_legend, labelled_scale
-from autospace.viz.io import VizError, is_number
+from autospace.viz.io import is_number
 from autospace.viz.style import INK
 
 X_KEYS = ("step", "generation", "round", "epoch")
@@ -27,12 +28,12 @@ Series = tuple[str, str, np.ndarray, np.ndarray]
 """(key, x key, x values, y values) of one search curve."""
 
 
-def is_skip(layer: LayerSpec, genome: Genome) -> bool:
+def is_skip(layer: SearchableLayer, genome: Genome) -> bool:
     """Whether ``genome`` in ``layer`` is the skip choice: a zero cell where the layer can be the identity."""
     return genome.is_zero and layer.stride == 1 and layer.c_in == layer.c_out
 
 
-def layer_caption(index: int, layer: LayerSpec, genome: Genome) -> str:
+def layer_caption(index: int, layer: SearchableLayer, genome: Genome) -> str:
     """``L3: 16→24, stride 2 · e=6`` and the cell's MAdds and params in that layer."""
     madds, params = layer_cost(layer, genome)
     kind = "skip (identity)" if is_skip(layer, genome) else describe_cell(genome)

@@ -7,9 +7,10 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from autospace.errors import VizError
 from autospace.evolve.learned import LearnedSpace
 from autospace.nn import get_skeleton, layer_cost
-from autospace.viz.io import LearnedLike, VizError, as_learned_space
+from autospace.viz.io import LearnedLike, as_learned_space
 from autospace.viz.style import DEAD_COLOR, INK, op_color
 
 ZERO_LABEL = "zero"
