@@ -12,14 +12,15 @@ the reference ends with).
 
 Baselines (``--baselines``): the same engine and ``[evolve]`` settings at the same number of distinct cells
 as that seed's supernet run, with the fitness replaced by an exact score: ``params`` (NB201's network),
-``synflow`` (the ``zero_cost`` evaluator on NB201's network, its published batch), ``low_fidelity``
+``synflow`` (the ``zero_cost`` evaluator on NB201's network, its published batch), ``prior`` (the config's
+training-free prior alone, without the supernet: each cell's standing when first scored), ``low_fidelity``
 (standalone short training on the supernet's proxy and data, ``--low-fidelity`` recipe; by default at the
 supernet run's CPU time, i.e. as many distinct cells as that buys, ``low_fidelity@time``), ``random`` scores,
 and the table's ``val12`` (an upper bound: 12 epochs of full training). ``--equal-time`` also runs the cheap
 ones (params, synflow, random, val12) with a budget of ``--equal-time`` distinct cells.
 
     python benchmarks/nb201_fitness_end_to_end.py --seeds 5-9 --out-dir runs/e2e [--config F.toml] \\
-        [--set evaluator.KEY=VALUE ...] [--no-reference] [--baselines params,synflow,low_fidelity,random,val12] \\
+        [--set evaluator.KEY=VALUE ...] [--no-reference] [--baselines params,synflow,prior,low_fidelity,random,val12] \\
         [--equal-time 1000] [--threads 1]
 
 Scores of the deterministic baselines are memoised per cell across seeds. Results: ``<out-dir>/result.json``
@@ -35,6 +36,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,8 @@ from autospace.evaluators import Candidate, TabularEvaluator
 from autospace.evaluators.base import Evaluator
 from autospace.evaluators.cost import CostEvaluator
 from autospace.evaluators.low_fidelity import LowFidelityEvaluator
+from autospace.evaluators.prior import CellPrior
+from autospace.evaluators.supernet import SupernetEvaluator
 from autospace.evaluators.ranking import bootstrap_mean_ci, kendall_tau
 from autospace.evaluators.zero_cost import ZeroCostEvaluator
 from autospace.evolve import evolve_space
@@ -57,7 +61,7 @@ from autospace.train.device import torch_threads
 from autospace.train.recipe import ScoringRecipe
 
 CONFIG = REPO / "examples" / "nb201_supernet.toml"
-BASELINES = ("params", "synflow", "low_fidelity", "random", "val12")
+BASELINES = ("params", "synflow", "prior", "low_fidelity", "random", "val12")
 
 
 class RandomScores(Evaluator):
@@ -73,6 +77,24 @@ class RandomScores(Evaluator):
 
     def describe(self) -> dict[str, Any]:
         return {"name": "random", "seed": self.seed}
+
+
+class PriorAlone(Evaluator):
+    """The supernet's training-free prior without the supernet, as an exact score: each cell's standing
+    (`CellPrior.standing`, among every cell valued so far) when it is first scored. The control for what the
+    supernet adds end to end."""
+
+    independent = False
+
+    def __init__(self, prior: CellPrior) -> None:
+        super().__init__()
+        self.prior = prior
+
+    def evaluate(self, batch: Sequence[Candidate]) -> list[float]:
+        return [self.prior.standing(c.layer, [c.genome])[0] for c in batch]
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": "prior", "kind": self.prior.kind}
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -163,6 +185,11 @@ def baseline_evaluators(args: argparse.Namespace, run: RunConfig) -> dict[str, E
                 recipe=recipe, train_size=int(images), val_size=2000, seed=0))
         elif name == "val12":
             out[name] = TabularEvaluator.from_csv(args.table, search_metric="val12")
+        elif name == "prior":  # the supernet's own prior (its skeleton fitted to its data); a fresh one per seed
+            supernet = run.build_evaluator()
+            if not isinstance(supernet, SupernetEvaluator) or supernet.prior is None:
+                raise SystemExit(f"{args.config}: the 'prior' baseline needs a supernet evaluator with a prior")
+            out[name] = PriorAlone(supernet.prior)
     return out
 
 
@@ -238,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
             if evaluators is None:
                 evaluators = baseline_evaluators(args, run)
             evaluators["random"] = RandomScores(seed)
+            if "prior" in evaluators:  # as in the supernet run: a new prior, seeded like its evaluator
+                prior = evaluators["prior"].prior
+                evaluators["prior"] = PriorAlone(CellPrior(prior.kind, prior.skeleton, prior.data, seed))
             plans = [(b, b, budget) for b in args.baselines if b != "low_fidelity" or args.low_fidelity_cells] + [
                 (f"{b}@{args.equal_time}", b, args.equal_time) for b in args.baselines
                 if args.equal_time and b != "low_fidelity"]

@@ -29,8 +29,8 @@ import numpy as np
 
 from autospace.evaluators.ranking import bootstrap_mean_ci
 
-ORDER = ("supernet", "supernet_noref", "low_fidelity@time", "params", "synflow", "random", "val12",
-         "params@1000", "synflow@1000", "random@1000", "val12@1000")
+ORDER = ("supernet", "supernet_noref", "low_fidelity@time", "prior", "params", "synflow", "random", "val12",
+         "prior@1000", "params@1000", "synflow@1000", "random@1000", "val12@1000")
 
 
 def merge(paths: list[Path]) -> dict[str, dict[str, dict[str, Any]]]:
