@@ -69,14 +69,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     keys = sorted(published)
     picked = [keys[i] for i in rng.choice(len(keys), size=min(args.cells, len(keys)), replace=False)]
     table = {r.arch: r for r in read_nb201(args.table)}
-    every = [table[naslib_arch(tuple(int(v) for v in k.strip("()").split(",")))].test200 for k in keys]
+    arch = {k: naslib_arch(tuple(int(v) for v in k.strip("()").split(","))) for k in keys}
+    every = [table[arch[k]].test200 for k in keys]
     naslib_all = {proxy: spearman_rho([float(published[k][NASLIB_NAMES.get(proxy, proxy)]) for k in keys], every)
                   for proxy in args.proxies}
     for proxy, rho in naslib_all.items():  # NASLib's own computation over all its cells: no proxy computed here
         print(f"{proxy:10s} naslib, all {len(keys)} cells  rho_test200 {rho:+.3f}", flush=True)
     if args.cells == 0:
         return {"naslib_all": naslib_all}
-    archs = [naslib_arch(tuple(int(v) for v in k.strip("()").split(","))) for k in picked]
+    archs = [arch[k] for k in picked]
     truth = [table[a].test200 for a in archs]
     data = get_dataset("cifar10", args.images, split="nb201", seed=0)
     assert data.test is not None
